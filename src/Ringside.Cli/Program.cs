@@ -1,0 +1,10 @@
+using System.CommandLine;
+using Ringside.Cli.Commands;
+
+var root = new RootCommand("Ringside: a deterministic wrestling-arena simulation with real reinforcement learning.")
+{
+    MatchCommand.Create(),
+    ReplayCommand.Create(),
+    BenchCommand.Create(),
+};
+return root.Parse(args).Invoke();
