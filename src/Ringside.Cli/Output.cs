@@ -16,6 +16,24 @@ public static class Output
     /// <summary>Prints <paramref name="result"/> as a single JSON line.</summary>
     public static void WriteJson(object result) => Console.Out.WriteLine(JsonSerializer.Serialize(result, result.GetType(), Json));
 
+    /// <summary>
+    /// Runs a command body; an error caused by the user's input (bad argument, unreadable file) becomes
+    /// a one-line message on stderr and exit code 2 instead of a stack trace.
+    /// </summary>
+    public static int Guard(Func<int> body)
+    {
+        try { return body(); }
+        catch (Exception e) when (e is ArgumentException or FormatException or IOException or InvalidDataException
+                                      or UnauthorizedAccessException or Sim.ReplayFormatException)
+        {
+            return Fail(e.Message);
+        }
+    }
+
+    /// <summary>Splits a comma-separated option value into trimmed, non-empty items.</summary>
+    public static string[] SplitList(string? value) =>
+        (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     /// <summary>Reports a user error on stderr and returns the exit code for it.</summary>
     public static int Fail(string message)
     {

@@ -1,0 +1,85 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Ringside.Sim;
+
+namespace Ringside.Cli.Commands;
+
+/// <summary><c>ringside bench</c>: throughput figures for docs/BENCHMARKS.md.</summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("bench", "Measure throughput (prints figures; never asserts).");
+        command.Subcommands.Add(CreateSim());
+        return command;
+    }
+
+    private static Command CreateSim()
+    {
+        var fighters = new Option<int>("--fighters") { Description = "Fighters per arena (2-8).", DefaultValueFactory = _ => 2 };
+        var threads = new Option<int>("--threads") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var agents = new Option<int>("--agents") { Description = "Approximate agents in the batch (arenas = agents / fighters).", DefaultValueFactory = _ => 8192 };
+        var seconds = new Option<double>("--seconds") { Description = "Measured duration.", DefaultValueFactory = _ => 5 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line." };
+        var command = new Command("sim", "Agent-steps per second of batched arena stepping with observations written.") { fighters, threads, agents, seconds, json };
+        command.SetAction(p => Output.Guard(() => RunSim(p.GetValue(fighters), p.GetValue(threads), p.GetValue(agents), p.GetValue(seconds), p.GetValue(json))));
+        return command;
+    }
+
+    private static int RunSim(int fighters, int threads, int agentTarget, double seconds, bool json)
+    {
+        if (seconds <= 0 || !double.IsFinite(seconds)) throw new ArgumentException($"--seconds must be positive, got {seconds}.");
+        if (agentTarget < fighters) throw new ArgumentException($"--agents must be at least the fighter count, got {agentTarget}.");
+        int arenas = Math.Max(1, agentTarget / Math.Max(fighters, 1));
+        using var batch = new ArenaBatch(ArenaConfig.Standard(fighters), arenas, threads);
+        var buffers = new StepBuffers(batch.AgentCount);
+
+        // Actions come from a pre-drawn table of uniformly random actions so that only the simulation is timed.
+        const int tableSteps = 64;
+        var rng = new SplitMix64(12345);
+        var table = new int[tableSteps][];
+        for (int t = 0; t < tableSteps; t++)
+        {
+            table[t] = new int[batch.AgentCount];
+            for (int i = 0; i < batch.AgentCount; i++) table[t][i] = rng.NextInt(Contract.ActionCount);
+        }
+        batch.Reset(1);
+        for (int t = 0; t < 200; t++) batch.Step(table[t % tableSteps], buffers); // warm-up and JIT tiering
+
+        long episodes = 0, steps = 0;
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed.TotalSeconds < seconds)
+        {
+            for (int k = 0; k < 50; k++, steps++)
+            {
+                batch.Step(table[steps % tableSteps], buffers);
+                episodes += batch.CompletedArenas.Length;
+            }
+        }
+        double elapsed = clock.Elapsed.TotalSeconds;
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+
+        double agentSteps = (double)steps * batch.AgentCount;
+        var result = new
+        {
+            fighters,
+            threads = batch.Threads,
+            arenas,
+            agents = batch.AgentCount,
+            steps,
+            episodes,
+            seconds = elapsed,
+            agent_steps_per_second = agentSteps / elapsed,
+            arena_steps_per_second = (double)steps * arenas / elapsed,
+            ns_per_agent_step_per_thread = elapsed * 1e9 * batch.Threads / agentSteps,
+            allocated_bytes_while_measuring = allocated,
+        };
+        if (json) Output.WriteJson(result);
+        else
+            Console.WriteLine($"{fighters} fighters, {arenas} arenas, {batch.Threads} threads: " +
+                              $"{result.agent_steps_per_second / 1e6:0.00} M agent-steps/s " +
+                              $"({result.ns_per_agent_step_per_thread:0.0} ns per agent-step per thread), {episodes} episodes, {allocated} B allocated");
+        return 0;
+    }
+}

@@ -1,0 +1,629 @@
+namespace Ringside.Sim;
+
+/// <summary>How a fighter left the ring, or <see cref="None"/> while it is in.</summary>
+public enum Elimination : byte { None, Knockout, RingOut }
+
+/// <summary>What happened to a fighter on the last step, as bit flags (frame exports and the 3D game use them).</summary>
+[Flags]
+public enum FighterEvents : byte
+{
+    None = 0,
+    /// <summary>Swung an attack (hit or not).</summary>
+    Attacked = 1,
+    /// <summary>The attack landed.</summary>
+    HitLanded = 2,
+    /// <summary>Was hit.</summary>
+    WasHit = 4,
+    /// <summary>Was knocked out (health 0).</summary>
+    KnockedOut = 8,
+    /// <summary>Went over the ropes.</summary>
+    RingOut = 16,
+    /// <summary>Is credited with an opponent's elimination.</summary>
+    Eliminated = 32,
+}
+
+/// <summary>How an episode ended, as reported once per finished arena.</summary>
+public readonly record struct EpisodeResult(
+    int Arena, ulong EpisodeSeed, int Ticks, int Winner, bool TimeLimit)
+{
+    /// <summary>True when nobody won: everyone went down together, or the time limit came with a tie on health.</summary>
+    public bool IsDraw => Winner < 0;
+}
+
+/// <summary>
+/// Buffers the caller owns and <see cref="ArenaBatch.Step"/> writes, one row per agent
+/// (agent = arena * fighters + slot). Arrays rather than spans so that worker threads can write them.
+/// </summary>
+public sealed class StepBuffers
+{
+    public float[] Observations { get; }
+    public float[] Rewards { get; }
+    /// <summary>The agent's episode ended by the game's logic: it was eliminated, or the episode ended with it standing.</summary>
+    public bool[] Terminals { get; }
+    /// <summary>The episode was cut off by the time limit with the agent standing (bootstrap its value).</summary>
+    public bool[] Truncations { get; }
+    /// <summary>Optional: the last observation of a finished episode, for agents whose episode ended on this step.</summary>
+    public float[]? FinalObservations { get; }
+
+    public StepBuffers(int agents, bool withFinalObservations = false)
+    {
+        Observations = new float[agents * Contract.ObservationSize];
+        Rewards = new float[agents];
+        Terminals = new bool[agents];
+        Truncations = new bool[agents];
+        FinalObservations = withFinalObservations ? new float[agents * Contract.ObservationSize] : null;
+    }
+
+    public int Agents => Rewards.Length;
+}
+
+/// <summary>
+/// Many arenas stepped together: the one simulation of Ringside. State is struct-of-arrays indexed by agent
+/// (arena * fighters + slot); a step is deterministic per arena, so results are bit-identical whatever the
+/// number of threads. An arena whose episode ends resets itself within the same step, and nothing is
+/// allocated after construction.
+/// </summary>
+public sealed class ArenaBatch : IDisposable
+{
+    public ArenaConfig Config { get; }
+    public int ArenaCount { get; }
+    public int FighterCount { get; }
+    public int AgentCount { get; }
+    public int Threads => workers.Partitions;
+
+    // Per agent: dynamic state.
+    private readonly float[] posX, posY, velX, velY, facingX, facingY, health;
+    private readonly int[] cooldown, lastHitBy, lastHitTick, eliminatedAtTick;
+    private readonly bool[] alive;
+    private readonly Elimination[] elimination;
+    private readonly FighterEvents[] events;
+    private readonly byte[] lastAction;
+    private readonly float[] rewardTerms; // [agents, RewardWeights.Count]
+
+    // Per agent: constants from the fighter specs and weights of its slot.
+    private readonly float[] radius, invMass, accel, reach, damage, knockback;
+    private readonly float[] weights; // [fighters, RewardWeights.Count]
+
+    // Per arena.
+    private readonly int[] tick, aliveCount;
+    private readonly ulong[] episodeSeed;
+    private readonly bool[] justEnded, finished;
+    private readonly EpisodeResult[] lastResult;
+    private readonly int[] completed;
+    private int completedCount;
+
+    // Spawn layout for this fighter count: unit vectors spaced evenly around the centre.
+    private readonly float[] spawnX, spawnY;
+
+    private readonly WorkerPool workers;
+    private readonly Action<int> stepPartition;
+    private int[]? stepActions;
+    private StepBuffers? stepBuffers;
+
+    /// <summary>
+    /// Whether an arena whose episode ends starts the next one by itself (training). Without it the arena
+    /// keeps its final state, and stepping it again is an error until <see cref="ResetArena"/> (matches, replays).
+    /// </summary>
+    public bool AutoReset { get; }
+
+    public ArenaBatch(ArenaConfig config, int arenaCount, int threads = 1, bool autoReset = true)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        if (arenaCount < 1) throw new ArgumentException($"arena count must be at least 1, got {arenaCount}.", nameof(arenaCount));
+        if (threads < 1) throw new ArgumentException($"threads must be at least 1, got {threads}.", nameof(threads));
+
+        Config = config;
+        AutoReset = autoReset;
+        ArenaCount = arenaCount;
+        FighterCount = config.FighterCount;
+        AgentCount = arenaCount * FighterCount;
+        int n = AgentCount;
+
+        posX = new float[n]; posY = new float[n]; velX = new float[n]; velY = new float[n];
+        facingX = new float[n]; facingY = new float[n]; health = new float[n];
+        cooldown = new int[n]; lastHitBy = new int[n]; lastHitTick = new int[n]; eliminatedAtTick = new int[n];
+        alive = new bool[n]; elimination = new Elimination[n]; events = new FighterEvents[n]; lastAction = new byte[n];
+        rewardTerms = new float[n * RewardWeights.Count];
+
+        radius = new float[n]; invMass = new float[n]; accel = new float[n];
+        reach = new float[n]; damage = new float[n]; knockback = new float[n];
+        weights = new float[FighterCount * RewardWeights.Count];
+        for (int s = 0; s < FighterCount; s++)
+        {
+            (config.Weights?[s] ?? RewardWeights.Seed).CopyTo(weights.AsSpan(s * RewardWeights.Count, RewardWeights.Count));
+            var stats = config.Fighters[s].Stats;
+            for (int a = 0; a < arenaCount; a++)
+            {
+                int i = a * FighterCount + s;
+                radius[i] = stats.Radius;
+                invMass[i] = 1f / stats.Mass;
+                // Terminal speed under constant input is accel*dt*d/(1-d); choose accel so that it equals MaxSpeed.
+                accel[i] = stats.MaxSpeed * (1f - ArenaRules.Damping) / (ArenaRules.Damping * ArenaRules.Dt);
+                reach[i] = stats.Reach;
+                damage[i] = stats.Damage;
+                knockback[i] = stats.Knockback;
+            }
+        }
+
+        tick = new int[arenaCount]; aliveCount = new int[arenaCount]; episodeSeed = new ulong[arenaCount];
+        justEnded = new bool[arenaCount]; finished = new bool[arenaCount]; lastResult = new EpisodeResult[arenaCount]; completed = new int[arenaCount];
+
+        (spawnX, spawnY) = SpawnLayout(FighterCount);
+        workers = new WorkerPool(Math.Min(threads, arenaCount));
+        stepPartition = StepPartition;
+        Reset(0);
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // Public surface: reset, step, and read-only views of the state.
+    // ----------------------------------------------------------------------------------------------
+
+    /// <summary>Starts a new episode in every arena: arena a's episode seed is <c>Mix(seed, a)</c>.</summary>
+    public void Reset(ulong seed)
+    {
+        for (int a = 0; a < ArenaCount; a++) ResetArena(a, SplitMix64.Mix(seed, (ulong)a));
+    }
+
+    /// <summary>Starts arena <paramref name="arena"/> afresh; the same episode seed gives the same spawn.</summary>
+    public void ResetArena(int arena, ulong seed)
+    {
+        var rng = new SplitMix64(seed);
+        int first = arena * FighterCount, f = FighterCount;
+        episodeSeed[arena] = seed;
+        finished[arena] = false;
+        tick[arena] = 0;
+        aliveCount[arena] = f;
+
+        // Random rotation of the layout (16 steps of 22.5 degrees), random assignment of slots to spawn
+        // points, and up to 0.25 m of jitter: varied starts from exact float arithmetic only.
+        int rotation = rng.NextInt(16);
+        float rc = Rotation16Cos[rotation], rs = Rotation16Sin[rotation];
+        Span<int> spot = stackalloc int[ArenaConfig.MaxFighters];
+        for (int s = 0; s < f; s++) spot[s] = s;
+        for (int s = f - 1; s > 0; s--) { int k = rng.NextInt(s + 1); (spot[s], spot[k]) = (spot[k], spot[s]); }
+
+        const float spawnRadius = 0.55f * ArenaRules.RingHalfSize;
+        for (int s = 0; s < f; s++)
+        {
+            int i = first + s;
+            float ux = spawnX[spot[s]] * rc - spawnY[spot[s]] * rs;
+            float uy = spawnX[spot[s]] * rs + spawnY[spot[s]] * rc;
+            posX[i] = ux * spawnRadius + (rng.NextFloat() - 0.5f) * 0.5f;
+            posY[i] = uy * spawnRadius + (rng.NextFloat() - 0.5f) * 0.5f;
+            velX[i] = 0; velY[i] = 0;
+            facingX[i] = -ux; facingY[i] = -uy;
+            health[i] = ArenaRules.MaxHealth;
+            cooldown[i] = 0;
+            lastHitBy[i] = -1;
+            lastHitTick[i] = int.MinValue / 2;
+            eliminatedAtTick[i] = 0;
+            alive[i] = true;
+            elimination[i] = Elimination.None;
+            events[i] = FighterEvents.None;
+            lastAction[i] = Contract.Idle;
+            rewardTerms.AsSpan(i * RewardWeights.Count, RewardWeights.Count).Clear();
+        }
+    }
+
+    /// <summary>Writes the current observations of every agent (after <see cref="Reset"/>, before the first step).</summary>
+    public void WriteObservations(float[] observations)
+    {
+        CheckLength(observations.Length, AgentCount * Contract.ObservationSize, "observations");
+        for (int a = 0; a < ArenaCount; a++) WriteArenaObservations(a, observations);
+    }
+
+    /// <summary>
+    /// Advances every arena by one tick with one action per agent (eliminated agents' actions are ignored)
+    /// and fills <paramref name="buffers"/>. Throws before changing anything if an action is out of range.
+    /// </summary>
+    public void Step(int[] actions, StepBuffers buffers)
+    {
+        ArgumentNullException.ThrowIfNull(actions);
+        ArgumentNullException.ThrowIfNull(buffers);
+        CheckLength(actions.Length, AgentCount, "actions");
+        CheckLength(buffers.Agents, AgentCount, "buffers");
+        for (int i = 0; i < actions.Length; i++)
+            if (!Contract.IsValidAction(actions[i]))
+                throw new ArgumentOutOfRangeException(nameof(actions), actions[i],
+                    $"action of agent {i} must be 0-{Contract.ActionCount - 1} (0-7 move, 8 idle, 9 attack), got {actions[i]}.");
+        if (!AutoReset)
+            for (int a = 0; a < ArenaCount; a++)
+                if (finished[a]) throw new InvalidOperationException($"the episode of arena {a} is over; reset it before stepping again.");
+
+        stepActions = actions;
+        stepBuffers = buffers;
+        workers.Run(stepPartition);
+        stepActions = null;
+        stepBuffers = null;
+
+        completedCount = 0;
+        for (int a = 0; a < ArenaCount; a++)
+            if (justEnded[a]) completed[completedCount++] = a;
+    }
+
+    /// <summary>Arenas whose episode ended on the last step; <see cref="LastResult"/> says how.</summary>
+    public ReadOnlySpan<int> CompletedArenas => completed.AsSpan(0, completedCount);
+
+    public EpisodeResult LastResult(int arena) => lastResult[arena];
+
+    /// <summary>Each term of the last step's reward, [agents, <see cref="RewardWeights.Count"/>].</summary>
+    public ReadOnlySpan<float> RewardTerms => rewardTerms;
+
+    public int Tick(int arena) => tick[arena];
+    public bool IsFinished(int arena) => finished[arena];
+    public ulong EpisodeSeed(int arena) => episodeSeed[arena];
+    public int AliveCount(int arena) => aliveCount[arena];
+    public FighterView Fighter(int agent) => new(this, agent);
+
+    public void Dispose() => workers.Dispose();
+
+    /// <summary>A read-only view of one fighter's state.</summary>
+    public readonly struct FighterView(ArenaBatch batch, int agent)
+    {
+        public float X => batch.posX[agent];
+        public float Y => batch.posY[agent];
+        public float VelocityX => batch.velX[agent];
+        public float VelocityY => batch.velY[agent];
+        public float FacingX => batch.facingX[agent];
+        public float FacingY => batch.facingY[agent];
+        public float Health => batch.health[agent];
+        public int Cooldown => batch.cooldown[agent];
+        public bool Alive => batch.alive[agent];
+        public Elimination Elimination => batch.elimination[agent];
+        public int EliminatedAtTick => batch.eliminatedAtTick[agent];
+        public FighterEvents Events => batch.events[agent];
+        public int LastAction => batch.lastAction[agent];
+        public float Radius => batch.radius[agent];
+        public float Reach => batch.reach[agent];
+    }
+
+    /// <summary>FNV-1a over every state value of one arena: equal hashes mean bit-identical states.</summary>
+    public ulong StateHash(int arena)
+    {
+        ulong h = 14695981039346656037UL;
+        h = Fnv(h, (uint)tick[arena]);
+        h = Fnv(h, (uint)aliveCount[arena]);
+        for (int i = arena * FighterCount, end = i + FighterCount; i < end; i++)
+        {
+            h = Fnv(h, BitConverter.SingleToUInt32Bits(posX[i]));
+            h = Fnv(h, BitConverter.SingleToUInt32Bits(posY[i]));
+            h = Fnv(h, BitConverter.SingleToUInt32Bits(velX[i]));
+            h = Fnv(h, BitConverter.SingleToUInt32Bits(velY[i]));
+            h = Fnv(h, BitConverter.SingleToUInt32Bits(facingX[i]));
+            h = Fnv(h, BitConverter.SingleToUInt32Bits(facingY[i]));
+            h = Fnv(h, BitConverter.SingleToUInt32Bits(health[i]));
+            h = Fnv(h, (uint)cooldown[i]);
+            h = Fnv(h, (uint)lastHitBy[i]);
+            h = Fnv(h, (uint)(alive[i] ? 1 : 0) | ((uint)elimination[i] << 8));
+        }
+        return h;
+
+        static ulong Fnv(ulong h, uint value)
+        {
+            for (int b = 0; b < 4; b++) { h ^= (byte)(value >> (8 * b)); h *= 1099511628211UL; }
+            return h;
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // SIMULATION STEP: one tick of one arena, phase by phase.
+    // ----------------------------------------------------------------------------------------------
+
+    private void StepPartition(int partition)
+    {
+        var (start, end) = workers.Range(partition, ArenaCount);
+        int[] actions = stepActions!;
+        StepBuffers buffers = stepBuffers!;
+        for (int a = start; a < end; a++) StepArena(a, actions, buffers);
+    }
+
+    private void StepArena(int arena, int[] actions, StepBuffers buffers)
+    {
+        int first = arena * FighterCount, end = first + FighterCount;
+        int now = ++tick[arena];
+        Span<float> inputX = stackalloc float[ArenaConfig.MaxFighters];
+        Span<float> inputY = stackalloc float[ArenaConfig.MaxFighters];
+
+        // 1. Read actions: movement input and facing; cooldowns count down.
+        for (int i = first; i < end; i++)
+        {
+            events[i] = FighterEvents.None;
+            rewardTerms.AsSpan(i * RewardWeights.Count, RewardWeights.Count).Clear();
+            buffers.Terminals[i] = false;
+            buffers.Truncations[i] = false;
+            int s = i - first;
+            inputX[s] = 0; inputY[s] = 0;
+            if (!alive[i]) { lastAction[i] = Contract.Idle; continue; }
+            int action = actions[i];
+            lastAction[i] = (byte)action;
+            if (cooldown[i] > 0) cooldown[i]--;
+            if (action < 8)
+            {
+                float dx = Contract.MoveX[action], dy = Contract.MoveY[action];
+                inputX[s] = dx * accel[i];
+                inputY[s] = dy * accel[i];
+                facingX[i] = dx; facingY[i] = dy;
+            }
+        }
+
+        // 2. Attacks, all resolved against the positions at the start of the tick, so that two fighters
+        //    who swing at each other on the same tick both land whatever their slot order.
+        for (int i = first; i < end; i++)
+        {
+            if (!alive[i] || actions[i] != Contract.Attack || cooldown[i] > 0) continue;
+            cooldown[i] = ArenaRules.AttackCooldownTicks;
+            events[i] |= FighterEvents.Attacked;
+            int target = NearestInReach(i, first, end);
+            if (target < 0) continue;
+
+            float dx = posX[target] - posX[i], dy = posY[target] - posY[i];
+            float distance = MathF.Sqrt(dx * dx + dy * dy);
+            float nx, ny;
+            if (distance > 1e-6f) { nx = dx / distance; ny = dy / distance; }
+            else { nx = facingX[i]; ny = facingY[i]; }
+
+            health[target] = MathF.Max(0f, health[target] - damage[i]);
+            float push = MathF.Min(knockback[i] * invMass[target], ArenaRules.MaxKnockbackSpeed);
+            velX[target] += nx * push;
+            velY[target] += ny * push;
+            facingX[i] = nx; facingY[i] = ny;
+            lastHitBy[target] = i - first;
+            lastHitTick[target] = now;
+            events[i] |= FighterEvents.HitLanded;
+            events[target] |= FighterEvents.WasHit;
+            rewardTerms[i * RewardWeights.Count + (int)RewardTerm.AttackHit] += 1f;
+            rewardTerms[target * RewardWeights.Count + (int)RewardTerm.DamageTaken] += damage[i] / ArenaRules.BaseDamage;
+        }
+
+        // 3. Integrate: input acceleration, friction, then position.
+        for (int i = first; i < end; i++)
+        {
+            if (!alive[i]) continue;
+            int s = i - first;
+            velX[i] = (velX[i] + inputX[s] * ArenaRules.Dt) * ArenaRules.Damping;
+            velY[i] = (velY[i] + inputY[s] * ArenaRules.Dt) * ArenaRules.Damping;
+            posX[i] += velX[i] * ArenaRules.Dt;
+            posY[i] += velY[i] * ArenaRules.Dt;
+        }
+
+        // 4. Bodies do not overlap: separate each overlapping pair by inverse mass and remove the
+        //    velocity with which they approach each other (a perfectly inelastic contact).
+        for (int i = first; i < end; i++)
+        {
+            if (!alive[i]) continue;
+            for (int j = i + 1; j < end; j++)
+            {
+                if (!alive[j]) continue;
+                float dx = posX[j] - posX[i], dy = posY[j] - posY[i];
+                float minDistance = radius[i] + radius[j];
+                float d2 = dx * dx + dy * dy;
+                if (d2 >= minDistance * minDistance) continue;
+                float distance = MathF.Sqrt(d2);
+                float nx = 1f, ny = 0f;
+                if (distance > 1e-6f) { nx = dx / distance; ny = dy / distance; }
+                float wi = invMass[i] / (invMass[i] + invMass[j]), wj = 1f - wi;
+                float overlap = minDistance - distance;
+                posX[i] -= nx * overlap * wi; posY[i] -= ny * overlap * wi;
+                posX[j] += nx * overlap * wj; posY[j] += ny * overlap * wj;
+                float approach = (velX[j] - velX[i]) * nx + (velY[j] - velY[i]) * ny;
+                if (approach < 0f)
+                {
+                    velX[i] += nx * approach * wi; velY[i] += ny * approach * wi;
+                    velX[j] -= nx * approach * wj; velY[j] -= ny * approach * wj;
+                }
+            }
+        }
+
+        // 5. Ropes and eliminations: the ropes stop a fighter unless it hits them faster than the
+        //    rope-break speed; health 0 is a knockout.
+        int eliminatedMask = 0;
+        for (int i = first; i < end; i++)
+        {
+            if (!alive[i]) continue;
+            float limit = ArenaRules.RingHalfSize - radius[i];
+            bool overRopes = Rope(ref posX[i], ref velX[i], limit) | Rope(ref posY[i], ref velY[i], limit);
+            var how = health[i] <= 0f ? Elimination.Knockout : overRopes ? Elimination.RingOut : Elimination.None;
+            if (how == Elimination.None) continue;
+
+            int s = i - first;
+            alive[i] = false;
+            elimination[i] = how;
+            eliminatedAtTick[i] = now;
+            aliveCount[arena]--;
+            eliminatedMask |= 1 << s;
+            buffers.Terminals[i] = true;
+            events[i] |= how == Elimination.Knockout ? FighterEvents.KnockedOut : FighterEvents.RingOut;
+            if (how == Elimination.RingOut) rewardTerms[i * RewardWeights.Count + (int)RewardTerm.RingOut] = 1f;
+            if (lastHitBy[i] >= 0 && now - lastHitTick[i] <= ArenaRules.CreditTicks)
+            {
+                int credited = first + lastHitBy[i];
+                events[credited] |= FighterEvents.Eliminated;
+                rewardTerms[credited * RewardWeights.Count + (int)RewardTerm.Knockout] += 1f;
+            }
+        }
+
+        // 6. Time-based terms for those still standing.
+        for (int i = first; i < end; i++)
+        {
+            if (!alive[i]) continue;
+            rewardTerms[i * RewardWeights.Count + (int)RewardTerm.Survival] = ArenaRules.Dt;
+            float toRopes = ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(posX[i]), MathF.Abs(posY[i]));
+            if (toRopes < ArenaRules.EdgeZone)
+                rewardTerms[i * RewardWeights.Count + (int)RewardTerm.NearEdge] = ArenaRules.Dt;
+        }
+
+        // 7. Rewards: the weighted sum of the terms.
+        for (int i = first; i < end; i++)
+        {
+            var terms = rewardTerms.AsSpan(i * RewardWeights.Count, RewardWeights.Count);
+            var w = weights.AsSpan((i - first) * RewardWeights.Count, RewardWeights.Count);
+            buffers.Rewards[i] = terms[0] * w[0] + terms[1] * w[1] + terms[2] * w[2]
+                               + terms[3] * w[3] + terms[4] * w[4] + terms[5] * w[5];
+        }
+
+        // 8. Episode end: one fighter (or none) left, a watched slot eliminated, or the time limit.
+        bool over = aliveCount[arena] <= 1 || (eliminatedMask & Config.EndWhenEliminatedMask) != 0;
+        bool timeUp = !over && now >= Config.MaxTicks;
+        justEnded[arena] = over || timeUp;
+        WriteArenaObservations(arena, buffers.Observations);
+        if (!justEnded[arena]) return;
+
+        for (int i = first; i < end; i++)
+        {
+            if (!alive[i]) continue;
+            if (over) buffers.Terminals[i] = true;
+            else buffers.Truncations[i] = true;
+        }
+        lastResult[arena] = new EpisodeResult(arena, episodeSeed[arena], now, Winner(first, end), timeUp);
+        if (buffers.FinalObservations is { } final)
+        {
+            int offset = first * Contract.ObservationSize, length = FighterCount * Contract.ObservationSize;
+            Array.Copy(buffers.Observations, offset, final, offset, length);
+        }
+        if (!AutoReset) { finished[arena] = true; return; }
+        ResetArena(arena, SplitMix64.Mix(episodeSeed[arena], 1));
+        WriteArenaObservations(arena, buffers.Observations);
+    }
+
+    /// <summary>Clamps one axis at the ropes; returns true when the fighter breaks through them.</summary>
+    private static bool Rope(ref float position, ref float velocity, float limit)
+    {
+        if (position > limit)
+        {
+            if (velocity > ArenaRules.RopeBreakSpeed) return true;
+            position = limit;
+            if (velocity > 0f) velocity = 0f;
+        }
+        else if (position < -limit)
+        {
+            if (velocity < -ArenaRules.RopeBreakSpeed) return true;
+            position = -limit;
+            if (velocity < 0f) velocity = 0f;
+        }
+        return false;
+    }
+
+    /// <summary>The nearest living opponent whose body is within reach of fighter i, or -1.</summary>
+    private int NearestInReach(int i, int first, int end)
+    {
+        int best = -1;
+        float bestDistance = float.MaxValue;
+        for (int j = first; j < end; j++)
+        {
+            if (j == i || !alive[j]) continue;
+            float dx = posX[j] - posX[i], dy = posY[j] - posY[i];
+            float distance = MathF.Sqrt(dx * dx + dy * dy);
+            if (distance - radius[i] - radius[j] <= reach[i] && distance < bestDistance)
+            {
+                best = j;
+                bestDistance = distance;
+            }
+        }
+        return best;
+    }
+
+    /// <summary>The last one standing; at the time limit the healthiest standing fighter; -1 for a draw.</summary>
+    private int Winner(int first, int end)
+    {
+        int winner = -1;
+        float best = 0f;
+        bool tie = false;
+        for (int i = first; i < end; i++)
+        {
+            if (!alive[i]) continue;
+            if (health[i] > best) { best = health[i]; winner = i - first; tie = false; }
+            else if (health[i] == best) tie = true;
+        }
+        return tie ? -1 : winner;
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // OBSERVATIONS (contract v1, docs/CONTRACT.md)
+    // ----------------------------------------------------------------------------------------------
+
+    private void WriteArenaObservations(int arena, float[] observations)
+    {
+        int first = arena * FighterCount, end = first + FighterCount;
+        Span<int> order = stackalloc int[ArenaConfig.MaxFighters];
+        Span<float> orderDistance = stackalloc float[ArenaConfig.MaxFighters];
+        const float positionScale = 1f / ArenaRules.RingHalfSize;
+        const float offsetScale = 1f / (2f * ArenaRules.RingHalfSize);
+        const float healthScale = 1f / ArenaRules.MaxHealth;
+        const float speedScale = 1f / ArenaRules.ObservedSpeedScale;
+
+        for (int i = first; i < end; i++)
+        {
+            var obs = observations.AsSpan(i * Contract.ObservationSize, Contract.ObservationSize);
+            if (!alive[i]) { obs.Clear(); continue; }
+
+            obs[0] = posX[i] * positionScale;
+            obs[1] = posY[i] * positionScale;
+            obs[2] = health[i] * healthScale;
+            obs[3] = Math.Clamp(velX[i] * speedScale, -1f, 1f);
+            obs[4] = Math.Clamp(velY[i] * speedScale, -1f, 1f);
+
+            // Living enemies by distance (insertion sort; ties keep slot order).
+            int count = 0;
+            for (int j = first; j < end; j++)
+            {
+                if (j == i || !alive[j]) continue;
+                float dx = posX[j] - posX[i], dy = posY[j] - posY[i];
+                float d2 = dx * dx + dy * dy;
+                int k = count++;
+                while (k > 0 && orderDistance[k - 1] > d2) { order[k] = order[k - 1]; orderDistance[k] = orderDistance[k - 1]; k--; }
+                order[k] = j; orderDistance[k] = d2;
+            }
+
+            var enemies = obs[Contract.EnemyBlockOffset..];
+            int shown = Math.Min(count, Contract.ObservedEnemies);
+            for (int e = 0; e < shown; e++)
+            {
+                int j = order[e];
+                var slot = enemies.Slice(e * Contract.ValuesPerEnemy, Contract.ValuesPerEnemy);
+                slot[0] = (posX[j] - posX[i]) * offsetScale;
+                slot[1] = (posY[j] - posY[i]) * offsetScale;
+                slot[2] = health[j] * healthScale;
+                slot[3] = Math.Clamp(velX[j] * speedScale, -1f, 1f);
+                slot[4] = Math.Clamp(velY[j] * speedScale, -1f, 1f);
+            }
+            // Padding rule: slots without a living enemy are all zeros (health 0 marks them empty).
+            enemies[(shown * Contract.ValuesPerEnemy)..].Clear();
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------
+    // Spawn layout
+    // ----------------------------------------------------------------------------------------------
+
+    private static ReadOnlySpan<float> Rotation16Cos =>
+        [1f, 0.9238795f, 0.70710677f, 0.38268343f, 0f, -0.38268343f, -0.70710677f, -0.9238795f,
+         -1f, -0.9238795f, -0.70710677f, -0.38268343f, 0f, 0.38268343f, 0.70710677f, 0.9238795f];
+
+    private static ReadOnlySpan<float> Rotation16Sin =>
+        [0f, 0.38268343f, 0.70710677f, 0.9238795f, 1f, 0.9238795f, 0.70710677f, 0.38268343f,
+         0f, -0.38268343f, -0.70710677f, -0.9238795f, -1f, -0.9238795f, -0.70710677f, -0.38268343f];
+
+    /// <summary>
+    /// Unit vectors at 360/n degree steps, rounded to 6 decimals so that a last-bit difference between two
+    /// machines' cosine functions cannot change a spawn.
+    /// </summary>
+    private static (float[] X, float[] Y) SpawnLayout(int n)
+    {
+        var x = new float[n];
+        var y = new float[n];
+        for (int k = 0; k < n; k++)
+        {
+            double angle = 2 * Math.PI * k / n;
+            x[k] = (float)Math.Round(Math.Cos(angle), 6);
+            y[k] = (float)Math.Round(Math.Sin(angle), 6);
+        }
+        return (x, y);
+    }
+
+    private static void CheckLength(int actual, int expected, string name)
+    {
+        if (actual != expected)
+            throw new ArgumentException($"{name} must hold {expected} values (one per agent or per observation value), got {actual}.", name);
+    }
+}
