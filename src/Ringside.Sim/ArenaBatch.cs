@@ -63,6 +63,7 @@ public sealed class StepBuffers
 /// number of threads. An arena whose episode ends resets itself within the same step, and nothing is
 /// allocated after construction.
 /// </summary>
+[System.Runtime.CompilerServices.SkipLocalsInit]
 public sealed class ArenaBatch : IDisposable
 {
     public ArenaConfig Config { get; }
@@ -322,18 +323,15 @@ public sealed class ArenaBatch : IDisposable
     {
         int first = arena * FighterCount, end = first + FighterCount;
         int now = ++tick[arena];
-        Span<float> inputX = stackalloc float[ArenaConfig.MaxFighters];
-        Span<float> inputY = stackalloc float[ArenaConfig.MaxFighters];
+        bool[] terminals = buffers.Terminals, truncations = buffers.Truncations;
+        rewardTerms.AsSpan(first * RewardWeights.Count, FighterCount * RewardWeights.Count).Clear();
 
-        // 1. Read actions: movement input and facing; cooldowns count down.
+        // 1. Read actions: movement input accelerates, cooldowns count down.
         for (int i = first; i < end; i++)
         {
             events[i] = FighterEvents.None;
-            rewardTerms.AsSpan(i * RewardWeights.Count, RewardWeights.Count).Clear();
-            buffers.Terminals[i] = false;
-            buffers.Truncations[i] = false;
-            int s = i - first;
-            inputX[s] = 0; inputY[s] = 0;
+            terminals[i] = false;
+            truncations[i] = false;
             if (!alive[i]) { lastAction[i] = Contract.Idle; continue; }
             int action = actions[i];
             lastAction[i] = (byte)action;
@@ -341,8 +339,9 @@ public sealed class ArenaBatch : IDisposable
             if (action < 8)
             {
                 float dx = Contract.MoveX[action], dy = Contract.MoveY[action];
-                inputX[s] = dx * accel[i];
-                inputY[s] = dy * accel[i];
+                float dv = accel[i] * ArenaRules.Dt;
+                velX[i] += dx * dv;
+                velY[i] += dy * dv;
                 facingX[i] = dx; facingY[i] = dy;
             }
         }
@@ -376,13 +375,12 @@ public sealed class ArenaBatch : IDisposable
             rewardTerms[target * RewardWeights.Count + (int)RewardTerm.DamageTaken] += damage[i] / ArenaRules.BaseDamage;
         }
 
-        // 3. Integrate: input acceleration, friction, then position.
+        // 3. Integrate: friction, then position (input and knockback are already in the velocity).
         for (int i = first; i < end; i++)
         {
             if (!alive[i]) continue;
-            int s = i - first;
-            velX[i] = (velX[i] + inputX[s] * ArenaRules.Dt) * ArenaRules.Damping;
-            velY[i] = (velY[i] + inputY[s] * ArenaRules.Dt) * ArenaRules.Damping;
+            velX[i] *= ArenaRules.Damping;
+            velY[i] *= ArenaRules.Damping;
             posX[i] += velX[i] * ArenaRules.Dt;
             posY[i] += velY[i] * ArenaRules.Dt;
         }
@@ -432,7 +430,7 @@ public sealed class ArenaBatch : IDisposable
             eliminatedAtTick[i] = now;
             aliveCount[arena]--;
             eliminatedMask |= 1 << s;
-            buffers.Terminals[i] = true;
+            terminals[i] = true;
             events[i] |= how == Elimination.Knockout ? FighterEvents.KnockedOut : FighterEvents.RingOut;
             if (how == Elimination.RingOut) rewardTerms[i * RewardWeights.Count + (int)RewardTerm.RingOut] = 1f;
             if (lastHitBy[i] >= 0 && now - lastHitTick[i] <= ArenaRules.CreditTicks)
@@ -454,12 +452,12 @@ public sealed class ArenaBatch : IDisposable
         }
 
         // 7. Rewards: the weighted sum of the terms.
+        float[] rewards = buffers.Rewards;
         for (int i = first; i < end; i++)
         {
-            var terms = rewardTerms.AsSpan(i * RewardWeights.Count, RewardWeights.Count);
-            var w = weights.AsSpan((i - first) * RewardWeights.Count, RewardWeights.Count);
-            buffers.Rewards[i] = terms[0] * w[0] + terms[1] * w[1] + terms[2] * w[2]
-                               + terms[3] * w[3] + terms[4] * w[4] + terms[5] * w[5];
+            int t = i * RewardWeights.Count, w = (i - first) * RewardWeights.Count;
+            rewards[i] = rewardTerms[t] * weights[w] + rewardTerms[t + 1] * weights[w + 1] + rewardTerms[t + 2] * weights[w + 2]
+                       + rewardTerms[t + 3] * weights[w + 3] + rewardTerms[t + 4] * weights[w + 4] + rewardTerms[t + 5] * weights[w + 5];
         }
 
         // 8. Episode end: one fighter (or none) left, a watched slot eliminated, or the time limit.
@@ -472,8 +470,8 @@ public sealed class ArenaBatch : IDisposable
         for (int i = first; i < end; i++)
         {
             if (!alive[i]) continue;
-            if (over) buffers.Terminals[i] = true;
-            else buffers.Truncations[i] = true;
+            if (over) terminals[i] = true;
+            else truncations[i] = true;
         }
         lastResult[arena] = new EpisodeResult(arena, episodeSeed[arena], now, Winner(first, end), timeUp);
         if (buffers.FinalObservations is { } final)
@@ -544,51 +542,69 @@ public sealed class ArenaBatch : IDisposable
 
     private void WriteArenaObservations(int arena, float[] observations)
     {
-        int first = arena * FighterCount, end = first + FighterCount;
-        Span<int> order = stackalloc int[ArenaConfig.MaxFighters];
-        Span<float> orderDistance = stackalloc float[ArenaConfig.MaxFighters];
+        const int maxF = ArenaConfig.MaxFighters;
         const float positionScale = 1f / ArenaRules.RingHalfSize;
         const float offsetScale = 1f / (2f * ArenaRules.RingHalfSize);
         const float healthScale = 1f / ArenaRules.MaxHealth;
         const float speedScale = 1f / ArenaRules.ObservedSpeedScale;
+        int first = arena * FighterCount, f = FighterCount;
 
-        for (int i = first; i < end; i++)
+        // Every fighter's observed values once, and the pairwise squared distances once (symmetric).
+        Span<float> x = stackalloc float[maxF], y = stackalloc float[maxF], hp = stackalloc float[maxF];
+        Span<float> vx = stackalloc float[maxF], vy = stackalloc float[maxF];
+        Span<float> d2 = stackalloc float[maxF * maxF];
+        for (int s = 0; s < f; s++)
         {
+            int i = first + s;
+            x[s] = posX[i]; y[s] = posY[i];
+            hp[s] = health[i] * healthScale;
+            vx[s] = Math.Clamp(velX[i] * speedScale, -1f, 1f);
+            vy[s] = Math.Clamp(velY[i] * speedScale, -1f, 1f);
+        }
+        for (int s = 0; s < f; s++)
+            for (int t = s + 1; t < f; t++)
+            {
+                float dx = x[t] - x[s], dy = y[t] - y[s];
+                d2[s * maxF + t] = d2[t * maxF + s] = dx * dx + dy * dy;
+            }
+
+        Span<int> order = stackalloc int[maxF];
+        Span<float> orderDistance = stackalloc float[maxF];
+        for (int s = 0; s < f; s++)
+        {
+            int i = first + s;
             var obs = observations.AsSpan(i * Contract.ObservationSize, Contract.ObservationSize);
             if (!alive[i]) { obs.Clear(); continue; }
 
-            obs[0] = posX[i] * positionScale;
-            obs[1] = posY[i] * positionScale;
-            obs[2] = health[i] * healthScale;
-            obs[3] = Math.Clamp(velX[i] * speedScale, -1f, 1f);
-            obs[4] = Math.Clamp(velY[i] * speedScale, -1f, 1f);
+            obs[0] = x[s] * positionScale;
+            obs[1] = y[s] * positionScale;
+            obs[2] = hp[s];
+            obs[3] = vx[s];
+            obs[4] = vy[s];
 
             // Living enemies by distance (insertion sort; ties keep slot order).
             int count = 0;
-            for (int j = first; j < end; j++)
+            for (int t = 0; t < f; t++)
             {
-                if (j == i || !alive[j]) continue;
-                float dx = posX[j] - posX[i], dy = posY[j] - posY[i];
-                float d2 = dx * dx + dy * dy;
+                if (t == s || !alive[first + t]) continue;
+                float distance = d2[s * maxF + t];
                 int k = count++;
-                while (k > 0 && orderDistance[k - 1] > d2) { order[k] = order[k - 1]; orderDistance[k] = orderDistance[k - 1]; k--; }
-                order[k] = j; orderDistance[k] = d2;
+                while (k > 0 && orderDistance[k - 1] > distance) { order[k] = order[k - 1]; orderDistance[k] = orderDistance[k - 1]; k--; }
+                order[k] = t; orderDistance[k] = distance;
             }
 
-            var enemies = obs[Contract.EnemyBlockOffset..];
-            int shown = Math.Min(count, Contract.ObservedEnemies);
-            for (int e = 0; e < shown; e++)
+            int shown = Math.Min(count, Contract.ObservedEnemies), o = Contract.EnemyBlockOffset;
+            for (int e = 0; e < shown; e++, o += Contract.ValuesPerEnemy)
             {
-                int j = order[e];
-                var slot = enemies.Slice(e * Contract.ValuesPerEnemy, Contract.ValuesPerEnemy);
-                slot[0] = (posX[j] - posX[i]) * offsetScale;
-                slot[1] = (posY[j] - posY[i]) * offsetScale;
-                slot[2] = health[j] * healthScale;
-                slot[3] = Math.Clamp(velX[j] * speedScale, -1f, 1f);
-                slot[4] = Math.Clamp(velY[j] * speedScale, -1f, 1f);
+                int t = order[e];
+                obs[o] = (x[t] - x[s]) * offsetScale;
+                obs[o + 1] = (y[t] - y[s]) * offsetScale;
+                obs[o + 2] = hp[t];
+                obs[o + 3] = vx[t];
+                obs[o + 4] = vy[t];
             }
             // Padding rule: slots without a living enemy are all zeros (health 0 marks them empty).
-            enemies[(shown * Contract.ValuesPerEnemy)..].Clear();
+            obs[o..].Clear();
         }
     }
 

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test of Ringside on a fresh machine that has only the .NET SDK (and Node.js/npm):
+# restores packages, builds Release, runs each test project, and prints one summary line
+# "tests: N passed, N failed, N skipped".
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+dotnet build Ringside.slnx -c Release --nologo -v quiet -clp:ErrorsOnly || { echo "tests: 0 passed, 1 failed (build failed)"; exit 1; }
+
+log="$(mktemp)"
+status=0
+for project in tests/*/*.csproj; do
+  echo "== $project"
+  dotnet test "$project" -c Release --no-build --nologo 2>&1 | tee -a "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+done
+
+# Sum the per-project summaries ("Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12").
+read -r passed failed skipped < <(grep -E '(Passed|Failed)! +- +Failed: ' "$log" | awk -F'[:,]' '
+  { failed += $2; passed += $4; skipped += $6 } END { print passed+0, failed+0, skipped+0 }')
+rm -f "$log"
+echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
+[ "$failed" -eq 0 ] || status=1
+exit $status
