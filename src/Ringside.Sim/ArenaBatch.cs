@@ -441,17 +441,25 @@ public sealed class ArenaBatch : IDisposable
             }
         }
 
-        // 6. Time-based terms for those still standing.
+        // 6. Episode end: one fighter (or none) left, a watched slot eliminated, or the time limit.
+        bool over = aliveCount[arena] <= 1 || (eliminatedMask & Config.EndWhenEliminatedMask) != 0;
+        bool timeUp = !over && now >= Config.MaxTicks;
+        justEnded[arena] = over || timeUp;
+
+        // 7. Time-based terms for those still standing. When the episode ends by eliminations, those
+        //    standing have survived the match: they are credited the rest of the time limit, so that
+        //    winning early never costs survival reward.
+        float survived = over ? (Config.MaxTicks - now + 1) * ArenaRules.Dt : ArenaRules.Dt;
         for (int i = first; i < end; i++)
         {
             if (!alive[i]) continue;
-            rewardTerms[i * RewardWeights.Count + (int)RewardTerm.Survival] = ArenaRules.Dt;
+            rewardTerms[i * RewardWeights.Count + (int)RewardTerm.Survival] = survived;
             float toRopes = ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(posX[i]), MathF.Abs(posY[i]));
             if (toRopes < ArenaRules.EdgeZone)
                 rewardTerms[i * RewardWeights.Count + (int)RewardTerm.NearEdge] = ArenaRules.Dt;
         }
 
-        // 7. Rewards: the weighted sum of the terms.
+        // 8. Rewards: the weighted sum of the terms.
         float[] rewards = buffers.Rewards;
         for (int i = first; i < end; i++)
         {
@@ -460,10 +468,7 @@ public sealed class ArenaBatch : IDisposable
                        + rewardTerms[t + 3] * weights[w + 3] + rewardTerms[t + 4] * weights[w + 4] + rewardTerms[t + 5] * weights[w + 5];
         }
 
-        // 8. Episode end: one fighter (or none) left, a watched slot eliminated, or the time limit.
-        bool over = aliveCount[arena] <= 1 || (eliminatedMask & Config.EndWhenEliminatedMask) != 0;
-        bool timeUp = !over && now >= Config.MaxTicks;
-        justEnded[arena] = over || timeUp;
+        // 9. Observations; a finished arena reports how it ended and starts the next episode.
         WriteArenaObservations(arena, buffers.Observations);
         if (!justEnded[arena]) return;
 
