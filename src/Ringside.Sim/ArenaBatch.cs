@@ -103,7 +103,8 @@ public sealed class ArenaBatch : IDisposable
 
     /// <summary>
     /// Whether an arena whose episode ends starts the next one by itself (training). Without it the arena
-    /// keeps its final state, and stepping it again is an error until <see cref="ResetArena"/> (matches, replays).
+    /// keeps its final state and later steps leave it as it is (rewards 0, no flags) until
+    /// <see cref="ResetArena"/>: matches, replays and evaluation batches that run every arena to its end.
     /// </summary>
     public bool AutoReset { get; }
 
@@ -228,9 +229,6 @@ public sealed class ArenaBatch : IDisposable
             if (!Contract.IsValidAction(actions[i]))
                 throw new ArgumentOutOfRangeException(nameof(actions), actions[i],
                     $"action of agent {i} must be 0-{Contract.ActionCount - 1} (0-7 move, 8 idle, 9 attack), got {actions[i]}.");
-        if (!AutoReset)
-            for (int a = 0; a < ArenaCount; a++)
-                if (finished[a]) throw new InvalidOperationException($"the episode of arena {a} is over; reset it before stepping again.");
 
         stepActions = actions;
         stepBuffers = buffers;
@@ -316,7 +314,11 @@ public sealed class ArenaBatch : IDisposable
         var (start, end) = workers.Range(partition, ArenaCount);
         int[] actions = stepActions!;
         StepBuffers buffers = stepBuffers!;
-        for (int a = start; a < end; a++) StepArena(a, actions, buffers);
+        for (int a = start; a < end; a++)
+        {
+            if (finished[a]) SkipArena(a, buffers);
+            else StepArena(a, actions, buffers);
+        }
     }
 
     private void StepArena(int arena, int[] actions, StepBuffers buffers)
@@ -487,6 +489,16 @@ public sealed class ArenaBatch : IDisposable
         if (!AutoReset) { finished[arena] = true; return; }
         ResetArena(arena, SplitMix64.Mix(episodeSeed[arena], 1));
         WriteArenaObservations(arena, buffers.Observations);
+    }
+
+    private void SkipArena(int arena, StepBuffers buffers)
+    {
+        justEnded[arena] = false;
+        int first = arena * FighterCount;
+        buffers.Rewards.AsSpan(first, FighterCount).Clear();
+        buffers.Terminals.AsSpan(first, FighterCount).Clear();
+        buffers.Truncations.AsSpan(first, FighterCount).Clear();
+        rewardTerms.AsSpan(first * RewardWeights.Count, FighterCount * RewardWeights.Count).Clear();
     }
 
     /// <summary>Clamps one axis at the ropes; returns true when the fighter breaks through them.</summary>

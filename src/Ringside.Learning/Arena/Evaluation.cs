@@ -1,0 +1,181 @@
+using Ringside.Sim;
+
+namespace Ringside.Learning.Arena;
+
+/// <summary>How a policy plays, measured over evaluation episodes (seed 001's evaluation plus a behaviour fingerprint).</summary>
+public sealed record BehaviourFingerprint(
+    double AttacksPerSecond,
+    double MeanDistanceToEdge,
+    double MeanDistanceToNearestEnemy,
+    double DamageDealtPerEpisode,
+    double DamageTakenPerEpisode);
+
+public sealed record EvaluationResult(
+    string Opponents,
+    int Fighters,
+    int Episodes,
+    double WinRate,
+    double DrawRate,
+    double MeanReward,
+    double MeanSeconds,
+    int KnockoutsDealt,
+    int RingOutsDealt,
+    int KnockedOut,
+    int RungOut,
+    BehaviourFingerprint Fingerprint);
+
+/// <summary>What to evaluate against. Opponent slot s (1..fighters-1) is <c>Opponents[(s-1) % Opponents.Count]</c>.</summary>
+public sealed record EvaluationOptions
+{
+    public required IReadOnlyList<string> Opponents { get; init; }
+    public int Fighters { get; init; } = 2;
+    public int Episodes { get; init; } = 200;
+    public ulong Seed { get; init; } = 1;
+    public FighterSpec Learner { get; init; } = FighterSpec.Standard;
+    public FighterSpec Opponent { get; init; } = FighterSpec.Standard;
+    public RewardWeights Weights { get; init; } = RewardWeights.Seed;
+    public int MaxTicks { get; init; } = ArenaRules.DefaultMaxTicks;
+
+    public void Validate()
+    {
+        if (Episodes < 1) throw new ArgumentException($"episodes must be at least 1, got {Episodes}.", "episodes");
+        if (Fighters is < ArenaConfig.MinFighters or > ArenaConfig.MaxFighters)
+            throw new ArgumentException($"fighters must be {ArenaConfig.MinFighters} to {ArenaConfig.MaxFighters}, got {Fighters}.", "fighters");
+        if (Opponents.Count == 0) throw new ArgumentException("name at least one opponent.", "vs");
+        foreach (var o in Opponents)
+            if (!Bots.IsBot(o)) throw new ArgumentException($"unknown opponent '{o}'; expected one of {string.Join(", ", Bots.Names)}.", "vs");
+    }
+}
+
+/// <summary>
+/// Plays a policy (slot 0) against bots for a number of seeded episodes, all arenas stepped as one batch,
+/// and measures results and behaviour. Episode k uses episode seed Mix(seed, k), so runs are repeatable.
+/// </summary>
+public static class Evaluation
+{
+    public static EvaluationResult Run(IPolicy policy, EvaluationOptions options)
+    {
+        options.Validate();
+        int f = options.Fighters, n = options.Episodes, obsSize = Contract.ObservationSize;
+        var specs = Enumerable.Range(0, f).Select(s => s == 0 ? options.Learner : options.Opponent).ToArray();
+        var weights = Enumerable.Range(0, f).Select(s => s == 0 ? options.Weights : RewardWeights.Seed).ToArray();
+        var config = new ArenaConfig { Fighters = specs, Weights = weights, MaxTicks = options.MaxTicks, EndWhenEliminatedMask = 1 };
+        using var batch = new ArenaBatch(config, n, threads: 1, autoReset: false);
+        for (int a = 0; a < n; a++) batch.ResetArena(a, SplitMix64.Mix(options.Seed, (ulong)a));
+        var buffers = new StepBuffers(batch.AgentCount);
+        batch.WriteObservations(buffers.Observations);
+
+        var bots = new IFighterController[batch.AgentCount];
+        for (int a = 0; a < n; a++)
+            for (int s = 1; s < f; s++)
+                bots[a * f + s] = Bots.Create(options.Opponents[(s - 1) % options.Opponents.Count], options.Opponent, SplitMix64.Mix(options.Seed ^ 0xB07, (ulong)(a * f + s)));
+
+        var actions = new int[batch.AgentCount];
+        var learnerObs = new float[n * obsSize];
+        var learnerActions = new int[n];
+        var rows = new int[n];
+        double reward = 0, attacks = 0, aliveTicks = 0, edgeSum = 0, nearestSum = 0, dealt = 0, taken = 0;
+        float learnerDamage = options.Learner.Stats.Damage;
+
+        while (true)
+        {
+            int active = 0;
+            for (int a = 0; a < n; a++)
+            {
+                if (batch.IsFinished(a)) continue;
+                buffers.Observations.AsSpan(a * f * obsSize, obsSize).CopyTo(learnerObs.AsSpan(active * obsSize, obsSize));
+                rows[active++] = a;
+            }
+            if (active == 0) break;
+
+            policy.Act(learnerObs.AsSpan(0, active * obsSize), active, learnerActions.AsSpan(0, active));
+            for (int k = 0; k < active; k++)
+            {
+                int a = rows[k];
+                actions[a * f] = learnerActions[k];
+                for (int s = 1; s < f; s++)
+                {
+                    int i = a * f + s;
+                    actions[i] = batch.Fighter(i).Alive ? bots[i].Decide(buffers.Observations.AsSpan(i * obsSize, obsSize)) : Contract.Idle;
+                }
+            }
+            batch.Step(actions, buffers);
+
+            var terms = batch.RewardTerms;
+            for (int k = 0; k < active; k++)
+            {
+                int learner = rows[k] * f;
+                reward += buffers.Rewards[learner];
+                var me = batch.Fighter(learner);
+                if (me.Events.HasFlag(FighterEvents.Attacked)) attacks++;
+                if (me.Events.HasFlag(FighterEvents.HitLanded)) dealt += learnerDamage;
+                taken += terms[learner * RewardWeights.Count + (int)RewardTerm.DamageTaken] * ArenaRules.BaseDamage;
+                if (!me.Alive) continue;
+                aliveTicks++;
+                edgeSum += ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(me.X), MathF.Abs(me.Y));
+                nearestSum += NearestEnemyDistance(batch, rows[k], f);
+            }
+        }
+
+        int wins = 0, draws = 0, knockedOut = 0, rungOut = 0, koDealt = 0, ringOutDealt = 0;
+        double seconds = 0;
+        for (int a = 0; a < n; a++)
+        {
+            var result = batch.LastResult(a);
+            if (result.Winner == 0) wins++;
+            if (result.IsDraw) draws++;
+            seconds += result.Ticks / (double)ArenaRules.TicksPerSecond;
+            var me = batch.Fighter(a * f);
+            if (me.Elimination == Elimination.Knockout) knockedOut++;
+            if (me.Elimination == Elimination.RingOut) rungOut++;
+            for (int s = 1; s < f; s++)
+            {
+                var them = batch.Fighter(a * f + s);
+                if (them.Elimination == Elimination.Knockout) koDealt++;
+                if (them.Elimination == Elimination.RingOut) ringOutDealt++;
+            }
+        }
+
+        var fingerprint = new BehaviourFingerprint(
+            AttacksPerSecond: aliveTicks > 0 ? attacks / (aliveTicks / ArenaRules.TicksPerSecond) : 0,
+            MeanDistanceToEdge: aliveTicks > 0 ? edgeSum / aliveTicks : 0,
+            MeanDistanceToNearestEnemy: aliveTicks > 0 ? nearestSum / aliveTicks : 0,
+            DamageDealtPerEpisode: dealt / n,
+            DamageTakenPerEpisode: taken / n);
+        return new EvaluationResult(string.Join(",", options.Opponents), f, n, (double)wins / n, (double)draws / n,
+            reward / n, seconds / n, koDealt, ringOutDealt, knockedOut, rungOut, fingerprint);
+    }
+
+    /// <summary>Centre distance to the nearest fighter still standing (the state at the end of the tick).</summary>
+    private static double NearestEnemyDistance(ArenaBatch batch, int arena, int f)
+    {
+        var me = batch.Fighter(arena * f);
+        double best = double.NaN;
+        for (int s = 1; s < f; s++)
+        {
+            var them = batch.Fighter(arena * f + s);
+            if (!them.Alive) continue;
+            double dx = them.X - me.X, dy = them.Y - me.Y, d = Math.Sqrt(dx * dx + dy * dy);
+            if (double.IsNaN(best) || d < best) best = d;
+        }
+        return double.IsNaN(best) ? 0 : best;
+    }
+}
+
+/// <summary>A scripted bot as an <see cref="IPolicy"/>, so that evaluation and comparison can treat bots and networks alike.</summary>
+public sealed class BotPolicy(string name, FighterSpec spec, ulong seed) : IPolicy
+{
+    public string Name { get; } = Bots.IsBot(name) ? name : throw new ArgumentException($"unknown bot '{name}'.", nameof(name));
+    private readonly List<IFighterController> perRow = [];
+
+    public int ObservationSize => Contract.ObservationSize;
+    public int ActionCount => Contract.ActionCount;
+
+    public void Act(ReadOnlySpan<float> observations, int batch, Span<int> actions)
+    {
+        // Stateful bots (random) keep one stream per row so that rows do not share randomness.
+        while (perRow.Count < batch) perRow.Add(Bots.Create(name, spec, seed + (ulong)perRow.Count));
+        for (int row = 0; row < batch; row++)
+            actions[row] = perRow[row].Decide(observations.Slice(row * ObservationSize, ObservationSize));
+    }
+}
