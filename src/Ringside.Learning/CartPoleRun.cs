@@ -14,8 +14,9 @@ public static class CartPoleRun
     public const double SolvedReturn = 475;
 
     /// <param name="config">usually <see cref="PpoConfig.CartPole"/> (CleanRL's settings) with overrides.</param>
+    /// <param name="checkpointPath">where to save the trained policy (optimiser state beside it), if given.</param>
     public static CartPoleResult Run(PpoConfig config, int seed, long totalSteps, Action<IterationMetrics>? onIteration = null,
-                                     CancellationToken cancellation = default)
+                                     string? checkpointPath = null, CancellationToken cancellation = default)
     {
         var env = new CartPoleVectorEnv(config.NumEnvs);
         using var trainer = new PpoTrainer(config, env, (ulong)seed);
@@ -29,6 +30,12 @@ public static class CartPoleRun
         var started = System.Diagnostics.Stopwatch.StartNew();
         trainer.Train(totalSteps, onIteration, cancellation);
         double wall = started.Elapsed.TotalSeconds;
+        if (checkpointPath is not null)
+            trainer.SaveCheckpoint(checkpointPath, new CheckpointInfo
+            {
+                Environment = "cartpole", ContractVersion = 1,
+                Metrics = new Dictionary<string, double> { ["mean_return_20"] = window.MeanReturn, ["mean_return_100"] = trainer.RecentEpisodes.MeanReturn },
+            });
         return new CartPoleResult(window.MeanReturn, solvedAt, trainer.GlobalStep / wall, wall, window.Total, trainer.Times());
     }
 }

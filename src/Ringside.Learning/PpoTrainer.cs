@@ -151,6 +151,7 @@ public sealed class PpoTrainer : IDisposable
     private readonly NetworkPolicy _policy;
     private readonly Rng _shuffleRng;
     private bool _envStarted;
+    private ulong _envResetSeed;
 
     private long _envTicks, _rolloutForwardTicks, _updateForwardTicks, _backwardTicks, _optimizerTicks, _totalTicks;
 
@@ -170,6 +171,7 @@ public sealed class PpoTrainer : IDisposable
         Optimizer = new Adam(Network.ParameterCount, config.AdamEpsilon);
         _policy = new NetworkPolicy(Network, env.EnvCount, seed);
         _shuffleRng = new Rng(seed, stream: 0x5B0FF1E);
+        _envResetSeed = seed;
 
         int steps = config.NumSteps, envs = config.NumEnvs, obsSize = env.ObservationSize, batch = config.BatchSize;
         _obs = new float[steps * envs * obsSize];
@@ -250,7 +252,7 @@ public sealed class PpoTrainer : IDisposable
         int envs = Config.NumEnvs, obsSize = Env.ObservationSize;
         if (!_envStarted)
         {
-            Env.Reset(Seed, _nextObs);
+            Env.Reset(_envResetSeed, _nextObs);
             _envStarted = true;
         }
         for (int step = 0; step < Config.NumSteps; step++)
@@ -504,6 +506,43 @@ public sealed class PpoTrainer : IDisposable
             workspace.ValueGradients[i] = scale * config.VfCoef * dValue;
         }
         return new LossSums(pgLoss, vLoss, entropySum, oldApproxKl, approxKl, clipFrac);
+    }
+
+    // ---- checkpoints --------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Saves the policy to <paramref name="path"/> (with <see cref="CheckpointInfo.Steps"/> = <see cref="GlobalStep"/>) and, beside
+    /// it, the optimiser and trainer state that <see cref="Resume"/> needs (see <see cref="Checkpoint"/>).
+    /// </summary>
+    public void SaveCheckpoint(string path, CheckpointInfo info)
+    {
+        Checkpoint.Save(path, Network, info with { Steps = GlobalStep });
+        Checkpoint.SaveTrainerState(path, Network, Optimizer,
+            new Checkpoint.TrainerState(Seed, GlobalStep, Iteration, _policy.Random.GetState(), _shuffleRng.GetState()));
+    }
+
+    /// <summary>
+    /// A trainer that continues from a checkpoint: the same weights, Adam moments and step, global step, iteration (so the
+    /// learning-rate schedule continues) and random streams. Environment state is not saved: the environments start new
+    /// episodes, seeded from the run's seed and the iteration.
+    /// </summary>
+    /// <exception cref="CheckpointException">the files are unusable or do not fit <paramref name="config"/> and <paramref name="env"/>.</exception>
+    public static PpoTrainer Resume(string path, PpoConfig config, IVectorEnv env, string? environment = null, int? contractVersion = null)
+    {
+        var (network, _) = Checkpoint.Load(path, environment, contractVersion);
+        var spec = config.NetworkSpec(env.ObservationSize, env.ActionCount);
+        if (!network.Spec.Equals(spec))
+            throw new CheckpointException($"{path}: the policy is {network.Spec}, but the configuration asks for {spec}");
+        var adam = new Adam(network.ParameterCount, config.AdamEpsilon);
+        var state = Checkpoint.LoadTrainerState(path, network, adam);
+        var trainer = new PpoTrainer(config, env, state.Seed, network);
+        trainer.Optimizer.Restore(adam.FirstMoment, adam.SecondMoment, adam.Step);
+        trainer.GlobalStep = state.GlobalStep;
+        trainer.Iteration = state.Iteration;
+        trainer._policy.Random.SetState(state.SamplingRng);
+        trainer._shuffleRng.SetState(state.ShuffleRng);
+        trainer._envResetSeed = state.Seed ^ ((ulong)state.Iteration * 0x9E3779B97F4A7C15UL);
+        return trainer;
     }
 
     // ---- reporting -------------------------------------------------------------------------------------
