@@ -1,0 +1,182 @@
+using System.CommandLine;
+using System.Globalization;
+using Ringside.Learning;
+
+namespace Ringside.Cli.Commands;
+
+/// <summary>
+/// <c>ringside train</c>: PPO on an environment. Every <see cref="PpoConfig"/> field has a flag (--num-envs,
+/// --learning-rate …); flags not given keep the environment's preset (cartpole: CleanRL's ppo.py settings).
+/// With --json the last stdout line is one JSON object; otherwise progress lines go to stderr.
+/// </summary>
+public static class TrainCommand
+{
+    private static readonly Option<string> Env = new("--env") { Description = "Environment: cartpole or arena.", DefaultValueFactory = _ => "arena" };
+    private static readonly Option<int> Seed = new("--seed") { Description = "Seed of the run (network, sampling, shuffling, environments).", DefaultValueFactory = _ => 1 };
+    private static readonly Option<long> Steps = new("--steps") { Description = "Total environment steps (CleanRL: total_timesteps).", DefaultValueFactory = _ => 500_000 };
+    private static readonly Option<bool> Json = new("--json") { Description = "Print one JSON object as the last line." };
+    private static readonly Option<string?> Save = new("--save") { Description = "Save the trained policy to this .safetensors file (optimiser state beside it)." };
+    private static readonly Option<string?> Resume = new("--resume") { Description = "Continue training from this checkpoint (and its .optimizer.safetensors)." };
+    private static readonly Option<int> LogEvery = new("--log-every") { Description = "Progress line every N iterations (0: about once a second).", DefaultValueFactory = _ => 0 };
+
+    // One flag per PpoConfig field; null means "keep the preset".
+    private static readonly Option<int?> NumEnvs = new("--num-envs") { Description = "the number of parallel game environments" };
+    private static readonly Option<int?> NumSteps = new("--num-steps") { Description = "the number of steps to run in each environment per policy rollout" };
+    private static readonly Option<float?> LearningRate = new("--learning-rate") { Description = "the learning rate of the optimizer" };
+    private static readonly Option<bool?> AnnealLr = new("--anneal-lr") { Description = "toggle learning rate annealing (true/false)" };
+    private static readonly Option<float?> Gamma = new("--gamma") { Description = "the discount factor gamma" };
+    private static readonly Option<float?> GaeLambda = new("--gae-lambda") { Description = "the lambda for the general advantage estimation" };
+    private static readonly Option<int?> NumMinibatches = new("--num-minibatches") { Description = "the number of mini-batches" };
+    private static readonly Option<int?> UpdateEpochs = new("--update-epochs") { Description = "the K epochs to update the policy" };
+    private static readonly Option<bool?> NormAdv = new("--norm-adv") { Description = "toggles advantages normalization (true/false)" };
+    private static readonly Option<float?> ClipCoef = new("--clip-coef") { Description = "the surrogate clipping coefficient" };
+    private static readonly Option<bool?> ClipVloss = new("--clip-vloss") { Description = "toggles the clipped value loss (true/false)" };
+    private static readonly Option<float?> EntCoef = new("--ent-coef") { Description = "coefficient of the entropy" };
+    private static readonly Option<float?> VfCoef = new("--vf-coef") { Description = "coefficient of the value function" };
+    private static readonly Option<float?> MaxGradNorm = new("--max-grad-norm") { Description = "the maximum norm for the gradient clipping" };
+    private static readonly Option<float?> TargetKl = new("--target-kl") { Description = "the target KL divergence threshold (0: off)" };
+    private static readonly Option<float?> AdamEpsilon = new("--adam-epsilon") { Description = "Adam's epsilon" };
+    private static readonly Option<string?> HiddenSizes = new("--hidden-sizes") { Description = "hidden layer sizes, e.g. 128,128" };
+    private static readonly Option<string?> ActivationName = new("--activation") { Description = "hidden activation: tanh or relu" };
+    private static readonly Option<bool?> SharedTrunk = new("--shared-trunk") { Description = "one trunk for actor and critic (true) or one each (false)" };
+    private static readonly Option<int?> GradientShards = new("--gradient-shards") { Description = "minibatch shards whose gradients are summed in a fixed order" };
+    private static readonly Option<int?> Threads = new("--threads") { Description = "threads computing the shards in parallel (results do not depend on it)" };
+
+    public static Command Create()
+    {
+        var command = new Command("train", "Train a policy with PPO (CleanRL's ppo.py in C#).")
+        {
+            Env, Seed, Steps, Json, Save, Resume, LogEvery,
+            NumEnvs, NumSteps, LearningRate, AnnealLr, Gamma, GaeLambda, NumMinibatches, UpdateEpochs, NormAdv, ClipCoef,
+            ClipVloss, EntCoef, VfCoef, MaxGradNorm, TargetKl, AdamEpsilon, HiddenSizes, ActivationName, SharedTrunk,
+            GradientShards, Threads,
+        };
+        command.SetAction(parseResult => Output.Guard(() =>
+        {
+            try { return Run(parseResult); }
+            catch (CheckpointException e) { return Output.Fail(e.Message); }
+        }));
+        return command;
+    }
+
+    private static int Run(ParseResult p)
+    {
+        long steps = p.GetValue(Steps);
+        if (steps <= 0) throw new ArgumentException($"--steps must be positive, got {steps}.");
+        string env = p.GetValue(Env)!.Trim().ToLowerInvariant();
+        return env switch
+        {
+            "cartpole" => RunCartPole(p, WithOverrides(PpoConfig.CartPole, p)),
+            "arena" => RunArena(p),
+            _ => throw new ArgumentException($"unknown --env '{env}'; expected cartpole or arena."),
+        };
+    }
+
+    /// <summary>CartPole-v1 with CleanRL's settings unless overridden; reports what CleanRL's benchmark reports.</summary>
+    private static int RunCartPole(ParseResult p, PpoConfig config)
+    {
+        bool json = p.GetValue(Json);
+        if (p.GetValue(Resume) is not null) throw new ArgumentException("--resume is not supported for cartpole runs; they take seconds.");
+        var progress = new Progress(json, p.GetValue(LogEvery));
+        if (!json) Console.Error.WriteLine($"cartpole: {config.NetworkSpec(4, 2)}, {config.NumEnvs} envs × {config.NumSteps} steps, seed {p.GetValue(Seed)}");
+        var result = CartPoleRun.Run(config, p.GetValue(Seed), p.GetValue(Steps), progress.Report, p.GetValue(Save));
+        var time = result.Time;
+        var summary = new
+        {
+            env = "cartpole",
+            seed = p.GetValue(Seed),
+            final_mean_return = result.FinalMeanReturn,
+            first_step_mean_return_ge_475 = result.FirstStepMeanReturnGe475,
+            sps = result.Sps,
+            wall_seconds = result.WallSeconds,
+            episodes = result.Episodes,
+            seconds = new
+            {
+                env_step = time.EnvStep, rollout_forward = time.RolloutForward, update_forward = time.UpdateForward,
+                backward = time.Backward, optimizer = time.Optimizer, other = time.Other,
+            },
+            checkpoint = p.GetValue(Save),
+        };
+        if (json) Output.WriteJson(summary);
+        else
+            Console.WriteLine($"final mean return (last 20 episodes) {result.FinalMeanReturn:F1}; mean of 20 reached 475 at step " +
+                              $"{result.FirstStepMeanReturnGe475?.ToString("N0", CultureInfo.InvariantCulture) ?? "never"}; " +
+                              $"{result.Sps:N0} steps/s, {result.WallSeconds:F1} s " +
+                              $"(env {time.EnvStep:F1} s, rollout forward {time.RolloutForward:F1} s, update forward {time.UpdateForward:F1} s, " +
+                              $"backward {time.Backward:F1} s, optimiser {time.Optimizer:F1} s)");
+        return 0;
+    }
+
+    /// <summary>
+    /// The arena branch (owned by the simulation side): build the arena IVectorEnv and a PpoTrainer (or
+    /// PpoTrainer.Resume), run trainer.Train(steps, new Progress(json, logEvery).Report), save with SaveCheckpoint.
+    /// </summary>
+    private static int RunArena(ParseResult p) =>
+        throw new ArgumentException("--env arena: arena training is not wired into this command yet; use --env cartpole.");
+
+    /// <summary>The preset with every flag the user gave applied on top.</summary>
+    private static PpoConfig WithOverrides(PpoConfig preset, ParseResult p)
+    {
+        var config = preset with
+        {
+            NumEnvs = p.GetValue(NumEnvs) ?? preset.NumEnvs,
+            NumSteps = p.GetValue(NumSteps) ?? preset.NumSteps,
+            LearningRate = p.GetValue(LearningRate) ?? preset.LearningRate,
+            AnnealLr = p.GetValue(AnnealLr) ?? preset.AnnealLr,
+            Gamma = p.GetValue(Gamma) ?? preset.Gamma,
+            GaeLambda = p.GetValue(GaeLambda) ?? preset.GaeLambda,
+            NumMinibatches = p.GetValue(NumMinibatches) ?? preset.NumMinibatches,
+            UpdateEpochs = p.GetValue(UpdateEpochs) ?? preset.UpdateEpochs,
+            NormAdv = p.GetValue(NormAdv) ?? preset.NormAdv,
+            ClipCoef = p.GetValue(ClipCoef) ?? preset.ClipCoef,
+            ClipVloss = p.GetValue(ClipVloss) ?? preset.ClipVloss,
+            EntCoef = p.GetValue(EntCoef) ?? preset.EntCoef,
+            VfCoef = p.GetValue(VfCoef) ?? preset.VfCoef,
+            MaxGradNorm = p.GetValue(MaxGradNorm) ?? preset.MaxGradNorm,
+            TargetKl = p.GetValue(TargetKl) is { } kl ? (kl > 0 ? kl : null) : preset.TargetKl,
+            AdamEpsilon = p.GetValue(AdamEpsilon) ?? preset.AdamEpsilon,
+            HiddenSizes = p.GetValue(HiddenSizes) is { } sizes ? ParseSizes(sizes) : preset.HiddenSizes,
+            Activation = p.GetValue(ActivationName) is { } name ? ParseActivation(name) : preset.Activation,
+            SharedTrunk = p.GetValue(SharedTrunk) ?? preset.SharedTrunk,
+            GradientShards = p.GetValue(GradientShards) ?? preset.GradientShards,
+            Threads = p.GetValue(Threads) ?? preset.Threads,
+        };
+        config.Validate();
+        return config;
+    }
+
+    private static int[] ParseSizes(string text)
+    {
+        var items = Output.SplitList(text);
+        var sizes = new int[items.Length];
+        for (int i = 0; i < items.Length; i++)
+            if (!int.TryParse(items[i], NumberStyles.None, CultureInfo.InvariantCulture, out sizes[i]) || sizes[i] <= 0)
+                throw new ArgumentException($"--hidden-sizes must be positive integers separated by commas, got '{text}'.");
+        return sizes;
+    }
+
+    private static Activation ParseActivation(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "tanh" => Activation.Tanh,
+        "relu" => Activation.Relu,
+        _ => throw new ArgumentException($"--activation must be tanh or relu, got '{name}'."),
+    };
+
+    /// <summary>Progress lines on stderr (never with --json): every N iterations, or about once a second, and the last.</summary>
+    public sealed class Progress(bool json, int every)
+    {
+        private DateTime _lastPrint = DateTime.MinValue;
+
+        public void Report(IterationMetrics m)
+        {
+            if (json) return;
+            bool due = every > 0 ? m.Iteration % every == 0 : DateTime.UtcNow - _lastPrint >= TimeSpan.FromSeconds(1);
+            if (!due && m.Iteration != m.Iterations) return;
+            _lastPrint = DateTime.UtcNow;
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"iter {m.Iteration}/{m.Iterations}  step {m.GlobalStep:N0}  sps {m.Sps:N0}  return {m.MeanReturn:F1}  win {m.WinRate:F2}  " +
+                $"pg {m.PolicyLoss:F4}  v {m.ValueLoss:F3}  ent {m.Entropy:F3}  kl {m.ApproxKl:F4}  clip {m.ClipFrac:F3}  " +
+                $"ev {m.ExplainedVariance:F2}  lr {m.LearningRate:E1}"));
+        }
+    }
+}
