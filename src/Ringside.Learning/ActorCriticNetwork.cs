@@ -11,7 +11,9 @@ public readonly record struct TensorSlot(string Name, int[] Shape, int Offset, i
 /// and a linear value head. All parameters live in one flat array (so Adam, clipping and checkpoints see
 /// one span); the forward and backward passes run on a caller-owned <see cref="NetworkWorkspace"/> and
 /// never allocate. Tensor names follow PyTorch's nn.Sequential numbering (actor.0, actor.2, actor.4 …),
-/// so a separate-trunk checkpoint loads into CleanRL's Agent as is.
+/// so a separate-trunk checkpoint loads into CleanRL's Agent as is. On a shared trunk both heads read the
+/// same input, so they are stored and computed as one layer of actions + 1 outputs (one pass instead of a
+/// second, one-column pass); the checkpoint still names them actor.* and critic.*.
 /// </summary>
 public sealed class ActorCriticNetwork
 {
@@ -24,6 +26,8 @@ public sealed class ActorCriticNetwork
 
     private readonly Dense[] _actorTrunk;
     private readonly Dense[] _criticTrunk; // the same array as _actorTrunk when the trunk is shared
+    // Separate trunks: a policy head and a value head. Shared trunk: both are the same fused layer whose
+    // rows are the action logits and then the value.
     private readonly Dense _policyHead, _valueHead;
     private readonly Dense[] _allLayers;
     // W^T[in, out] of every layer: the layout the forward product streams (see MatMul).
@@ -34,7 +38,9 @@ public sealed class ActorCriticNetwork
     {
         var rng = new Rng(seed, stream: 0x1417);
         foreach (var layer in _allLayers)
-            Orthogonal.Fill(layer.Weights(Parameters), layer.Outputs, layer.Inputs, layer.InitGain, rng);
+        foreach (var part in layer.Parts)
+            Orthogonal.Fill(layer.Weights(Parameters).Slice(part.FirstRow * layer.Inputs, part.Rows * layer.Inputs),
+                            part.Rows, layer.Inputs, part.InitGain, rng);
         CommitParameters();
     }
 
@@ -53,9 +59,10 @@ public sealed class ActorCriticNetwork
         Spec = spec;
         var layers = new List<Dense>();
         int parameterCount = 0, transposedCount = 0;
-        Dense Add(string name, int inputs, int outputs, double gain)
+        Dense Add(int inputs, params Part[] parts)
         {
-            var layer = new Dense(name, inputs, outputs, gain, parameterCount, transposedCount);
+            int outputs = parts.Sum(part => part.Rows);
+            var layer = new Dense(parts, inputs, outputs, parameterCount, transposedCount);
             parameterCount += outputs * inputs + outputs;
             transposedCount += outputs * inputs;
             layers.Add(layer);
@@ -67,7 +74,7 @@ public sealed class ActorCriticNetwork
             int inputs = spec.ObservationSize;
             for (int i = 0; i < trunk.Length; i++)
             {
-                trunk[i] = Add($"{prefix}.{2 * i}", inputs, spec.HiddenSizes[i], Math.Sqrt(2));
+                trunk[i] = Add(inputs, new Part($"{prefix}.{2 * i}", 0, spec.HiddenSizes[i], Math.Sqrt(2)));
                 inputs = spec.HiddenSizes[i];
             }
             return trunk;
@@ -76,30 +83,31 @@ public sealed class ActorCriticNetwork
         if (spec.SharedTrunk)
         {
             _actorTrunk = _criticTrunk = Trunk("trunk");
-            _policyHead = Add("actor", top, spec.ActionCount, 0.01);
-            _valueHead = Add("critic", top, 1, 1.0);
+            _policyHead = _valueHead = Add(top, new Part("actor", 0, spec.ActionCount, 0.01), new Part("critic", spec.ActionCount, 1, 1.0));
         }
         else
         {
             _actorTrunk = Trunk("actor");
-            _policyHead = Add($"actor.{2 * _actorTrunk.Length}", top, spec.ActionCount, 0.01);
+            _policyHead = Add(top, new Part($"actor.{2 * _actorTrunk.Length}", 0, spec.ActionCount, 0.01));
             _criticTrunk = Trunk("critic");
-            _valueHead = Add($"critic.{2 * _criticTrunk.Length}", top, 1, 1.0);
+            _valueHead = Add(top, new Part($"critic.{2 * _criticTrunk.Length}", 0, 1, 1.0));
         }
         _allLayers = layers.ToArray();
         Parameters = new float[parameterCount];
         _transposedWeights = new float[transposedCount];
-        Tensors = _allLayers.SelectMany(layer => new[]
+        Tensors = _allLayers.SelectMany(layer => layer.Parts.SelectMany(part => new[]
         {
-            new TensorSlot($"{layer.Name}.weight", [layer.Outputs, layer.Inputs], layer.WeightOffset, layer.Outputs * layer.Inputs),
-            new TensorSlot($"{layer.Name}.bias", [layer.Outputs], layer.BiasOffset, layer.Outputs),
-        }).ToArray();
+            new TensorSlot($"{part.Name}.weight", [part.Rows, layer.Inputs], layer.WeightOffset + part.FirstRow * layer.Inputs, part.Rows * layer.Inputs),
+            new TensorSlot($"{part.Name}.bias", [part.Rows], layer.BiasOffset + part.FirstRow, part.Rows),
+        })).ToArray();
     }
 
     public int ParameterCount => Parameters.Length;
 
     public NetworkWorkspace CreateWorkspace(int capacity) =>
         new(Spec, capacity, _actorTrunk.Select(l => l.Outputs).ToArray(), Spec.SharedTrunk ? null : _criticTrunk.Select(l => l.Outputs).ToArray());
+
+    private int FusedWidth => Spec.ActionCount + 1;
 
     /// <summary>Refreshes what is derived from <see cref="Parameters"/> (the transposed weights); call after every update.</summary>
     public void CommitParameters()
@@ -116,9 +124,26 @@ public sealed class ActorCriticNetwork
     {
         Check(workspace, observations, batch);
         ReadOnlySpan<float> actorTop = ForwardTrunk(_actorTrunk, workspace.ActorHidden, observations, batch);
+        if (Spec.SharedTrunk)
+        {
+            ForwardLayer(_policyHead, actorTop, workspace.FusedHeads, batch);
+            SplitHeads(workspace, batch);
+            return;
+        }
         ForwardLayer(_policyHead, actorTop, workspace.Logits, batch);
-        ReadOnlySpan<float> criticTop = Spec.SharedTrunk ? actorTop : ForwardTrunk(_criticTrunk, workspace.CriticHidden, observations, batch);
+        ReadOnlySpan<float> criticTop = ForwardTrunk(_criticTrunk, workspace.CriticHidden, observations, batch);
         ForwardLayer(_valueHead, criticTop, workspace.Values, batch);
+    }
+
+    /// <summary>Fused head output rows [logits…, value] → Logits and Values.</summary>
+    private void SplitHeads(NetworkWorkspace workspace, int batch)
+    {
+        int actions = Spec.ActionCount, width = FusedWidth;
+        for (int row = 0; row < batch; row++)
+        {
+            workspace.FusedHeads.AsSpan(row * width, actions).CopyTo(workspace.Logits.AsSpan(row * actions));
+            workspace.Values[row] = workspace.FusedHeads[row * width + actions];
+        }
     }
 
     /// <summary>
@@ -131,11 +156,23 @@ public sealed class ActorCriticNetwork
         Check(workspace, observations, batch);
         if (gradients.Length != Parameters.Length) throw new ArgumentException("gradient buffer does not match the parameters");
         var actorTop = Top(_actorTrunk, workspace.ActorHidden, observations);
-        var criticTop = Top(_criticTrunk, workspace.CriticHidden, observations);
-        BackwardLayer(_policyHead, workspace.LogitGradients, actorTop, batch, gradients,
-                      _actorTrunk.Length > 0 ? workspace.ActorHiddenGradients[^1] : default, accumulateInput: false);
-        BackwardLayer(_valueHead, workspace.ValueGradients, criticTop, batch, gradients,
-                      _criticTrunk.Length > 0 ? workspace.CriticHiddenGradients[^1] : default, accumulateInput: Spec.SharedTrunk);
+        var actorTopGradient = _actorTrunk.Length > 0 ? workspace.ActorHiddenGradients[^1] : default;
+        if (Spec.SharedTrunk)
+        {
+            int actions = Spec.ActionCount, width = FusedWidth;
+            for (int row = 0; row < batch; row++)
+            {
+                workspace.LogitGradients.AsSpan(row * actions, actions).CopyTo(workspace.FusedHeadGradients.AsSpan(row * width));
+                workspace.FusedHeadGradients[row * width + actions] = workspace.ValueGradients[row];
+            }
+            BackwardLayer(_policyHead, workspace.FusedHeadGradients, actorTop, batch, gradients, actorTopGradient, accumulateInput: false);
+        }
+        else
+        {
+            BackwardLayer(_policyHead, workspace.LogitGradients, actorTop, batch, gradients, actorTopGradient, accumulateInput: false);
+            BackwardLayer(_valueHead, workspace.ValueGradients, Top(_criticTrunk, workspace.CriticHidden, observations), batch, gradients,
+                          _criticTrunk.Length > 0 ? workspace.CriticHiddenGradients[^1] : default, accumulateInput: false);
+        }
         BackwardTrunk(_actorTrunk, workspace.ActorHidden, workspace.ActorHiddenGradients, observations, batch, gradients);
         if (!Spec.SharedTrunk)
             BackwardTrunk(_criticTrunk, workspace.CriticHidden, workspace.CriticHiddenGradients, observations, batch, gradients);
@@ -213,8 +250,11 @@ public sealed class ActorCriticNetwork
             throw new ArgumentException($"need {batch * Spec.ObservationSize} observation values, got {observations.Length}");
     }
 
+    /// <summary>A named block of a layer's output rows (a whole layer, or one of the fused heads) and its init gain.</summary>
+    private sealed record Part(string Name, int FirstRow, int Rows, double InitGain);
+
     /// <summary>One linear layer's place in the flat arrays.</summary>
-    private sealed record Dense(string Name, int Inputs, int Outputs, double InitGain, int WeightOffset, int TransposedOffset)
+    private sealed record Dense(Part[] Parts, int Inputs, int Outputs, int WeightOffset, int TransposedOffset)
     {
         public int BiasOffset => WeightOffset + Outputs * Inputs;
         public Span<float> Weights(Span<float> flat) => flat.Slice(WeightOffset, Outputs * Inputs);
@@ -242,6 +282,9 @@ public sealed class NetworkWorkspace
     public float[] LogitGradients { get; }
     public float[] ValueGradients { get; }
 
+    /// <summary>[Capacity, ActionCount + 1]: the fused heads of a shared trunk (logits then value per row).</summary>
+    internal float[] FusedHeads { get; }
+    internal float[] FusedHeadGradients { get; }
     internal float[][] ActorHidden { get; }
     internal float[][] ActorHiddenGradients { get; }
     internal float[][] CriticHidden { get; }
@@ -258,6 +301,8 @@ public sealed class NetworkWorkspace
         LogitGradients = new float[capacity * spec.ActionCount];
         Values = new float[capacity];
         ValueGradients = new float[capacity];
+        FusedHeads = criticWidths is null ? new float[capacity * (spec.ActionCount + 1)] : [];
+        FusedHeadGradients = criticWidths is null ? new float[capacity * (spec.ActionCount + 1)] : [];
         ActorHidden = actorWidths.Select(width => new float[capacity * width]).ToArray();
         ActorHiddenGradients = actorWidths.Select(width => new float[capacity * width]).ToArray();
         CriticHidden = criticWidths is null ? ActorHidden : criticWidths.Select(width => new float[capacity * width]).ToArray();

@@ -12,21 +12,32 @@ public static class Categorical
     public static void Normalize(ReadOnlySpan<float> logits, Span<float> probabilities, Span<float> logProbabilities, int batch, int actions)
     {
         int count = batch * actions;
+        logits = logits[..count];
+        logProbabilities = logProbabilities[..count];
+        probabilities = probabilities[..count];
         // Shift each row by its maximum so exp cannot overflow, exponentiate the whole block at once
         // (vectorised), then normalise each row: log p = (z − max) − log Σ exp(z − max).
+        // Rows are a handful of actions: plain loops beat per-row library calls here.
         for (int row = 0; row < count; row += actions)
         {
-            var rowLogits = logits.Slice(row, actions);
-            TensorPrimitives.Subtract(rowLogits, TensorPrimitives.Max(rowLogits), logProbabilities.Slice(row, actions));
+            float max = logits[row];
+            for (int j = row + 1; j < row + actions; j++) max = logits[j] > max ? logits[j] : max;
+            for (int j = row; j < row + actions; j++) logProbabilities[j] = logits[j] - max;
         }
-        TensorPrimitives.Exp(logProbabilities[..count], probabilities[..count]);
+        // exp of a shifted logit below −80 would be a denormal, which costs ~100× in arithmetic; such an action has
+        // probability below 2e-35 either way, so its exp is taken at −80 (its log-probability stays exact).
+        TensorPrimitives.Max(logProbabilities, -80f, probabilities);
+        TensorPrimitives.Exp(probabilities, probabilities);
         for (int row = 0; row < count; row += actions)
         {
-            var rowProbabilities = probabilities.Slice(row, actions);
-            float sum = TensorPrimitives.Sum(rowProbabilities);
-            TensorPrimitives.Divide(rowProbabilities, sum, rowProbabilities);
-            var rowLogProbabilities = logProbabilities.Slice(row, actions);
-            TensorPrimitives.Subtract(rowLogProbabilities, MathF.Log(sum), rowLogProbabilities);
+            float sum = 0;
+            for (int j = row; j < row + actions; j++) sum += probabilities[j];
+            float inverse = 1 / sum, logSum = MathF.Log(sum);
+            for (int j = row; j < row + actions; j++)
+            {
+                probabilities[j] *= inverse;
+                logProbabilities[j] -= logSum;
+            }
         }
     }
 
@@ -49,8 +60,12 @@ public static class Categorical
     public static int Mode(ReadOnlySpan<float> probabilities) => TensorPrimitives.IndexOfMax(probabilities);
 
     /// <summary>H = −Σ p log p.</summary>
-    public static float Entropy(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> logProbabilities) =>
-        -TensorPrimitives.Dot(probabilities, logProbabilities);
+    public static float Entropy(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> logProbabilities)
+    {
+        float sum = 0;
+        for (int j = 0; j < probabilities.Length; j++) sum += probabilities[j] * logProbabilities[j];
+        return -sum;
+    }
 
     /// <summary>
     /// dLoss/dlogits for a loss whose derivatives are <paramref name="dLogProb"/> with respect to log π(action) and

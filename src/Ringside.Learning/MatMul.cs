@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -16,7 +15,7 @@ namespace Ringside.Learning;
 /// width, so the Vector512, Vector256 and scalar paths give bit-identical results.
 /// Performance: a 4-row × 4-vector register tile (16 accumulators, 4 loads of B and 4 broadcasts
 /// per 16 FMAs) reaches ~100 GFLOP/s on one AVX-512 core for 128-wide layers; narrower column
-/// remainders use a 4-row × 1-vector tile with masked loads and stores.
+/// remainders use an 8-row × 1-vector tile with masked loads and stores.
 /// </remarks>
 public static unsafe class MatMul
 {
@@ -36,27 +35,24 @@ public static unsafe class MatMul
         DenseBackwardWeights(BestPath, dy, x, dw, batch, inputs, outputs);
 
     /// <summary>db[out] += column sums of dY[B, out].</summary>
-    public static void DenseBackwardBias(ReadOnlySpan<float> dy, Span<float> db, int batch, int outputs)
-    {
-        Require(dy.Length >= batch * outputs && db.Length >= outputs, "dense bias gradient");
-        if (outputs == 1)
-        {
-            db[0] += TensorPrimitives.Sum(dy[..batch]);
-            return;
-        }
-        for (int row = 0; row < batch; row++)
-            TensorPrimitives.Add(db[..outputs], dy.Slice(row * outputs, outputs), db[..outputs]);
-    }
+    public static void DenseBackwardBias(ReadOnlySpan<float> dy, Span<float> db, int batch, int outputs) =>
+        DenseBackwardBias(BestPath, dy, db, batch, outputs);
 
     /// <summary>destination[cols, rows] = source[rows, cols]^T.</summary>
     public static void Transpose(ReadOnlySpan<float> source, Span<float> destination, int rows, int cols)
     {
         Require(source.Length >= rows * cols && destination.Length >= rows * cols, "transpose");
-        for (int r = 0; r < rows; r++)
-        {
-            ReadOnlySpan<float> sourceRow = source.Slice(r * cols, cols);
-            for (int c = 0; c < cols; c++) destination[c * rows + r] = sourceRow[c];
-        }
+        // 16×16 blocks keep both the rows read and the columns written in L1.
+        const int block = 16;
+        fixed (float* from = source, to = destination)
+            for (int r0 = 0; r0 < rows; r0 += block)
+            for (int c0 = 0; c0 < cols; c0 += block)
+            {
+                int rEnd = Math.Min(r0 + block, rows), cEnd = Math.Min(c0 + block, cols);
+                for (int r = r0; r < rEnd; r++)
+                for (int c = c0; c < cEnd; c++)
+                    to[c * rows + r] = from[r * cols + c];
+            }
     }
 
     // ---- dispatch -------------------------------------------------------------------------------
@@ -93,8 +89,42 @@ public static unsafe class MatMul
     {
         Require(dy.Length >= batch * outputs && x.Length >= batch * inputs && dw.Length >= inputs * outputs, "dense weight gradient");
         // a(o, b) = dY[b, o]: rows of the product are columns of dY, read with stride `outputs`.
+        // The sum runs over the batch; taking it in chunks of rows keeps the slice of X that every tile of dW
+        // streams in L1 instead of L2. The order of additions, hence the result, is unchanged.
+        const int chunk = 64;
         fixed (float* pdy = dy, px = x, pdw = dw)
-            Product(path, outputs, inputs, batch, pdy, 1, outputs, px, inputs, pdw, inputs, null, Start.Accumulate);
+            for (int start = 0; start < batch; start += chunk)
+                Product(path, outputs, inputs, Math.Min(chunk, batch - start), pdy + start * outputs, 1, outputs,
+                        px + start * inputs, inputs, pdw, inputs, null, Start.Accumulate);
+    }
+
+    internal static void DenseBackwardBias(Path path, ReadOnlySpan<float> dy, Span<float> db, int batch, int outputs)
+    {
+        Require(dy.Length >= batch * outputs && db.Length >= outputs, "dense bias gradient");
+        fixed (float* pdy = dy, pdb = db)
+        {
+            switch (path)
+            {
+                case Path.Vector512: ColumnSums<Simd512, Vector512<float>>(pdy, pdb, batch, outputs); break;
+                case Path.Vector256: ColumnSums<Simd256, Vector256<float>>(pdy, pdb, batch, outputs); break;
+                default:
+                    for (int row = 0; row < batch; row++)
+                    for (int col = 0; col < outputs; col++) pdb[col] += pdy[row * outputs + col];
+                    break;
+            }
+        }
+    }
+
+    /// <summary>sums[col] += Σ_row y[row, col]: one vector of columns at a time, rows added in order (as the scalar loop).</summary>
+    private static void ColumnSums<S, V>(float* y, float* sums, int rows, int cols) where S : ISimd<V> where V : struct
+    {
+        for (int col = 0; col < cols; col += S.Width)
+        {
+            V mask = S.FirstLanes(Math.Min(S.Width, cols - col));
+            V sum = S.LoadMasked(sums + col, mask);
+            for (int row = 0; row < rows; row++) sum = S.Add(sum, S.LoadMasked(y + row * cols + col, mask));
+            S.StoreMasked(sums + col, sum, mask);
+        }
     }
 
     private static void Require(bool condition, string what)
@@ -125,19 +155,25 @@ public static unsafe class MatMul
                                       float* b, int ldb, float* c, int ldc, float* bias, Start start)
         where S : ISimd<V> where V : struct
     {
-        int w = S.Width;
-        for (int row = 0; row < m; row += 4)
+        int w = S.Width, wide = n - n % (4 * w);
+        // Rows past the end alias the last row: they compute and store the same values again,
+        // which keeps one tile shape and never touches memory outside C.
+        for (int row = 0; row < m && wide > 0; row += 4)
         {
-            // Rows past the end alias the last row: they compute and store the same values again,
-            // which keeps a single tile shape and never touches memory outside C.
             int row1 = Math.Min(row + 1, m - 1), row2 = Math.Min(row + 2, m - 1), row3 = Math.Min(row + 3, m - 1);
             float* a0 = a + row * aRowStride, a1 = a + row1 * aRowStride, a2 = a + row2 * aRowStride, a3 = a + row3 * aRowStride;
             float* c0 = c + row * ldc, c1 = c + row1 * ldc, c2 = c + row2 * ldc, c3 = c + row3 * ldc;
-            int col = 0;
-            for (; col + 4 * w <= n; col += 4 * w)
+            for (int col = 0; col < wide; col += 4 * w)
                 Tile4x4<S, V>(k, a0, a1, a2, a3, aColStride, b + col, ldb, c0 + col, c1 + col, c2 + col, c3 + col, bias + col, start);
-            for (; col < n; col += w)
-                Tile4x1<S, V>(k, a0, a1, a2, a3, aColStride, b + col, ldb, c0 + col, c1 + col, c2 + col, c3 + col, bias + col, start, Math.Min(w, n - col));
+        }
+        // Narrow remainders (heads with a few outputs) get one vector per row but 8 rows, so that 8 independent
+        // accumulators hide the FMA latency.
+        int* rows = stackalloc int[8];
+        for (int col = wide; col < n; col += w)
+        for (int row = 0; row < m; row += 8)
+        {
+            for (int r = 0; r < 8; r++) rows[r] = Math.Min(row + r, m - 1);
+            Tile8x1<S, V>(k, a, rows, aRowStride, aColStride, b + col, ldb, c + col, ldc, bias + col, start, Math.Min(w, n - col));
         }
     }
 
@@ -173,30 +209,36 @@ public static unsafe class MatMul
         S.Store(c3, c30); S.Store(c3 + w, c31); S.Store(c3 + 2 * w, c32); S.Store(c3 + 3 * w, c33);
     }
 
-    /// <summary>4 rows × 1 vector of C, masked to the first <paramref name="count"/> columns (remainders and narrow heads).</summary>
-    private static void Tile4x1<S, V>(int k, float* a0, float* a1, float* a2, float* a3, int aColStride, float* b, int ldb,
-                                      float* c0, float* c1, float* c2, float* c3, float* bias, Start start, int count)
+    /// <summary>8 rows × 1 vector of C, masked to the first <paramref name="count"/> columns (remainders and narrow heads).</summary>
+    private static void Tile8x1<S, V>(int k, float* a, int* rows, int aRowStride, int aColStride, float* b, int ldb,
+                                      float* c, int ldc, float* bias, Start start, int count)
         where S : ISimd<V> where V : struct
     {
         V mask = S.FirstLanes(count);
-        V c00 = S.Zero, c10 = S.Zero, c20 = S.Zero, c30 = S.Zero;
+        float* a0 = a + rows[0] * aRowStride, a1 = a + rows[1] * aRowStride, a2 = a + rows[2] * aRowStride, a3 = a + rows[3] * aRowStride;
+        float* a4 = a + rows[4] * aRowStride, a5 = a + rows[5] * aRowStride, a6 = a + rows[6] * aRowStride, a7 = a + rows[7] * aRowStride;
+        float* c0 = c + rows[0] * ldc, c1 = c + rows[1] * ldc, c2 = c + rows[2] * ldc, c3 = c + rows[3] * ldc;
+        float* c4 = c + rows[4] * ldc, c5 = c + rows[5] * ldc, c6 = c + rows[6] * ldc, c7 = c + rows[7] * ldc;
+        V s0 = S.Zero, s1 = S.Zero, s2 = S.Zero, s3 = S.Zero, s4 = S.Zero, s5 = S.Zero, s6 = S.Zero, s7 = S.Zero;
         if (start == Start.Accumulate)
         {
-            c00 = S.LoadMasked(c0, mask); c10 = S.LoadMasked(c1, mask); c20 = S.LoadMasked(c2, mask); c30 = S.LoadMasked(c3, mask);
+            s0 = S.LoadMasked(c0, mask); s1 = S.LoadMasked(c1, mask); s2 = S.LoadMasked(c2, mask); s3 = S.LoadMasked(c3, mask);
+            s4 = S.LoadMasked(c4, mask); s5 = S.LoadMasked(c5, mask); s6 = S.LoadMasked(c6, mask); s7 = S.LoadMasked(c7, mask);
         }
         else if (start == Start.Bias)
         {
-            c00 = c10 = c20 = c30 = S.LoadMasked(bias, mask);
+            s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = S.LoadMasked(bias, mask);
         }
         for (int i = 0, ai = 0; i < k; i++, ai += aColStride, b += ldb)
         {
-            V b0 = S.LoadMasked(b, mask);
-            c00 = S.Fma(S.Broadcast(a0[ai]), b0, c00);
-            c10 = S.Fma(S.Broadcast(a1[ai]), b0, c10);
-            c20 = S.Fma(S.Broadcast(a2[ai]), b0, c20);
-            c30 = S.Fma(S.Broadcast(a3[ai]), b0, c30);
+            V bv = S.LoadMasked(b, mask);
+            s0 = S.Fma(S.Broadcast(a0[ai]), bv, s0); s1 = S.Fma(S.Broadcast(a1[ai]), bv, s1);
+            s2 = S.Fma(S.Broadcast(a2[ai]), bv, s2); s3 = S.Fma(S.Broadcast(a3[ai]), bv, s3);
+            s4 = S.Fma(S.Broadcast(a4[ai]), bv, s4); s5 = S.Fma(S.Broadcast(a5[ai]), bv, s5);
+            s6 = S.Fma(S.Broadcast(a6[ai]), bv, s6); s7 = S.Fma(S.Broadcast(a7[ai]), bv, s7);
         }
-        S.StoreMasked(c0, c00, mask); S.StoreMasked(c1, c10, mask); S.StoreMasked(c2, c20, mask); S.StoreMasked(c3, c30, mask);
+        S.StoreMasked(c0, s0, mask); S.StoreMasked(c1, s1, mask); S.StoreMasked(c2, s2, mask); S.StoreMasked(c3, s3, mask);
+        S.StoreMasked(c4, s4, mask); S.StoreMasked(c5, s5, mask); S.StoreMasked(c6, s6, mask); S.StoreMasked(c7, s7, mask);
     }
 
     /// <summary>Plain loops with the same order of fused multiply-adds as the vector paths.</summary>
@@ -223,6 +265,7 @@ public static unsafe class MatMul
         static abstract void Store(float* p, V value);
         static abstract V Broadcast(float value);
         static abstract V Fma(V x, V y, V addend);
+        static abstract V Add(V x, V y);
         /// <summary>A mask selecting lanes [0, count).</summary>
         static abstract V FirstLanes(int count);
         /// <summary>Loads only the selected lanes (the others read as zero and are never touched in memory).</summary>
@@ -238,6 +281,7 @@ public static unsafe class MatMul
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector512<float> value) => value.Store(p);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Broadcast(float value) => Vector512.Create(value);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Fma(Vector512<float> x, Vector512<float> y, Vector512<float> addend) => Vector512.FusedMultiplyAdd(x, y, addend);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Add(Vector512<float> x, Vector512<float> y) => x + y;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> FirstLanes(int count) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> LoadMasked(float* p, Vector512<float> mask) => Avx512F.MaskLoad(p, mask, Vector512<float>.Zero);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreMasked(float* p, Vector512<float> value, Vector512<float> mask) => Avx512F.MaskStore(p, mask, value);
@@ -251,6 +295,7 @@ public static unsafe class MatMul
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector256<float> value) => value.Store(p);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Broadcast(float value) => Vector256.Create(value);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Fma(Vector256<float> x, Vector256<float> y, Vector256<float> addend) => Vector256.FusedMultiplyAdd(x, y, addend);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Add(Vector256<float> x, Vector256<float> y) => x + y;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> FirstLanes(int count) => Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle();
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> LoadMasked(float* p, Vector256<float> mask) => Avx.MaskLoad(p, mask);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreMasked(float* p, Vector256<float> value, Vector256<float> mask) => Avx.MaskStore(p, mask, value);

@@ -70,6 +70,12 @@ public sealed class Rng
         return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
     }
 
+    /// <summary>Fills <paramref name="values"/> uniformly from [−1, 1).</summary>
+    public void NextFloats(Span<float> values)
+    {
+        for (int i = 0; i < values.Length; i++) values[i] = NextFloat() * 2 - 1;
+    }
+
     /// <summary>Fisher–Yates shuffle in place.</summary>
     public void Shuffle(Span<int> values)
     {

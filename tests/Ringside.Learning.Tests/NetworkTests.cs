@@ -74,15 +74,15 @@ public class NetworkTests
         for (int i = 0; i < once.Length; i++) Assert.Equal(2 * once[i], twice[i], 1e-5);
     }
 
-    [Fact]
-    public void InitialisationIsOrthogonalWithCleanRlGains()
+    [Theory, InlineData(false), InlineData(true)]
+    public void InitialisationIsOrthogonalWithCleanRlGains(bool shared)
     {
-        var network = new ActorCriticNetwork(NetworkSpec.CleanRl(4, 2), seed: 1);
+        var network = new ActorCriticNetwork(shared ? NetworkSpec.Default(30, 10) : NetworkSpec.CleanRl(4, 2), seed: 1);
         foreach (var slot in network.Tensors)
         {
             var values = network.Parameters.AsSpan(slot.Offset, slot.Length);
             if (slot.Name.EndsWith(".bias")) { Assert.All(values.ToArray(), v => Assert.Equal(0f, v)); continue; }
-            double gain = slot.Name == "actor.4.weight" ? 0.01 : slot.Name == "critic.4.weight" ? 1 : Math.Sqrt(2);
+            double gain = slot.Name is "actor.4.weight" or "actor.weight" ? 0.01 : slot.Name is "critic.4.weight" or "critic.weight" ? 1 : Math.Sqrt(2);
             int rows = slot.Shape[0], cols = slot.Shape[1];
             // The smaller Gram matrix (W Wᵀ if wide, Wᵀ W if tall) must be gain² · I.
             bool wide = rows <= cols;
