@@ -6,5 +6,8 @@ var root = new RootCommand("Ringside: a deterministic wrestling-arena simulation
     MatchCommand.Create(),
     ReplayCommand.Create(),
     BenchCommand.Create(),
+    TrainCommand.Create(),
+    EvalCommand.Create(),
+    EvalCommand.CreateCompare(),
 };
 return root.Parse(args).Invoke();

@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using Ringside.Learning;
+using Ringside.Learning.Arena;
+using Ringside.Sim;
 
 namespace Ringside.Cli.Commands;
 
@@ -42,6 +45,22 @@ public static class TrainCommand
     private static readonly Option<int?> GradientShards = new("--gradient-shards") { Description = "minibatch shards whose gradients are summed in a fixed order" };
     private static readonly Option<int?> Threads = new("--threads") { Description = "threads computing the shards in parallel (results do not depend on it)" };
 
+    // Arena options.
+    private static readonly Option<string?> ProfileFile = new("--profile") { Description = "Personality profile JSON (aggression, positioning, targeting, risk_tolerance, endurance, training_mode, reward_weights); flags override it." };
+    private static readonly Option<float?> Aggression = new("--aggression") { Description = "Personality slider 0-100 (50 neutral)." };
+    private static readonly Option<float?> Positioning = new("--positioning") { Description = "Personality slider 0-100 (50 neutral)." };
+    private static readonly Option<float?> Targeting = new("--targeting") { Description = "Personality slider 0-100 (50 neutral)." };
+    private static readonly Option<float?> RiskTolerance = new("--risk-tolerance") { Description = "Personality slider 0-100 (50 neutral)." };
+    private static readonly Option<float?> Endurance = new("--endurance") { Description = "Personality slider 0-100 (50 neutral)." };
+    private static readonly Option<string?> Mode = new("--mode") { Description = "Training mode: survival, aggression, tactical, adaptation, tournament." };
+    private static readonly Option<int> FighterCount = new("--fighters") { Description = "Fighters per arena, the learner included (2-8).", DefaultValueFactory = _ => 2 };
+    private static readonly Option<string> Opponents = new("--opponents") { Description = "Opponents: bots (chaser, cautious, random, idle) and 'self' for past checkpoints.", DefaultValueFactory = _ => "chaser,cautious,random" };
+    private static readonly Option<double> SelfPlayRatio = new("--self-play-ratio") { Description = "Share of opponents drawn from past checkpoints when 'self' is an opponent.", DefaultValueFactory = _ => 0.3 };
+    private static readonly Option<float> Size = new("--size") { Description = "The learner's fighter size (0.5-2).", DefaultValueFactory = _ => 1f };
+    private static readonly Option<float> Speed = new("--speed") { Description = "The learner's fighter speed (0.5-2).", DefaultValueFactory = _ => 1f };
+    private static readonly Option<double?> MaxMinutes = new("--max-minutes") { Description = "Stop after this much wall time (saving a checkpoint)." };
+    private static readonly Option<string?> Out = new("--out") { Description = "Run folder: metrics.jsonl, model.safetensors, best.safetensors, run.json (arena)." };
+
     public static Command Create()
     {
         var command = new Command("train", "Train a policy with PPO (CleanRL's ppo.py in C#).")
@@ -50,6 +69,8 @@ public static class TrainCommand
             NumEnvs, NumSteps, LearningRate, AnnealLr, Gamma, GaeLambda, NumMinibatches, UpdateEpochs, NormAdv, ClipCoef,
             ClipVloss, EntCoef, VfCoef, MaxGradNorm, TargetKl, AdamEpsilon, HiddenSizes, ActivationName, SharedTrunk,
             GradientShards, Threads,
+            ProfileFile, Aggression, Positioning, Targeting, RiskTolerance, Endurance, Mode, FighterCount, Opponents, SelfPlayRatio,
+            Size, Speed, MaxMinutes, Out,
         };
         command.SetAction(parseResult => Output.Guard(() =>
         {
@@ -108,11 +129,94 @@ public static class TrainCommand
     }
 
     /// <summary>
-    /// The arena branch (owned by the simulation side): build the arena IVectorEnv and a PpoTrainer (or
-    /// PpoTrainer.Resume), run trainer.Train(steps, new Progress(json, logEvery).Report), save with SaveCheckpoint.
+    /// Arena training: a personality (profile file and/or sliders) and mode, opponents from the bots and the
+    /// learner's own past checkpoints, a budget in steps and/or minutes; writes a run folder. --resume DIR continues it.
     /// </summary>
-    private static int RunArena(ParseResult p) =>
-        throw new ArgumentException("--env arena: arena training is not wired into this command yet; use --env cartpole.");
+    private static int RunArena(ParseResult p)
+    {
+        bool json = p.GetValue(Json);
+        string? resumeDir = p.GetValue(Resume);
+        string outDir = p.GetValue(Out) ?? resumeDir ?? throw new ArgumentException("--out DIR is required for arena training.");
+        if (resumeDir is not null && !File.Exists(Path.Combine(resumeDir, ArenaTraining.ModelFile)))
+            throw new ArgumentException($"--resume {resumeDir}: no {ArenaTraining.ModelFile} in that folder.");
+        var profile = p.GetValue(ProfileFile) is { } file ? ProfileJson.Read(file) : new ProfileJson.Profile();
+        var personality = new Personality(
+            p.GetValue(Aggression) ?? profile.Aggression, p.GetValue(Positioning) ?? profile.Positioning, p.GetValue(Targeting) ?? profile.Targeting,
+            p.GetValue(RiskTolerance) ?? profile.RiskTolerance, p.GetValue(Endurance) ?? profile.Endurance);
+        double? minutes = p.GetValue(MaxMinutes);
+        if (minutes is { } m && !(m > 0)) throw new ArgumentException($"--max-minutes must be positive, got {m}.");
+
+        var options = new ArenaTrainingOptions
+        {
+            Personality = personality,
+            Mode = TrainingModes.Parse(p.GetValue(Mode) ?? profile.TrainingMode ?? "tactical"),
+            Weights = profile.RewardWeights,
+            Fighter = new FighterSpec(p.GetValue(Size), p.GetValue(Speed)),
+            Fighters = p.GetValue(FighterCount),
+            Opponents = Output.SplitList(p.GetValue(Opponents)),
+            SelfPlayRatio = p.GetValue(SelfPlayRatio),
+            Steps = p.GetValue(Steps),
+            MaxTime = minutes is { } mm ? TimeSpan.FromMinutes(mm) : null,
+            Seed = (ulong)p.GetValue(Seed),
+            OutDir = outDir,
+            Ppo = WithOverrides(ArenaTraining.DefaultPpo, p),
+        };
+        var bar = new ProgressBar(json, options.Steps, options.MaxTime);
+        if (!json) Console.Error.WriteLine($"arena: {options.Fighters} fighters vs {string.Join(", ", options.Opponents)}, mode {options.Mode.Name()}, " +
+                                           $"{options.Ppo.NetworkSpec(Contract.ObservationSize, Contract.ActionCount)}, {options.Ppo.NumEnvs} arenas × {options.Ppo.NumSteps} steps → {outDir}");
+        var result = ArenaTraining.Run(options, bar.Report, resume: resumeDir is not null);
+        bar.Done();
+
+        var t = result.Time;
+        var summary = new
+        {
+            env = "arena",
+            out_dir = outDir,
+            model = result.ModelPath,
+            best_model = result.BestModelPath,
+            steps = result.Steps,
+            iterations = result.Iterations,
+            wall_seconds = result.WallSeconds,
+            agent_steps_per_second = result.Sps,
+            mean_reward = result.MeanReturn,
+            win_rate = result.WinRate,
+            best_win_rate = result.BestWinRate,
+            stopped_by_time = result.StoppedByTime,
+            seconds = new { env_step = t.EnvStep, rollout_forward = t.RolloutForward, update_forward = t.UpdateForward, backward = t.Backward, optimizer = t.Optimizer, other = t.Other },
+        };
+        if (json) Output.WriteJson(summary);
+        else Console.WriteLine($"trained {result.Steps:N0} steps in {result.WallSeconds:F0} s ({result.Sps:N0} steps/s); recent reward {result.MeanReturn:F1}, " +
+                               $"win rate {result.WinRate:P0}; model {result.ModelPath}, best {result.BestModelPath}");
+        return 0;
+    }
+
+    /// <summary>A one-line progress bar on stderr (plain lines every few seconds when stderr is not a terminal).</summary>
+    private sealed class ProgressBar(bool quiet, long totalSteps, TimeSpan? maxTime)
+    {
+        private readonly bool live = !Console.IsErrorRedirected;
+        private DateTime lastPrint = DateTime.MinValue;
+
+        public void Report(ArenaIterationMetrics line)
+        {
+            if (quiet) return;
+            var m = line.Ppo;
+            var interval = live ? TimeSpan.FromMilliseconds(250) : TimeSpan.FromSeconds(5);
+            if (DateTime.UtcNow - lastPrint < interval && m.Iteration != m.Iterations) return;
+            lastPrint = DateTime.UtcNow;
+            double byTime = maxTime is { } mt ? line.WallSeconds / mt.TotalSeconds : 0;
+            double done = Math.Clamp(Math.Max((double)m.GlobalStep / totalSteps, byTime), 0, 1);
+            double left = m.Sps > 0 ? (totalSteps - m.GlobalStep) / m.Sps : 0;
+            if (maxTime is { } limit) left = Math.Min(left, limit.TotalSeconds - line.WallSeconds);
+            int filled = (int)(done * 24);
+            string text = string.Create(CultureInfo.InvariantCulture,
+                $"[{new string('#', filled)}{new string('-', 24 - filled)}] {done,4:P0} {m.GlobalStep / 1e6:F2}M steps  {m.Sps:N0} sps  " +
+                $"reward {m.MeanReturn:F1}  win {m.WinRate:P0}  {TimeSpan.FromSeconds(Math.Max(0, left)):m\\:ss} left");
+            if (live) Console.Error.Write("\r" + text.PadRight(110));
+            else Console.Error.WriteLine(text);
+        }
+
+        public void Done() { if (!quiet && live) Console.Error.WriteLine(); }
+    }
 
     /// <summary>The preset with every flag the user gave applied on top.</summary>
     private static PpoConfig WithOverrides(PpoConfig preset, ParseResult p)

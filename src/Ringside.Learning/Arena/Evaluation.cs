@@ -53,22 +53,36 @@ public sealed record EvaluationOptions
 /// </summary>
 public static class Evaluation
 {
+    /// <summary>Evaluates <paramref name="policy"/> against the bots named in the options.</summary>
     public static EvaluationResult Run(IPolicy policy, EvaluationOptions options)
     {
         options.Validate();
+        var opponents = options.Opponents
+            .Select((name, k) => (Policy: (IPolicy)new BotPolicy(name, options.Opponent, SplitMix64.Mix(options.Seed ^ 0xB07, (ulong)k)), Spec: options.Opponent))
+            .ToArray();
+        return Run(policy, opponents, string.Join(",", options.Opponents), options);
+    }
+
+    /// <summary>
+    /// Evaluates <paramref name="policy"/> (slot 0) against any policies: opponent slot s plays
+    /// <c>opponents[(s - 1) % opponents.Count]</c> with that fighter's spec. Bots and checkpoints alike.
+    /// </summary>
+    public static EvaluationResult Run(IPolicy policy, IReadOnlyList<(IPolicy Policy, FighterSpec Spec)> opponents, string label, EvaluationOptions options)
+    {
+        if (options.Episodes < 1) throw new ArgumentException($"episodes must be at least 1, got {options.Episodes}.", "episodes");
+        if (opponents.Count == 0) throw new ArgumentException("name at least one opponent.", "vs");
         int f = options.Fighters, n = options.Episodes, obsSize = Contract.ObservationSize;
-        var specs = Enumerable.Range(0, f).Select(s => s == 0 ? options.Learner : options.Opponent).ToArray();
+        var specs = Enumerable.Range(0, f).Select(s => s == 0 ? options.Learner : opponents[(s - 1) % opponents.Count].Spec).ToArray();
         var weights = Enumerable.Range(0, f).Select(s => s == 0 ? options.Weights : RewardWeights.Seed).ToArray();
         var config = new ArenaConfig { Fighters = specs, Weights = weights, MaxTicks = options.MaxTicks, EndWhenEliminatedMask = 1 };
+        config.Validate();
         using var batch = new ArenaBatch(config, n, threads: 1, autoReset: false);
         for (int a = 0; a < n; a++) batch.ResetArena(a, SplitMix64.Mix(options.Seed, (ulong)a));
         var buffers = new StepBuffers(batch.AgentCount);
         batch.WriteObservations(buffers.Observations);
-
-        var bots = new IFighterController[batch.AgentCount];
-        for (int a = 0; a < n; a++)
-            for (int s = 1; s < f; s++)
-                bots[a * f + s] = Bots.Create(options.Opponents[(s - 1) % options.Opponents.Count], options.Opponent, SplitMix64.Mix(options.Seed ^ 0xB07, (ulong)(a * f + s)));
+        var opponentObs = new float[batch.AgentCount * obsSize];
+        var opponentActions = new int[batch.AgentCount];
+        var opponentRows = new int[batch.AgentCount];
 
         var actions = new int[batch.AgentCount];
         var learnerObs = new float[n * obsSize];
@@ -89,15 +103,23 @@ public static class Evaluation
             if (active == 0) break;
 
             policy.Act(learnerObs.AsSpan(0, active * obsSize), active, learnerActions.AsSpan(0, active));
-            for (int k = 0; k < active; k++)
+            for (int k = 0; k < active; k++) actions[rows[k] * f] = learnerActions[k];
+            for (int p = 0; p < opponents.Count; p++)
             {
-                int a = rows[k];
-                actions[a * f] = learnerActions[k];
-                for (int s = 1; s < f; s++)
-                {
-                    int i = a * f + s;
-                    actions[i] = batch.Fighter(i).Alive ? bots[i].Decide(buffers.Observations.AsSpan(i * obsSize, obsSize)) : Contract.Idle;
-                }
+                // Every standing fighter that policy p controls acts in one batch.
+                int count = 0;
+                for (int k = 0; k < active; k++)
+                    for (int s = 1 + p; s < f; s += opponents.Count)
+                    {
+                        int i = rows[k] * f + s;
+                        actions[i] = Contract.Idle;
+                        if (!batch.Fighter(i).Alive) continue;
+                        buffers.Observations.AsSpan(i * obsSize, obsSize).CopyTo(opponentObs.AsSpan(count * obsSize, obsSize));
+                        opponentRows[count++] = i;
+                    }
+                if (count == 0) continue;
+                opponents[p].Policy.Act(opponentObs.AsSpan(0, count * obsSize), count, opponentActions.AsSpan(0, count));
+                for (int k = 0; k < count; k++) actions[opponentRows[k]] = opponentActions[k];
             }
             batch.Step(actions, buffers);
 
@@ -142,7 +164,7 @@ public static class Evaluation
             MeanDistanceToNearestEnemy: aliveTicks > 0 ? nearestSum / aliveTicks : 0,
             DamageDealtPerEpisode: dealt / n,
             DamageTakenPerEpisode: taken / n);
-        return new EvaluationResult(string.Join(",", options.Opponents), f, n, (double)wins / n, (double)draws / n,
+        return new EvaluationResult(label, f, n, (double)wins / n, (double)draws / n,
             reward / n, seconds / n, koDealt, ringOutDealt, knockedOut, rungOut, fingerprint);
     }
 

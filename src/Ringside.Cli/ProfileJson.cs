@@ -1,0 +1,52 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Ringside.Sim;
+
+namespace Ringside.Cli;
+
+/// <summary>A personality profile as a JSON file (seed 000's FighterProfile fields; the server exports the same shape).</summary>
+public static class ProfileJson
+{
+    public sealed record Profile
+    {
+        [JsonPropertyName("name")] public string? Name { get; init; }
+        [JsonPropertyName("aggression")] public float Aggression { get; init; } = 50;
+        [JsonPropertyName("positioning")] public float Positioning { get; init; } = 50;
+        [JsonPropertyName("targeting")] public float Targeting { get; init; } = 50;
+        [JsonPropertyName("risk_tolerance")] public float RiskTolerance { get; init; } = 50;
+        [JsonPropertyName("endurance")] public float Endurance { get; init; } = 50;
+        [JsonPropertyName("training_mode")] public string? TrainingMode { get; init; }
+        [JsonPropertyName("reward_weights")] public Dictionary<string, float>? Weights { get; init; }
+
+        /// <summary>Directly set weights, the missing terms taken from the personality and mode.</summary>
+        [JsonIgnore]
+        public RewardWeights? RewardWeights
+        {
+            get
+            {
+                if (Weights is null) return null;
+                foreach (var key in Weights.Keys)
+                    if (Array.IndexOf(Sim.RewardWeights.TermNames, key) < 0)
+                        throw new ArgumentException($"profile: unknown reward term '{key}'; expected {string.Join(", ", Sim.RewardWeights.TermNames)}.");
+                var personality = new Personality(Aggression, Positioning, Targeting, RiskTolerance, Endurance);
+                var baseWeights = Sim.RewardWeights.For(personality, TrainingModes.Parse(TrainingMode ?? "tactical"));
+                Span<float> w = stackalloc float[Sim.RewardWeights.Count];
+                baseWeights.CopyTo(w);
+                for (int k = 0; k < w.Length; k++)
+                    if (Weights.TryGetValue(Sim.RewardWeights.TermNames[k], out var value)) w[k] = value;
+                return Sim.RewardWeights.FromSpan(w);
+            }
+        }
+    }
+
+    public static Profile Read(string path)
+    {
+        if (!File.Exists(path)) throw new ArgumentException($"profile file '{path}' does not exist.");
+        try
+        {
+            return JsonSerializer.Deserialize<Profile>(File.ReadAllText(path), new JsonSerializerOptions { AllowTrailingCommas = true })
+                   ?? throw new ArgumentException($"profile file '{path}' is empty.");
+        }
+        catch (JsonException e) { throw new ArgumentException($"profile file '{path}' is not valid JSON: {e.Message}"); }
+    }
+}

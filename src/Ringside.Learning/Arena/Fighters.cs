@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Text.Json;
+using Ringside.Sim;
+
+namespace Ringside.Learning.Arena;
+
+/// <summary>A controller that can fight in the arena: a trained checkpoint or a scripted bot, with its fighter's metadata.</summary>
+public sealed record LoadedFighter(string Name, IPolicy Policy, FighterSpec Spec, RewardWeights Weights, CheckpointInfo? Info);
+
+public static class Fighters
+{
+    /// <summary>
+    /// Loads "bot:NAME" (a scripted bot) or the path of an arena checkpoint (.safetensors) as a policy able to act on
+    /// <paramref name="capacity"/> observations at once. Sampling is seeded by <paramref name="seed"/>.
+    /// </summary>
+    /// <exception cref="CheckpointException">the file is not a usable arena checkpoint.</exception>
+    public static LoadedFighter Load(string source, int capacity, ulong seed, bool greedy = false)
+    {
+        if (source.StartsWith("bot:", StringComparison.OrdinalIgnoreCase))
+        {
+            string bot = source[4..];
+            return new LoadedFighter(source, new BotPolicy(bot, FighterSpec.Standard, seed), FighterSpec.Standard, RewardWeights.Seed, null);
+        }
+        if (!File.Exists(source)) throw new ArgumentException($"model '{source}' does not exist (give a .safetensors checkpoint or bot:NAME).");
+        var (network, info) = Checkpoint.Load(source, ArenaTraining.EnvironmentName, Contract.Version);
+        if (network.Spec.ObservationSize != Contract.ObservationSize || network.Spec.ActionCount != Contract.ActionCount)
+            throw new CheckpointException($"{source}: the network maps {network.Spec.ObservationSize} inputs to {network.Spec.ActionCount} actions; the arena needs {Contract.ObservationSize} to {Contract.ActionCount}.");
+        return new LoadedFighter(source, new NetworkPolicy(network, capacity, seed, greedy), SpecOf(info), WeightsOf(info), info);
+    }
+
+    /// <summary>The fighter size and speed a checkpoint was trained with (standard when it does not say).</summary>
+    public static FighterSpec SpecOf(CheckpointInfo info)
+    {
+        float Read(string key) => info.Extra.TryGetValue(key, out var text) && float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : 1f;
+        var spec = new FighterSpec(Read("fighter_size"), Read("fighter_speed"));
+        spec.Validate("checkpoint");
+        return spec;
+    }
+
+    /// <summary>The reward weights a checkpoint was trained with (seed weights when it does not say).</summary>
+    public static RewardWeights WeightsOf(CheckpointInfo info)
+    {
+        if (!info.Extra.TryGetValue("reward_weights", out var json)) return RewardWeights.Seed;
+        var map = JsonSerializer.Deserialize<Dictionary<string, float>>(json) ?? [];
+        Span<float> w = stackalloc float[RewardWeights.Count];
+        RewardWeights.Seed.CopyTo(w);
+        for (int k = 0; k < RewardWeights.Count; k++)
+            if (map.TryGetValue(RewardWeights.TermNames[k], out var value)) w[k] = value;
+        return RewardWeights.FromSpan(w);
+    }
+}
