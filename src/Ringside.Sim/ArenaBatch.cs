@@ -328,7 +328,7 @@ public sealed class ArenaBatch : IDisposable
         bool[] terminals = buffers.Terminals, truncations = buffers.Truncations;
         rewardTerms.AsSpan(first * RewardWeights.Count, FighterCount * RewardWeights.Count).Clear();
 
-        // 1. Read actions: movement input accelerates, cooldowns count down.
+        // 1. Read actions: movement input accelerates.
         for (int i = first; i < end; i++)
         {
             events[i] = FighterEvents.None;
@@ -337,7 +337,6 @@ public sealed class ArenaBatch : IDisposable
             if (!alive[i]) { lastAction[i] = Contract.Idle; continue; }
             int action = actions[i];
             lastAction[i] = (byte)action;
-            if (cooldown[i] > 0) cooldown[i]--;
             if (action < 8)
             {
                 float dx = Contract.MoveX[action], dy = Contract.MoveY[action];
@@ -378,9 +377,11 @@ public sealed class ArenaBatch : IDisposable
         }
 
         // 3. Integrate: friction, then position (input and knockback are already in the velocity).
+        //    Cooldowns count down here, so that an observed cooldown of 0 means "can attack next tick".
         for (int i = first; i < end; i++)
         {
             if (!alive[i]) continue;
+            if (cooldown[i] > 0) cooldown[i]--;
             velX[i] *= ArenaRules.Damping;
             velY[i] *= ArenaRules.Damping;
             posX[i] += velX[i] * ArenaRules.Dt;
@@ -564,12 +565,14 @@ public sealed class ArenaBatch : IDisposable
         const float offsetScale = 1f / (2f * ArenaRules.RingHalfSize);
         const float healthScale = 1f / ArenaRules.MaxHealth;
         const float speedScale = 1f / ArenaRules.ObservedSpeedScale;
+        const float cooldownScale = 1f / ArenaRules.AttackCooldownTicks;
         int first = arena * FighterCount, f = FighterCount;
 
         // Every fighter's observed values once, and the pairwise squared distances once (symmetric).
         Span<float> x = stackalloc float[maxF], y = stackalloc float[maxF], hp = stackalloc float[maxF];
         Span<float> vx = stackalloc float[maxF], vy = stackalloc float[maxF];
-        Span<float> d2 = stackalloc float[maxF * maxF];
+        Span<float> ready = stackalloc float[maxF];
+        Span<float> d2 = stackalloc float[maxF * maxF], closing = stackalloc float[maxF * maxF];
         for (int s = 0; s < f; s++)
         {
             int i = first + s;
@@ -577,12 +580,20 @@ public sealed class ArenaBatch : IDisposable
             hp[s] = health[i] * healthScale;
             vx[s] = Math.Clamp(velX[i] * speedScale, -1f, 1f);
             vy[s] = Math.Clamp(velY[i] * speedScale, -1f, 1f);
+            ready[s] = cooldown[i] * cooldownScale;
         }
         for (int s = 0; s < f; s++)
             for (int t = s + 1; t < f; t++)
             {
+                int st = s * maxF + t, ts = t * maxF + s;
                 float dx = x[t] - x[s], dy = y[t] - y[s];
-                d2[s * maxF + t] = d2[t * maxF + s] = dx * dx + dy * dy;
+                d2[st] = d2[ts] = dx * dx + dy * dy;
+                // Closing speed: how fast the two approach each other (negative: separating). Symmetric.
+                float distance = MathF.Sqrt(d2[st]);
+                float approach = distance > 1e-6f
+                    ? -((velX[first + t] - velX[first + s]) * dx + (velY[first + t] - velY[first + s]) * dy) / distance
+                    : 0f;
+                closing[st] = closing[ts] = Math.Clamp(approach * speedScale, -1f, 1f);
             }
 
         Span<int> order = stackalloc int[maxF];
@@ -617,8 +628,8 @@ public sealed class ArenaBatch : IDisposable
                 obs[o] = (x[t] - x[s]) * offsetScale;
                 obs[o + 1] = (y[t] - y[s]) * offsetScale;
                 obs[o + 2] = hp[t];
-                obs[o + 3] = vx[t];
-                obs[o + 4] = vy[t];
+                obs[o + 3] = closing[s * maxF + t];
+                obs[o + 4] = ready[t];
             }
             // Padding rule: slots without a living enemy are all zeros (health 0 marks them empty).
             obs[o..].Clear();

@@ -69,7 +69,8 @@ public static class ArenaRules
     public const float BaseKnockback = 9f;
     /// <summary>Upper bound on a single hit's velocity change, whatever the mass ratio.</summary>
     public const float MaxKnockbackSpeed = 15f;
-    public const int AttackCooldownTicks = 15;
+    /// <summary>Ticks between two attacks (1/3 s): shorter than a knocked-back opponent needs to come back into reach.</summary>
+    public const int AttackCooldownTicks = 10;
 
     /// <summary>Velocity kept per tick (friction): a knocked-back fighter slides about a metre.</summary>
     public const float Damping = 0.8f;
