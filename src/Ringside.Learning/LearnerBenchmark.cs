@@ -9,10 +9,11 @@ namespace Ringside.Learning;
 /// </summary>
 public static class LearnerBenchmark
 {
-    /// <param name="UpdateSamplesPerSecond">minibatch samples through forward + backward + optimiser per second (one epoch = one pass over the batch).</param>
-    /// <param name="InferenceSamplesPerSecond">agent observations through the rollout forward pass and sampling per second.</param>
+    /// <param name="UpdateSamplesPerSecond">minibatch samples through forward + backward + optimiser per wall-clock second (one epoch = one pass over the batch).</param>
+    /// <param name="UpdateSamplesPerCpuSecond">the same per second of process CPU time: what the work costs, even on a busy machine.</param>
+    /// <param name="InferenceSamplesPerSecond">agent observations through the rollout forward pass and sampling per wall-clock second.</param>
     public sealed record Result(string Network, int Minibatch, int GradientShards, int Threads, double UpdateSamplesPerSecond,
-                                double InferenceSamplesPerSecond, PhaseTimes UpdateTime);
+                                double UpdateSamplesPerCpuSecond, double InferenceSamplesPerSecond, PhaseTimes UpdateTime);
 
     /// <param name="config">NumEnvs × NumSteps is the batch; its MinibatchSize is the size measured.</param>
     public static Result Run(PpoConfig config, int observationSize, int actionCount, double seconds)
@@ -25,6 +26,7 @@ public static class LearnerBenchmark
 
         var before = trainer.Times();
         long samples = 0;
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed.TotalSeconds < seconds)
         {
@@ -32,6 +34,7 @@ public static class LearnerBenchmark
             samples += (long)config.UpdateEpochs * config.BatchSize;
         }
         double updateRate = samples / clock.Elapsed.TotalSeconds;
+        double updateCpuRate = samples / (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         var after = trainer.Times();
         var updateTime = new PhaseTimes(0, 0, after.UpdateForward - before.UpdateForward, after.Backward - before.Backward,
                                         after.Optimizer - before.Optimizer, 0);
@@ -52,7 +55,7 @@ public static class LearnerBenchmark
         }
         double inferenceRate = inferred / clock.Elapsed.TotalSeconds;
         return new Result(trainer.Network.Spec.ToString(), config.MinibatchSize, config.GradientShards, config.Threads,
-                          updateRate, inferenceRate, updateTime);
+                          updateRate, updateCpuRate, inferenceRate, updateTime);
     }
 
     /// <summary>Random observations in [−1, 1), random rewards, episodes of random length: shapes without a simulation.</summary>

@@ -212,9 +212,14 @@ public sealed class PpoTrainer : IDisposable
         _shardWork = ShardForwardBackward;
     }
 
-    /// <summary>Runs iterations until <paramref name="totalSteps"/> / batch size are done (continuing after a resume).</summary>
+    /// <summary>
+    /// Runs iterations until <paramref name="totalSteps"/> / batch size are done (continuing after a resume). The callback runs
+    /// between iterations, so it may save checkpoints; cancelling stops after the current iteration.
+    /// </summary>
     public void Train(long totalSteps, Action<IterationMetrics>? onIteration = null, CancellationToken cancellation = default)
     {
+        if (totalSteps < Config.BatchSize)
+            throw new ArgumentException($"total steps {totalSteps} are fewer than one batch (num_envs × num_steps = {Config.BatchSize})");
         int iterations = checked((int)(totalSteps / Config.BatchSize));
         long startStep = GlobalStep, startTicks = Stopwatch.GetTimestamp();
         while (Iteration < iterations && !cancellation.IsCancellationRequested)
@@ -225,7 +230,7 @@ public sealed class PpoTrainer : IDisposable
     }
 
     /// <summary>One iteration: anneal the learning rate, collect, compute advantages, update.</summary>
-    public IterationMetrics RunIteration(int iterations, long spsStartStep, long spsStartTicks)
+    private IterationMetrics RunIteration(int iterations, long spsStartStep, long spsStartTicks)
     {
         long iterationStart = Stopwatch.GetTimestamp();
         // Annealing the rate if instructed to do so.
