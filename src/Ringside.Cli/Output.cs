@@ -23,7 +23,12 @@ public static class Output
     public static int Guard(Func<int> body)
     {
         try { return body(); }
-        catch (Exception e) when (e is ArgumentException or FormatException or IOException or InvalidDataException
+        catch (ArgumentException e)
+        {
+            // ArgumentException appends " (Parameter 'x')" to its message; the message already names the field.
+            return Fail(e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", ""));
+        }
+        catch (Exception e) when (e is FormatException or IOException or InvalidDataException
                                       or UnauthorizedAccessException or Sim.ReplayFormatException)
         {
             return Fail(e.Message);

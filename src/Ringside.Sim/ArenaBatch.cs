@@ -170,6 +170,19 @@ public sealed class ArenaBatch : IDisposable
     /// <summary>Starts arena <paramref name="arena"/> afresh; the same episode seed gives the same spawn.</summary>
     public void ResetArena(int arena, ulong seed)
     {
+        Respawn(arena, seed);
+        int first = arena * FighterCount;
+        events.AsSpan(first, FighterCount).Clear();
+        lastAction.AsSpan(first, FighterCount).Fill(Contract.Idle);
+        rewardTerms.AsSpan(first * RewardWeights.Count, FighterCount * RewardWeights.Count).Clear();
+    }
+
+    /// <summary>
+    /// Puts every fighter of the arena at its spawn. What the last step reported (events, actions, reward
+    /// terms) is left alone, so that an auto-reset does not erase the final step's report.
+    /// </summary>
+    private void Respawn(int arena, ulong seed)
+    {
         var rng = new SplitMix64(seed);
         int first = arena * FighterCount, f = FighterCount;
         episodeSeed[arena] = seed;
@@ -202,9 +215,6 @@ public sealed class ArenaBatch : IDisposable
             eliminatedAtTick[i] = 0;
             alive[i] = true;
             elimination[i] = Elimination.None;
-            events[i] = FighterEvents.None;
-            lastAction[i] = Contract.Idle;
-            rewardTerms.AsSpan(i * RewardWeights.Count, RewardWeights.Count).Clear();
         }
     }
 
@@ -388,42 +398,41 @@ public sealed class ArenaBatch : IDisposable
             posY[i] += velY[i] * ArenaRules.Dt;
         }
 
-        // 4. Bodies do not overlap: separate each overlapping pair by inverse mass and remove the
-        //    velocity with which they approach each other (a perfectly inelastic contact).
-        for (int i = first; i < end; i++)
-        {
-            if (!alive[i]) continue;
-            for (int j = i + 1; j < end; j++)
-            {
-                if (!alive[j]) continue;
-                float dx = posX[j] - posX[i], dy = posY[j] - posY[i];
-                float minDistance = radius[i] + radius[j];
-                float d2 = dx * dx + dy * dy;
-                if (d2 >= minDistance * minDistance) continue;
-                float distance = MathF.Sqrt(d2);
-                float nx = 1f, ny = 0f;
-                if (distance > 1e-6f) { nx = dx / distance; ny = dy / distance; }
-                float wi = invMass[i] / (invMass[i] + invMass[j]), wj = 1f - wi;
-                float overlap = minDistance - distance;
-                posX[i] -= nx * overlap * wi; posY[i] -= ny * overlap * wi;
-                posX[j] += nx * overlap * wj; posY[j] += ny * overlap * wj;
-                float approach = (velX[j] - velX[i]) * nx + (velY[j] - velY[i]) * ny;
-                if (approach < 0f)
-                {
-                    velX[i] += nx * approach * wi; velY[i] += ny * approach * wi;
-                    velX[j] -= nx * approach * wj; velY[j] -= ny * approach * wj;
-                }
-            }
-        }
-
-        // 5. Ropes and eliminations: the ropes stop a fighter unless it hits them faster than the
-        //    rope-break speed; health 0 is a knockout.
-        int eliminatedMask = 0;
+        // 4. Ropes: they stop a fighter unless it hits them faster than the rope-break speed, and
+        //    then it goes over them (ring-out, applied below with the knockouts).
+        int overRopesMask = 0;
         for (int i = first; i < end; i++)
         {
             if (!alive[i]) continue;
             float limit = ArenaRules.RingHalfSize - radius[i];
-            bool overRopes = Rope(ref posX[i], ref velX[i], limit) | Rope(ref posY[i], ref velY[i], limit);
+            if (Rope(ref posX[i], ref velX[i], limit) | Rope(ref posY[i], ref velY[i], limit)) overRopesMask |= 1 << (i - first);
+        }
+
+        // 5. Bodies do not overlap: separate each overlapping pair of fighters in the ring by inverse
+        //    mass (all of it on the free one when the other is pinned against the ropes), and remove the
+        //    velocity with which they approach each other (a perfectly inelastic contact). A few passes
+        //    settle crowds, where separating one pair can press another together.
+        for (int pass = 0; pass < ContactPasses; pass++)
+        {
+            bool touching = false;
+            for (int i = first; i < end; i++)
+            {
+                if (!alive[i] || (overRopesMask & (1 << (i - first))) != 0) continue;
+                for (int j = i + 1; j < end; j++)
+                {
+                    if (!alive[j] || (overRopesMask & (1 << (j - first))) != 0) continue;
+                    if (Separate(i, j)) touching = true;
+                }
+            }
+            if (!touching) break;
+        }
+
+        // 6. Eliminations: over the ropes is a ring-out, health 0 a knockout (which counts first).
+        int eliminatedMask = 0;
+        for (int i = first; i < end; i++)
+        {
+            if (!alive[i]) continue;
+            bool overRopes = (overRopesMask & (1 << (i - first))) != 0;
             var how = health[i] <= 0f ? Elimination.Knockout : overRopes ? Elimination.RingOut : Elimination.None;
             if (how == Elimination.None) continue;
 
@@ -444,12 +453,12 @@ public sealed class ArenaBatch : IDisposable
             }
         }
 
-        // 6. Episode end: one fighter (or none) left, a watched slot eliminated, or the time limit.
+        // 7. Episode end: one fighter (or none) left, a watched slot eliminated, or the time limit.
         bool over = aliveCount[arena] <= 1 || (eliminatedMask & Config.EndWhenEliminatedMask) != 0;
         bool timeUp = !over && now >= Config.MaxTicks;
         justEnded[arena] = over || timeUp;
 
-        // 7. Time-based terms for those still standing. When the episode ends by eliminations, those
+        // 8. Time-based terms for those still standing. When the episode ends by eliminations, those
         //    standing have survived the match: they are credited the rest of the time limit, so that
         //    winning early never costs survival reward.
         float survived = over ? (Config.MaxTicks - now + 1) * ArenaRules.Dt : ArenaRules.Dt;
@@ -462,7 +471,7 @@ public sealed class ArenaBatch : IDisposable
                 rewardTerms[i * RewardWeights.Count + (int)RewardTerm.NearEdge] = ArenaRules.Dt;
         }
 
-        // 8. Rewards: the weighted sum of the terms.
+        // 9. Rewards: the weighted sum of the terms.
         float[] rewards = buffers.Rewards;
         for (int i = first; i < end; i++)
         {
@@ -471,7 +480,7 @@ public sealed class ArenaBatch : IDisposable
                        + rewardTerms[t + 3] * weights[w + 3] + rewardTerms[t + 4] * weights[w + 4] + rewardTerms[t + 5] * weights[w + 5];
         }
 
-        // 9. Observations; a finished arena reports how it ended and starts the next episode.
+        // 10. Observations; a finished arena reports how it ended and starts the next episode.
         WriteArenaObservations(arena, buffers.Observations);
         if (!justEnded[arena]) return;
 
@@ -488,7 +497,7 @@ public sealed class ArenaBatch : IDisposable
             Array.Copy(buffers.Observations, offset, final, offset, length);
         }
         if (!AutoReset) { finished[arena] = true; return; }
-        ResetArena(arena, SplitMix64.Mix(episodeSeed[arena], 1));
+        Respawn(arena, SplitMix64.Mix(episodeSeed[arena], 1));
         WriteArenaObservations(arena, buffers.Observations);
     }
 
@@ -496,10 +505,57 @@ public sealed class ArenaBatch : IDisposable
     {
         justEnded[arena] = false;
         int first = arena * FighterCount;
+        events.AsSpan(first, FighterCount).Clear();
         buffers.Rewards.AsSpan(first, FighterCount).Clear();
         buffers.Terminals.AsSpan(first, FighterCount).Clear();
         buffers.Truncations.AsSpan(first, FighterCount).Clear();
         rewardTerms.AsSpan(first * RewardWeights.Count, FighterCount * RewardWeights.Count).Clear();
+    }
+
+    private const int ContactPasses = 8;
+
+    /// <summary>Pushes fighters i and j apart if their bodies overlap; returns whether they did.</summary>
+    private bool Separate(int i, int j)
+    {
+        float dx = posX[j] - posX[i], dy = posY[j] - posY[i];
+        float minDistance = radius[i] + radius[j];
+        float d2 = dx * dx + dy * dy;
+        if (d2 >= minDistance * minDistance) return false;
+        float distance = MathF.Sqrt(d2);
+        float nx = 1f, ny = 0f;
+        if (distance > 1e-6f) { nx = dx / distance; ny = dy / distance; }
+        float overlap = minDistance - distance;
+        float wi = invMass[i] / (invMass[i] + invMass[j]);
+        bool iPinned = PinnedAgainstRopes(i, -nx, -ny), jPinned = PinnedAgainstRopes(j, nx, ny);
+        if (iPinned && !jPinned) wi = 0f;
+        else if (jPinned && !iPinned) wi = 1f;
+        float wj = 1f - wi;
+        posX[i] -= nx * overlap * wi; posY[i] -= ny * overlap * wi;
+        posX[j] += nx * overlap * wj; posY[j] += ny * overlap * wj;
+        ClampToRing(i);
+        ClampToRing(j);
+        float approach = (velX[j] - velX[i]) * nx + (velY[j] - velY[i]) * ny;
+        if (approach < 0f)
+        {
+            velX[i] += nx * approach * wi; velY[i] += ny * approach * wi;
+            velX[j] -= nx * approach * wj; velY[j] -= ny * approach * wj;
+        }
+        return true;
+    }
+
+    /// <summary>Whether fighter i touches the ropes on a side that a push along (px, py) would press it into.</summary>
+    private bool PinnedAgainstRopes(int i, float px, float py)
+    {
+        float limit = ArenaRules.RingHalfSize - radius[i] - 1e-5f;
+        return (px > 0f && posX[i] >= limit) || (px < 0f && posX[i] <= -limit)
+            || (py > 0f && posY[i] >= limit) || (py < 0f && posY[i] <= -limit);
+    }
+
+    private void ClampToRing(int i)
+    {
+        float limit = ArenaRules.RingHalfSize - radius[i];
+        posX[i] = Math.Clamp(posX[i], -limit, limit);
+        posY[i] = Math.Clamp(posY[i], -limit, limit);
     }
 
     /// <summary>Clamps one axis at the ropes; returns true when the fighter breaks through them.</summary>
@@ -640,11 +696,12 @@ public sealed class ArenaBatch : IDisposable
     // Spawn layout
     // ----------------------------------------------------------------------------------------------
 
-    private static ReadOnlySpan<float> Rotation16Cos =>
+    // Arrays rather than span literals: a span literal of floats allocates on every read in unoptimised builds.
+    private static readonly float[] Rotation16Cos =
         [1f, 0.9238795f, 0.70710677f, 0.38268343f, 0f, -0.38268343f, -0.70710677f, -0.9238795f,
          -1f, -0.9238795f, -0.70710677f, -0.38268343f, 0f, 0.38268343f, 0.70710677f, 0.9238795f];
 
-    private static ReadOnlySpan<float> Rotation16Sin =>
+    private static readonly float[] Rotation16Sin =
         [0f, 0.38268343f, 0.70710677f, 0.9238795f, 1f, 0.9238795f, 0.70710677f, 0.38268343f,
          0f, -0.38268343f, -0.70710677f, -0.9238795f, -1f, -0.9238795f, -0.70710677f, -0.38268343f];
 

@@ -25,8 +25,12 @@ public static class Contract
     private const float Diagonal = 0.70710677f;
 
     /// <summary>Unit vectors of the move actions 0-7: 0 is +x (east), then counter-clockwise in 45 degree steps.</summary>
-    public static ReadOnlySpan<float> MoveX => [1f, Diagonal, 0f, -Diagonal, -1f, -Diagonal, 0f, Diagonal];
-    public static ReadOnlySpan<float> MoveY => [0f, Diagonal, 1f, Diagonal, 0f, -Diagonal, -1f, -Diagonal];
+    public static ReadOnlySpan<float> MoveX => MoveXTable;
+    public static ReadOnlySpan<float> MoveY => MoveYTable;
+
+    // Arrays rather than span literals: a span literal of floats allocates on every read in unoptimised builds.
+    private static readonly float[] MoveXTable = [1f, Diagonal, 0f, -Diagonal, -1f, -Diagonal, 0f, Diagonal];
+    private static readonly float[] MoveYTable = [0f, Diagonal, 1f, Diagonal, 0f, -Diagonal, -1f, -Diagonal];
 
     public static bool IsValidAction(int action) => (uint)action < ActionCount;
 
@@ -38,7 +42,8 @@ public static class Contract
     {
         const float tan22_5 = 0.41421356f;
         float ax = MathF.Abs(dx), ay = MathF.Abs(dy);
-        if (ax == 0f && ay == 0f) return Idle;
+        if (!(ax > 0f || ay > 0f)) return Idle; // zero vector, or NaN
+        if (float.IsNaN(ax) || float.IsNaN(ay)) return Idle;
         if (ay <= ax * tan22_5) return dx >= 0 ? 0 : 4;
         if (ax <= ay * tan22_5) return dy >= 0 ? 2 : 6;
         if (dx >= 0) return dy >= 0 ? 1 : 7;

@@ -147,7 +147,7 @@ public sealed class Replay
         if (version != FormatVersion)
             throw new ReplayFormatException($"replay format v{version} is not supported (this build reads v{FormatVersion}).");
         int jsonLength = BinaryPrimitives.ReadInt32LittleEndian(bytes[6..]);
-        if (jsonLength <= 0 || 10 + jsonLength > bytes.Length - 4)
+        if (jsonLength <= 0 || jsonLength > bytes.Length - 14)
             throw new ReplayFormatException("replay header length is out of range.");
 
         Header header;
@@ -173,10 +173,10 @@ public sealed class Replay
         }
         catch (ArgumentException e) { throw new ReplayFormatException($"replay header is invalid: {e.Message}"); }
 
-        int actionCount = header.Ticks * f, packedLength = (actionCount + 1) / 2;
-        int expected = 10 + jsonLength + packedLength + 8 * header.Ticks + 4;
+        long expected = 10L + jsonLength + ((long)header.Ticks * f + 1) / 2 + 8L * header.Ticks + 4;
         if (expected != bytes.Length)
             throw new ReplayFormatException($"replay body has {bytes.Length} bytes; its header implies {expected}.");
+        int actionCount = header.Ticks * f, packedLength = (actionCount + 1) / 2;
 
         var packed = bytes.Slice(10 + jsonLength, packedLength);
         var actions = new byte[actionCount];

@@ -74,6 +74,9 @@ public readonly record struct RewardWeights(
 public readonly record struct Personality(
     float Aggression = 50, float Positioning = 50, float Targeting = 50, float RiskTolerance = 50, float Endurance = 50)
 {
+    /// <summary>Neutral: every slider at 50 (also what <c>new Personality()</c> gives).</summary>
+    public Personality() : this(50, 50, 50, 50, 50) { }
+
     public static Personality Neutral => new(50, 50, 50, 50, 50);
 
     public void Validate()

@@ -9,26 +9,6 @@ namespace Ringside.Sim.Tests;
 [CollectionDefinition(nameof(AllocationCollection), DisableParallelization = true)]
 public class AllocationCollection;
 
-/// <summary>
-/// A test that needs Ringside.Sim compiled with JIT optimisation (<c>dotnet test -c Release</c>): in a Debug build the
-/// runtime does not expand <c>RuntimeHelpers.CreateSpan</c>, so every read of <c>Contract.MoveX</c>/<c>MoveY</c>
-/// allocates (see <see cref="AllocationTests.ContractMoveTables_AreReadWithoutAllocating_InEveryBuild"/>).
-/// </summary>
-public sealed class OptimizedSimFactAttribute : FactAttribute
-{
-    public OptimizedSimFactAttribute() { if (SimIsUnoptimized) Skip = Reason; }
-
-    internal const string Reason = "Ringside.Sim is a Debug build (JIT optimiser disabled), where Contract.MoveX/MoveY allocate on every read; run: dotnet test -c Release";
-
-    internal static bool SimIsUnoptimized =>
-        typeof(ArenaBatch).Assembly.GetCustomAttribute<DebuggableAttribute>()?.IsJITOptimizerDisabled == true;
-}
-
-public sealed class OptimizedSimTheoryAttribute : TheoryAttribute
-{
-    public OptimizedSimTheoryAttribute() { if (OptimizedSimFactAttribute.SimIsUnoptimized) Skip = OptimizedSimFactAttribute.Reason; }
-}
-
 /// <summary>Stepping allocates nothing after construction, with auto-resets happening and with worker threads.</summary>
 [Collection(nameof(AllocationCollection))]
 public class AllocationTests(ITestOutputHelper output)
@@ -65,7 +45,7 @@ public class AllocationTests(ITestOutputHelper output)
         return completed;
     }
 
-    [OptimizedSimTheory]
+    [Theory]
     [InlineData(2)]
     [InlineData(8)]
     public void SingleThread_StepAllocatesNothing(int fighters)
@@ -83,7 +63,7 @@ public class AllocationTests(ITestOutputHelper output)
         }
     }
 
-    [OptimizedSimFact]
+    [Fact]
     public void TwoThreads_StepAllocatesNothing()
     {
         var (batch, buffers, table) = Setup(threads: 2, fighters: 3);
@@ -116,7 +96,7 @@ public class AllocationTests(ITestOutputHelper output)
         }
     }
 
-    [Fact(Skip = "bug: Contract.MoveX/MoveY (Contract.cs) are ReadOnlySpan<float> properties over RuntimeHelpers.CreateSpan, which allocates (~74 B per read) when the JIT optimiser is off (Debug builds), so ArenaBatch.Step allocates in Debug; static readonly float[] tables would not")]
+    [Fact]
     public void ContractMoveTables_AreReadWithoutAllocating_InEveryBuild()
     {
         float sum = 0;

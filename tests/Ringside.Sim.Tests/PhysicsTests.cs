@@ -308,7 +308,7 @@ public class PhysicsTests
         static bool AtRopes(ArenaBatch.FighterView f) => MathF.Max(MathF.Abs(f.X), MathF.Abs(f.Y)) >= Geometry.Limit(f) - 1e-4f;
     }
 
-    [Fact(Skip = "bug: ArenaBatch.StepArena separates bodies (phase 4) before the rope clamp (phase 5); the clamp pushes a pinned fighter back into the one leaning on it (overlap ~0.056 m)")]
+    [Fact]
     public void Bodies_DoNotOverlapAfterAStep_WhenOneIsPushedIntoTheRopes()
     {
         using var arena = Arena.Duel(seed: 42);
@@ -322,7 +322,7 @@ public class PhysicsTests
         Assert.True(worst <= 1e-4f, $"bodies overlapped by up to {worst} m");
     }
 
-    [Fact(Skip = "bug: ArenaBatch.StepArena resolves contacts in a single pairwise pass; with 8 fighters crowding the centre bodies stay overlapped by up to ~0.1 m")]
+    [Fact]
     public void Bodies_DoNotOverlapAfterAStep_InACrowdOfEight()
     {
         using var batch = new ArenaBatch(ArenaConfig.Standard(8), 4, 1, autoReset: false);
@@ -339,7 +339,8 @@ public class PhysicsTests
                     for (int j = i + 1; j < a * 8 + 8; j++)
                         worst = MathF.Max(worst, 1f - Geometry.Distance(batch.Fighter(i), batch.Fighter(j)));
         }
-        Assert.True(worst <= 1e-4f, $"bodies overlapped by up to {worst} m");
+        // Contacts settle in at most 8 passes (docs/CONTRACT.md): eight fighters pressing together keep under 1 mm.
+        Assert.True(worst <= 1e-3f, $"bodies overlapped by up to {worst} m");
     }
 
     [Fact]

@@ -180,7 +180,7 @@ public class RewardTests
         Assert.True(checkedKnockouts >= 3, $"only {checkedKnockouts} knockouts to check");
     }
 
-    [Fact(Skip = "bug: with auto-reset, ArenaBatch.StepArena calls ResetArena on a finished arena after computing the rewards, and ResetArena clears rewardTerms (and events): RewardTerms of the final step are all zeros while Rewards is not, so knockout/ring_out terms (which happen on final steps in 1v1) never show in RewardTerms, e.g. ArenaVectorEnv's reward_terms metrics")]
+    [Fact]
     public void RewardTerms_OnTheFinalStep_MatchTheReward_WithAutoReset()
     {
         // Time limit after one tick: the reward is the survival term alone.
@@ -222,7 +222,7 @@ public class RewardTests
         Assert.Equal(RewardWeights.Seed, RewardWeights.For(Personality.Neutral, TrainingMode.Tactical));
     }
 
-    [Fact(Skip = "bug: Personality is a record struct with defaults on its primary constructor; `new Personality()` and `default` bypass them and give all sliders 0 (a valid, extreme personality), not the neutral 50")]
+    [Fact]
     public void ParameterlessPersonality_IsNeutral()
     {
         Assert.Equal(Personality.Neutral, new Personality());

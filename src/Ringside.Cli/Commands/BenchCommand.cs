@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Ringside.Learning;
+using Ringside.Learning.Arena;
 using Ringside.Sim;
 
 namespace Ringside.Cli.Commands;
@@ -11,6 +13,7 @@ public static class BenchCommand
     {
         var command = new Command("bench", "Measure throughput (prints figures; never asserts).");
         command.Subcommands.Add(CreateSim());
+        command.Subcommands.Add(CreateTrain());
         return command;
     }
 
@@ -24,6 +27,59 @@ public static class BenchCommand
         var command = new Command("sim", "Agent-steps per second of batched arena stepping with observations written.") { fighters, threads, agents, seconds, json };
         command.SetAction(p => Output.Guard(() => RunSim(p.GetValue(fighters), p.GetValue(threads), p.GetValue(agents), p.GetValue(seconds), p.GetValue(json))));
         return command;
+    }
+
+    private static Command CreateTrain()
+    {
+        var seconds = new Option<double>("--seconds") { Description = "Wall time of the measured training run.", DefaultValueFactory = _ => 30 };
+        var fighters = new Option<int>("--fighters") { Description = "Fighters per arena (2-8).", DefaultValueFactory = _ => 2 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line." };
+        var command = new Command("train", "End-to-end arena training throughput (simulation, inference, PPO updates) with the default 2x128 network, and where the time goes.")
+            { seconds, fighters, json };
+        command.SetAction(p => Output.Guard(() => RunTrain(p.GetValue(seconds), p.GetValue(fighters), p.GetValue(json))));
+        return command;
+    }
+
+    private static int RunTrain(double seconds, int fighters, bool json)
+    {
+        if (!(seconds > 0) || !double.IsFinite(seconds)) throw new ArgumentException($"--seconds must be positive, got {seconds}.");
+        string dir = Path.Combine(Path.GetTempPath(), $"ringside-bench-{Environment.ProcessId}");
+        try
+        {
+            var options = new ArenaTrainingOptions
+            {
+                OutDir = dir, Fighters = fighters, Steps = 10_000_000_000L, MaxTime = TimeSpan.FromSeconds(seconds), CheckpointEvery = int.MaxValue,
+            };
+            var result = ArenaTraining.Run(options);
+            var t = result.Time;
+            double total = t.Total;
+            var summary = new
+            {
+                fighters,
+                network = options.Ppo.NetworkSpec(Contract.ObservationSize, Contract.ActionCount).ToString(),
+                arenas = options.Ppo.NumEnvs,
+                update_epochs = options.Ppo.UpdateEpochs,
+                threads = options.Ppo.Threads,
+                steps = result.Steps,
+                wall_seconds = result.WallSeconds,
+                agent_steps_per_second = result.Steps / result.WallSeconds,
+                share = new
+                {
+                    simulation = t.EnvStep / total, rollout_forward = t.RolloutForward / total, update_forward = t.UpdateForward / total,
+                    backward = t.Backward / total, optimizer = t.Optimizer / total, other = t.Other / total,
+                },
+            };
+            if (json) Output.WriteJson(summary);
+            else
+                Console.WriteLine($"{summary.agent_steps_per_second:N0} learner steps/s over {result.WallSeconds:F0} s ({summary.network}, {summary.arenas} arenas): " +
+                                  $"simulation {summary.share.simulation:P0}, rollout forward {summary.share.rollout_forward:P0}, update forward {summary.share.update_forward:P0}, " +
+                                  $"backward {summary.share.backward:P0}, optimiser {summary.share.optimizer:P0}, other {summary.share.other:P0}");
+            return 0;
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
     }
 
     private static int RunSim(int fighters, int threads, int agentTarget, double seconds, bool json)

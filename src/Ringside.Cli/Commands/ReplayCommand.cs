@@ -46,9 +46,11 @@ public static class ReplayCommand
 
     private static void ExportFrames(Replay replay, string path)
     {
-        using var writer = path == "-" ? Console.Out : new StreamWriter(path);
+        using var file = path == "-" ? null : new StreamWriter(path);
+        var writer = file ?? Console.Out;
         foreach (var frame in replay.Frames())
             writer.WriteLine(JsonSerializer.Serialize(FrameExport.ToJson(frame, replay.FighterNames), Output.Json));
+        writer.Flush();
     }
 }
 
