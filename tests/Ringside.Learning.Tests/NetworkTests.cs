@@ -177,3 +177,15 @@ public class NetworkTests
         Assert.Equal([0.1f, 0.1f], small);
     }
 }
+
+public class LearnerBenchmarkTests
+{
+    [Fact]
+    public void BenchmarkRunsAndReportsPositiveRates()
+    {
+        var config = new PpoConfig { NumEnvs = 8, NumSteps = 16, HiddenSizes = [16], GradientShards = 2, Threads = 2 };
+        var result = LearnerBenchmark.Run(config, observationSize: 6, actionCount: 3, seconds: 0.05);
+        Assert.True(result.UpdateSamplesPerSecond > 0 && result.UpdateSamplesPerCpuSecond > 0 && result.InferenceSamplesPerSecond > 0);
+        Assert.Equal(32, result.Minibatch);
+    }
+}
