@@ -400,7 +400,11 @@ public sealed class PpoTrainer : IDisposable
         _updateForwardTicks += forwardShare;
         _backwardTicks += t1 - t0 - forwardShare;
 
-        GradientClipping.ClipGlobalNorm(_gradients, Config.MaxGradNorm);
+        float norm = GradientClipping.ClipGlobalNorm(_gradients, Config.MaxGradNorm);
+        // A NaN or infinity would spread through Adam into every weight and then into the checkpoints: stop instead.
+        if (!float.IsFinite(norm))
+            throw new InvalidOperationException($"training diverged at iteration {Iteration + 1}: the gradient norm is {norm} " +
+                                                "(non-finite rewards or observations, or a learning rate too high)");
         Optimizer.Update(Network.Parameters, _gradients, learningRate);
         Network.CommitParameters();
         _optimizerTicks += Stopwatch.GetTimestamp() - t1;

@@ -165,3 +165,35 @@ public class PpoTests
         Assert.Contains("num_envs", e.Message);
     }
 }
+
+public class DivergenceTests
+{
+    /// <summary>An environment whose rewards turn NaN: training must stop with a clear error, not save NaN weights.</summary>
+    private sealed class PoisonedEnv : IVectorEnv
+    {
+        public int EnvCount => 4;
+        public int ObservationSize => 2;
+        public int ActionCount => 2;
+        public ReadOnlySpan<EpisodeEnd> CompletedEpisodes => default;
+        public void Reset(ulong seed, Span<float> observations) => observations.Fill(0.5f);
+        public void Step(ReadOnlySpan<int> actions, Span<float> observations, Span<float> rewards, Span<bool> terminals,
+                         Span<bool> truncations, Span<float> finalObservations)
+        {
+            observations.Fill(0.5f);
+            rewards.Fill(float.NaN);
+            terminals.Clear();
+            truncations.Clear();
+        }
+    }
+
+    [Fact]
+    public void NonFiniteGradientsStopTraining()
+    {
+        var config = new PpoConfig { NumEnvs = 4, NumSteps = 8, HiddenSizes = [8] };
+        using var trainer = new PpoTrainer(config, new PoisonedEnv(), seed: 1);
+        var before = (float[])trainer.Network.Parameters.Clone();
+        var e = Assert.Throws<InvalidOperationException>(() => trainer.Train(config.BatchSize));
+        Assert.Contains("diverged", e.Message);
+        Assert.Equal(before, trainer.Network.Parameters);
+    }
+}
