@@ -622,13 +622,14 @@ public sealed class ArenaBatch : IDisposable
         const float healthScale = 1f / ArenaRules.MaxHealth;
         const float speedScale = 1f / ArenaRules.ObservedSpeedScale;
         const float cooldownScale = 1f / ArenaRules.AttackCooldownTicks;
+        const float marginScale = 1f / ArenaRules.ObservedMarginScale;
         int first = arena * FighterCount, f = FighterCount;
 
         // Every fighter's observed values once, and the pairwise squared distances once (symmetric).
         Span<float> x = stackalloc float[maxF], y = stackalloc float[maxF], hp = stackalloc float[maxF];
         Span<float> vx = stackalloc float[maxF], vy = stackalloc float[maxF];
         Span<float> ready = stackalloc float[maxF];
-        Span<float> d2 = stackalloc float[maxF * maxF], closing = stackalloc float[maxF * maxF];
+        Span<float> d2 = stackalloc float[maxF * maxF], distance = stackalloc float[maxF * maxF];
         for (int s = 0; s < f; s++)
         {
             int i = first + s;
@@ -644,12 +645,7 @@ public sealed class ArenaBatch : IDisposable
                 int st = s * maxF + t, ts = t * maxF + s;
                 float dx = x[t] - x[s], dy = y[t] - y[s];
                 d2[st] = d2[ts] = dx * dx + dy * dy;
-                // Closing speed: how fast the two approach each other (negative: separating). Symmetric.
-                float distance = MathF.Sqrt(d2[st]);
-                float approach = distance > 1e-6f
-                    ? -((velX[first + t] - velX[first + s]) * dx + (velY[first + t] - velY[first + s]) * dy) / distance
-                    : 0f;
-                closing[st] = closing[ts] = Math.Clamp(approach * speedScale, -1f, 1f);
+                distance[st] = distance[ts] = MathF.Sqrt(d2[st]);
             }
 
         Span<int> order = stackalloc int[maxF];
@@ -671,10 +667,10 @@ public sealed class ArenaBatch : IDisposable
             for (int t = 0; t < f; t++)
             {
                 if (t == s || !alive[first + t]) continue;
-                float distance = d2[s * maxF + t];
+                float squared = d2[s * maxF + t];
                 int k = count++;
-                while (k > 0 && orderDistance[k - 1] > distance) { order[k] = order[k - 1]; orderDistance[k] = orderDistance[k - 1]; k--; }
-                order[k] = t; orderDistance[k] = distance;
+                while (k > 0 && orderDistance[k - 1] > squared) { order[k] = order[k - 1]; orderDistance[k] = orderDistance[k - 1]; k--; }
+                order[k] = t; orderDistance[k] = squared;
             }
 
             int shown = Math.Min(count, Contract.ObservedEnemies), o = Contract.EnemyBlockOffset;
@@ -684,7 +680,9 @@ public sealed class ArenaBatch : IDisposable
                 obs[o] = (x[t] - x[s]) * offsetScale;
                 obs[o + 1] = (y[t] - y[s]) * offsetScale;
                 obs[o + 2] = hp[t];
-                obs[o + 3] = closing[s * maxF + t];
+                // Reach margin: the gap between the bodies minus our reach; at or below 0 our attack lands.
+                float margin = distance[s * maxF + t] - radius[first + s] - radius[first + t] - reach[first + s];
+                obs[o + 3] = Math.Clamp(margin * marginScale, -1f, 1f);
                 obs[o + 4] = ready[t];
             }
             // Padding rule: slots without a living enemy are all zeros (health 0 marks them empty).

@@ -84,5 +84,8 @@ public static class ArenaRules
     /// <summary>Velocity scale of observations: 10 m/s maps to 1.</summary>
     public const float ObservedSpeedScale = 10f;
 
+    /// <summary>Reach-margin scale of observations: 2 m maps to 1.</summary>
+    public const float ObservedMarginScale = 2f;
+
     public const int DefaultMaxTicks = 60 * TicksPerSecond;
 }

@@ -120,7 +120,7 @@ public class ContractTests
         Assert.Equal((other.X - me.X) / 10f, obs[5], 6);
         Assert.Equal((other.Y - me.Y) / 10f, obs[6], 6);
         Assert.Equal(1f, obs[7]);
-        Assert.Equal(0f, obs[8]);
+        Assert.Equal(1f, obs[8]); // spawned about 3.9 m apart: a reach margin beyond 2 m is clamped to 1
         Assert.Equal(0f, obs[9]);
         for (int k = 10; k < 30; k++) Assert.Equal(0f, obs[k]); // padding: 4 empty enemy slots
 
@@ -224,9 +224,9 @@ public class ContractTests
     public void Observation_VelocitiesAreClampedToOne()
     {
         // A size-2 fighter hits a size-0.5 one: knockback min(18 / 0.25, 15) = 15 m/s, 12 m/s after friction.
-        // Along an axis that is more than 10 m/s, observed as +-1 (clamped); so is a closing speed beyond 10 m/s.
-        int clamped = 0, closingClamped = 0;
-        for (ulong seed = 1; seed <= 30 && (clamped < 3 || closingClamped < 1); seed++)
+        // Along an axis that is more than 10 m/s, observed as +-1 (clamped).
+        int clamped = 0;
+        for (ulong seed = 1; seed <= 30 && clamped < 3; seed++)
         {
             using var arena = Arena.Duel(seed, a: new FighterSpec(2f, 1f), b: new FighterSpec(0.5f, 1f));
             arena.ChaseUntilHit(0, 1);
@@ -237,30 +237,38 @@ public class ContractTests
             Geometry.AssertObservation(arena.Batch, arena.Buffers.Observations, 1);
             var own = arena.Observation(1);
             var seen = arena.Observation(0);
-            // The defender flies away: both see a negative closing speed, the same from either side.
-            Assert.True(seen[8] < -0.5f);
-            Assert.Equal(seen[8], own[8]);
-            if (Geometry.ClosingSpeed(arena[0], arena[1]) < -10f) { closingClamped++; Assert.Equal(-1f, seen[8]); }
             if (MathF.Max(MathF.Abs(v.VelocityX), MathF.Abs(v.VelocityY)) <= 10f) continue;
             clamped++;
             int axis = MathF.Abs(v.VelocityX) > 10f ? 3 : 4;
             Assert.Equal(MathF.Sign(axis == 3 ? v.VelocityX : v.VelocityY), own[axis]); // exactly +-1
         }
         Assert.True(clamped > 0, "no seed produced a knockback faster than 10 m/s along an axis");
-        Assert.True(closingClamped > 0, "no seed produced a closing speed beyond 10 m/s");
     }
 
     [Fact]
-    public void Observation_ClosingSpeed_IsPositiveWhenApproaching_NegativeWhenParting_AndSymmetric()
+    public void Observation_ReachMargin_CrossesZeroExactlyWhereAnAttackStartsToLand()
     {
+        // Fighter 0 walks towards an idle fighter 1 and attacks on every tick once the observed margin is <= 0:
+        // the first attack lands, and while the margin was positive the two stood out of reach.
         using var arena = Arena.Duel(seed: 44);
-        for (int n = 0; n < 20; n++) arena.Step(arena.MoveTo(0, arena[1].X, arena[1].Y), arena.MoveTo(1, arena[0].X, arena[0].Y));
-        Assert.True(arena.Observation(0)[8] > 0.5f, $"two fighters running at each other close at {arena.Observation(0)[8] * 10} m/s");
-        Assert.Equal(arena.Observation(0)[8], arena.Observation(1)[8]);
-        Assert.Equal(Geometry.ClosingSpeed(arena[0], arena[1]) / 10f, arena.Observation(0)[8], 5);
-        for (int n = 0; n < 6; n++) arena.Step(arena.MoveTo(0, 2 * arena[0].X - arena[1].X, 2 * arena[0].Y - arena[1].Y), Contract.Idle);
-        Assert.True(arena.Observation(1)[8] < 0f, "a fighter running away is moving apart");
-        Assert.Equal(arena.Observation(0)[8], arena.Observation(1)[8]);
+        int n = 0;
+        while (arena.Observation(0)[8] > 0f && n++ < 200)
+        {
+            Assert.Equal(Math.Clamp(Geometry.ReachMargin(arena[0], arena[1]) / 2f, -1f, 1f), arena.Observation(0)[8], 5);
+            arena.Step(arena.MoveTo(0, arena[1].X, arena[1].Y), Contract.Idle);
+        }
+        Assert.True(arena.Observation(0)[8] <= 0f, "the margin never reached zero");
+        Assert.True(arena.Observation(0)[8] > -0.1f, "the margin jumped far below zero in one tick");
+        arena.Step(Contract.Attack, Contract.Idle);
+        Assert.True(arena[0].Events.HasFlag(FighterEvents.HitLanded), "an attack at margin <= 0 must land");
+
+        // Bigger fighters reach further: the same centre distance shows a smaller margin to a size-1.5 attacker.
+        using var big = Arena.Duel(seed: 44, a: new FighterSpec(1.5f, 1f));
+        for (int k = 0; k < 12; k++) big.Step(big.MoveTo(0, big[1].X, big[1].Y), big.MoveTo(1, big[0].X, big[0].Y));
+        float bigMargin = Geometry.ReachMargin(big[0], big[1]), smallMargin = Geometry.ReachMargin(big[1], big[0]);
+        Assert.True(bigMargin < smallMargin);
+        Assert.Equal(bigMargin / 2f, big.Observation(0)[8], 5);
+        Assert.Equal(smallMargin / 2f, big.Observation(1)[8], 5);
     }
 
     [Fact]

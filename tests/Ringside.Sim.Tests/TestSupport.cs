@@ -120,7 +120,7 @@ internal static class Geometry
     /// <summary>
     /// The contract-v1 observation of <paramref name="agent"/> computed from the fighter views, as docs/CONTRACT.md
     /// defines it: own x/5, y/5, health/100, vx/10, vy/10 (clamped); per enemy, nearest first, dx/10, dy/10, health/100,
-    /// closing speed/10 (clamped) and its remaining cooldown ticks/10; zeros for missing enemies and for a fighter that is out.
+    /// reach margin/2 (clamped) and its remaining cooldown ticks/10; zeros for missing enemies and for a fighter that is out.
     /// </summary>
     public static float[] ExpectedObservation(ArenaBatch batch, int agent)
     {
@@ -145,7 +145,7 @@ internal static class Geometry
             obs[o] = (e.X - me.X) / 10f;
             obs[o + 1] = (e.Y - me.Y) / 10f;
             obs[o + 2] = e.Health / 100f;
-            obs[o + 3] = Math.Clamp(ClosingSpeed(me, e) / 10f, -1f, 1f);
+            obs[o + 3] = Math.Clamp(ReachMargin(me, e) / 2f, -1f, 1f);
             obs[o + 4] = e.Cooldown / 10f;
         }
         return obs;
@@ -153,12 +153,11 @@ internal static class Geometry
         static float Sq(float v) => v * v;
     }
 
-    /// <summary>How fast two fighters approach each other along the line between them (negative: moving apart), m/s.</summary>
-    public static float ClosingSpeed(ArenaBatch.FighterView a, ArenaBatch.FighterView b)
+    /// <summary>The gap between two bodies minus the first one's reach, m: at or below 0 its attack lands.</summary>
+    public static float ReachMargin(ArenaBatch.FighterView a, ArenaBatch.FighterView b)
     {
-        float dx = b.X - a.X, dy = b.Y - a.Y, d = MathF.Sqrt(dx * dx + dy * dy);
-        if (d <= 1e-6f) return 0f;
-        return -((b.VelocityX - a.VelocityX) * dx + (b.VelocityY - a.VelocityY) * dy) / d;
+        float dx = b.X - a.X, dy = b.Y - a.Y;
+        return MathF.Sqrt(dx * dx + dy * dy) - a.Radius - b.Radius - a.Reach;
     }
 
     public static void AssertObservation(ArenaBatch batch, float[] observations, int agent, float tolerance = 2e-6f)
