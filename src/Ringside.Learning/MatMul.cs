@@ -42,16 +42,19 @@ public static unsafe class MatMul
     public static void Transpose(ReadOnlySpan<float> source, Span<float> destination, int rows, int cols)
     {
         Require(source.Length >= rows * cols && destination.Length >= rows * cols, "transpose");
-        // 16×16 blocks keep both the rows read and the columns written in L1.
-        const int block = 16;
         fixed (float* from = source, to = destination)
-            for (int r0 = 0; r0 < rows; r0 += block)
-            for (int c0 = 0; c0 < cols; c0 += block)
+            for (int c = 0; c < cols; c++)
             {
-                int rEnd = Math.Min(r0 + block, rows), cEnd = Math.Min(c0 + block, cols);
-                for (int r = r0; r < rEnd; r++)
-                for (int c = c0; c < cEnd; c++)
-                    to[c * rows + r] = from[r * cols + c];
+                // Each destination row is a source column: read it with stride `cols`, write it contiguously.
+                // An AVX2 gather reads 8 strided values per instruction.
+                float* column = from + c, row = to + c * rows;
+                int r = 0;
+                if (Avx2.IsSupported)
+                {
+                    var offsets = Vector256<int>.Indices * cols;
+                    for (; r + 8 <= rows; r += 8) Avx2.GatherVector256(column + r * cols, offsets, sizeof(float)).Store(row + r);
+                }
+                for (; r < rows; r++) row[r] = column[r * cols];
             }
     }
 
