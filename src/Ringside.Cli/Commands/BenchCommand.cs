@@ -48,7 +48,7 @@ public static class BenchCommand
         {
             var options = new ArenaTrainingOptions
             {
-                OutDir = dir, Fighters = fighters, Steps = 10_000_000_000L, MaxTime = TimeSpan.FromSeconds(seconds), CheckpointEvery = int.MaxValue,
+                OutDir = dir, Fighters = [fighters], Steps = 10_000_000_000L, MaxTime = TimeSpan.FromSeconds(seconds), CheckpointEvery = int.MaxValue,
             };
             var result = ArenaTraining.Run(options);
             var t = result.Time;

@@ -53,7 +53,7 @@ public static class TrainCommand
     private static readonly Option<float?> RiskTolerance = new("--risk-tolerance") { Description = "Personality slider 0-100 (50 neutral)." };
     private static readonly Option<float?> Endurance = new("--endurance") { Description = "Personality slider 0-100 (50 neutral)." };
     private static readonly Option<string?> Mode = new("--mode") { Description = "Training mode: survival, aggression, tactical, adaptation, tournament." };
-    private static readonly Option<int> FighterCount = new("--fighters") { Description = "Fighters per arena, the learner included (2-8).", DefaultValueFactory = _ => 2 };
+    private static readonly Option<string> FighterCount = new("--fighters") { Description = "Fighters per arena, the learner included (2-8); several counts (e.g. 2,4) split the arenas between them.", DefaultValueFactory = _ => "2,4" };
     private static readonly Option<string> Opponents = new("--opponents") { Description = "Opponents: bots (chaser, cautious, random, idle) and 'self' for past checkpoints.", DefaultValueFactory = _ => "chaser,cautious,random" };
     private static readonly Option<double> SelfPlayRatio = new("--self-play-ratio") { Description = "Share of opponents drawn from past checkpoints when 'self' is an opponent.", DefaultValueFactory = _ => 0.3 };
     private static readonly Option<float> Size = new("--size") { Description = "The learner's fighter size (0.5-2).", DefaultValueFactory = _ => 1f };
@@ -152,7 +152,7 @@ public static class TrainCommand
             Mode = TrainingModes.Parse(p.GetValue(Mode) ?? profile.TrainingMode ?? "tactical"),
             Weights = profile.RewardWeights,
             Fighter = new FighterSpec(p.GetValue(Size), p.GetValue(Speed)),
-            Fighters = p.GetValue(FighterCount),
+            Fighters = ParseSizes(p.GetValue(FighterCount)!, "--fighters"),
             Opponents = Output.SplitList(p.GetValue(Opponents)),
             SelfPlayRatio = p.GetValue(SelfPlayRatio),
             Steps = p.GetValue(Steps),
@@ -162,7 +162,7 @@ public static class TrainCommand
             Ppo = WithOverrides(ArenaTraining.DefaultPpo, p),
         };
         var bar = new ProgressBar(json, options.Steps, options.MaxTime);
-        if (!json) Console.Error.WriteLine($"arena: {options.Fighters} fighters vs {string.Join(", ", options.Opponents)}, mode {options.Mode.Name()}, " +
+        if (!json) Console.Error.WriteLine($"arena: {string.Join(" and ", options.Fighters)} fighters vs {string.Join(", ", options.Opponents)}, mode {options.Mode.Name()}, " +
                                            $"{options.Ppo.NetworkSpec(Contract.ObservationSize, Contract.ActionCount)}, {options.Ppo.NumEnvs} arenas × {options.Ppo.NumSteps} steps → {outDir}");
         var result = ArenaTraining.Run(options, bar.Report, resume: resumeDir is not null);
         bar.Done();
@@ -239,7 +239,7 @@ public static class TrainCommand
             MaxGradNorm = p.GetValue(MaxGradNorm) ?? preset.MaxGradNorm,
             TargetKl = p.GetValue(TargetKl) is { } kl ? (kl > 0 ? kl : null) : preset.TargetKl,
             AdamEpsilon = p.GetValue(AdamEpsilon) ?? preset.AdamEpsilon,
-            HiddenSizes = p.GetValue(HiddenSizes) is { } sizes ? ParseSizes(sizes) : preset.HiddenSizes,
+            HiddenSizes = p.GetValue(HiddenSizes) is { } sizes ? ParseSizes(sizes, "--hidden-sizes") : preset.HiddenSizes,
             Activation = p.GetValue(ActivationName) is { } name ? ParseActivation(name) : preset.Activation,
             SharedTrunk = p.GetValue(SharedTrunk) ?? preset.SharedTrunk,
             GradientShards = p.GetValue(GradientShards) ?? preset.GradientShards,
@@ -249,13 +249,13 @@ public static class TrainCommand
         return config;
     }
 
-    private static int[] ParseSizes(string text)
+    private static int[] ParseSizes(string text, string option)
     {
         var items = Output.SplitList(text);
         var sizes = new int[items.Length];
         for (int i = 0; i < items.Length; i++)
             if (!int.TryParse(items[i], NumberStyles.None, CultureInfo.InvariantCulture, out sizes[i]) || sizes[i] <= 0)
-                throw new ArgumentException($"--hidden-sizes must be positive integers separated by commas, got '{text}'.");
+                throw new ArgumentException($"{option} must be positive integers separated by commas, got '{text}'.");
         return sizes;
     }
 

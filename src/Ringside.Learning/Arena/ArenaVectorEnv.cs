@@ -7,8 +7,11 @@ public sealed record ArenaEnvOptions
 {
     /// <summary>Arenas stepped together; one learner per arena.</summary>
     public int Envs { get; init; } = 64;
-    /// <summary>Fighters per arena, the learner included (2-8).</summary>
-    public int Fighters { get; init; } = 2;
+    /// <summary>
+    /// Fighters per arena, the learner included (2-8). With several counts the arenas are split evenly between
+    /// them, e.g. [2, 4]: half duels, half four-fighter free-for-alls.
+    /// </summary>
+    public IReadOnlyList<int> Fighters { get; init; } = [2];
     public FighterSpec Learner { get; init; } = FighterSpec.Standard;
     public FighterSpec Opponent { get; init; } = FighterSpec.Standard;
     public RewardWeights Weights { get; init; } = RewardWeights.Seed;
@@ -23,9 +26,11 @@ public sealed record ArenaEnvOptions
 
     public void Validate()
     {
-        if (Envs < 1) throw new ArgumentException($"envs must be at least 1, got {Envs}.", "envs");
-        if (Fighters is < ArenaConfig.MinFighters or > ArenaConfig.MaxFighters)
-            throw new ArgumentException($"fighters must be {ArenaConfig.MinFighters} to {ArenaConfig.MaxFighters}, got {Fighters}.", "fighters");
+        if (Fighters.Count == 0) throw new ArgumentException("name at least one fighter count.", "fighters");
+        if (Envs < Fighters.Count) throw new ArgumentException($"envs must be at least {Fighters.Count} (one per fighter count), got {Envs}.", "envs");
+        foreach (int f in Fighters)
+            if (f is < ArenaConfig.MinFighters or > ArenaConfig.MaxFighters)
+                throw new ArgumentException($"fighters must be {ArenaConfig.MinFighters} to {ArenaConfig.MaxFighters}, got {f}.", "fighters");
         if (Bots.Count == 0 && SelfPlayRatio < 1)
             throw new ArgumentException("opponents: name at least one bot, or self-play only.", "opponents");
         foreach (var bot in Bots)
@@ -47,18 +52,26 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
 {
     private const int ObsSize = Contract.ObservationSize;
 
-    private readonly ArenaEnvOptions options;
-    private readonly ArenaBatch batch;
-    private readonly StepBuffers buffers;
-    private readonly int[] allActions;
-    private readonly int fighters;
+    /// <summary>The arenas with one fighter count: env rows [EnvOffset, EnvOffset + batch.ArenaCount).</summary>
+    private sealed class Group
+    {
+        public required ArenaBatch Batch { get; init; }
+        public required StepBuffers Buffers { get; init; }
+        public required int[] Actions { get; init; }
+        public required int Fighters { get; init; }
+        public required int EnvOffset { get; init; }
+        /// <summary>Opponent of each agent row: index into the bots, or bots + p for pool policy p.</summary>
+        public required int[] OpponentKind { get; init; }
+        /// <summary>[agent][bot kind]: one instance per row so that random bots keep their own streams.</summary>
+        public required IFighterController[][] Bots { get; init; }
+    }
 
-    // Opponent of each agent row: index into `bots` for a bot, bots.Length + p for pool policy p.
-    private readonly int[] opponentKind;
-    private readonly IFighterController[][] botsByAgent; // [agent][bot kind]
+    private readonly ArenaEnvOptions options;
+    private readonly Group[] groups;
     private readonly List<IPolicy> pool = [];
     private readonly float[] gatherObservations;
-    private readonly int[] gatherRows, gatherActions;
+    private readonly int[] gatherActions;
+    private readonly (Group Group, int Agent)[] gatherRows;
     private Rng rng = new(0);
 
     // Episode bookkeeping for the learners.
@@ -73,7 +86,25 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
     {
         options.Validate();
         this.options = options;
-        fighters = options.Fighters;
+        groups = new Group[options.Fighters.Count];
+        int offset = 0, opponents = 0;
+        for (int g = 0; g < groups.Length; g++)
+        {
+            int arenas = options.Envs * (g + 1) / groups.Length - options.Envs * g / groups.Length;
+            groups[g] = CreateGroup(options.Fighters[g], arenas, offset);
+            offset += arenas;
+            opponents += arenas * (options.Fighters[g] - 1);
+        }
+        gatherObservations = new float[opponents * ObsSize];
+        gatherActions = new int[opponents];
+        gatherRows = new (Group, int)[opponents];
+        episodeReturn = new float[options.Envs];
+        episodeLength = new int[options.Envs];
+        completed = new EpisodeEnd[options.Envs];
+    }
+
+    private Group CreateGroup(int fighters, int arenas, int envOffset)
+    {
         var specs = new FighterSpec[fighters];
         var weights = new RewardWeights[fighters];
         for (int s = 0; s < fighters; s++)
@@ -82,19 +113,15 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
             weights[s] = s == 0 ? options.Weights : RewardWeights.Seed;
         }
         var config = new ArenaConfig { Fighters = specs, Weights = weights, MaxTicks = options.MaxTicks, EndWhenEliminatedMask = 1 };
-        batch = new ArenaBatch(config, options.Envs, options.SimThreads);
-        buffers = new StepBuffers(batch.AgentCount, withFinalObservations: true);
-        allActions = new int[batch.AgentCount];
-        opponentKind = new int[batch.AgentCount];
-        botsByAgent = new IFighterController[batch.AgentCount][];
-        for (int i = 0; i < batch.AgentCount; i++)
-            botsByAgent[i] = options.Bots.Select(name => Sim.Bots.Create(name, options.Opponent, (ulong)i * 7919UL + 17)).ToArray();
-        gatherObservations = new float[batch.AgentCount * ObsSize];
-        gatherRows = new int[batch.AgentCount];
-        gatherActions = new int[batch.AgentCount];
-        episodeReturn = new float[options.Envs];
-        episodeLength = new int[options.Envs];
-        completed = new EpisodeEnd[options.Envs];
+        var batch = new ArenaBatch(config, arenas, options.SimThreads);
+        var bots = new IFighterController[batch.AgentCount][];
+        for (int i = 0; i < bots.Length; i++)
+            bots[i] = options.Bots.Select(name => Sim.Bots.Create(name, options.Opponent, (ulong)(envOffset * 8 + i) * 7919UL + 17)).ToArray();
+        return new Group
+        {
+            Batch = batch, Buffers = new StepBuffers(batch.AgentCount, withFinalObservations: true), Actions = new int[batch.AgentCount],
+            Fighters = fighters, EnvOffset = envOffset, OpponentKind = new int[batch.AgentCount], Bots = bots,
+        };
     }
 
     public int EnvCount => options.Envs;
@@ -106,6 +133,9 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
     /// <summary>Past policies of the learner that opponents may be drawn from (self-play).</summary>
     public IReadOnlyList<IPolicy> Pool => pool;
 
+    /// <summary>Opponent rows across all arenas: the capacity a pool policy needs.</summary>
+    public int OpponentCapacity => gatherActions.Length;
+
     /// <summary>Adds a frozen policy to the self-play pool, dropping the oldest beyond <paramref name="capacity"/>.</summary>
     public void AddToPool(IPolicy policy, int capacity = 8)
     {
@@ -116,45 +146,53 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
     public void Reset(ulong seed, Span<float> observations)
     {
         rng = new Rng(seed, stream: 0xA7E4A);
-        batch.Reset(seed);
-        batch.WriteObservations(buffers.Observations);
-        for (int a = 0; a < EnvCount; a++) { DrawOpponents(a); episodeReturn[a] = 0; episodeLength[a] = 0; }
-        CopyLearnerRows(buffers.Observations, observations);
+        foreach (var g in groups)
+        {
+            g.Batch.Reset(SplitMix64.Mix(seed, (ulong)g.Fighters));
+            g.Batch.WriteObservations(g.Buffers.Observations);
+            for (int a = 0; a < g.Batch.ArenaCount; a++) DrawOpponents(g, a);
+            CopyLearnerRows(g, observations);
+        }
+        Array.Clear(episodeReturn);
+        Array.Clear(episodeLength);
         completedCount = 0;
     }
 
     public void Step(ReadOnlySpan<int> actions, Span<float> observations, Span<float> rewards,
                      Span<bool> terminals, Span<bool> truncations, Span<float> finalObservations)
     {
-        for (int a = 0; a < EnvCount; a++) allActions[a * fighters] = actions[a];
+        foreach (var g in groups)
+            for (int a = 0; a < g.Batch.ArenaCount; a++) g.Actions[a * g.Fighters] = actions[g.EnvOffset + a];
         ActOpponents();
-        batch.Step(allActions, buffers);
 
         completedCount = 0;
-        var terms = batch.RewardTerms;
-        for (int a = 0; a < EnvCount; a++)
+        foreach (var g in groups)
         {
-            int learner = a * fighters;
-            float reward = buffers.Rewards[learner];
-            rewards[a] = reward * options.RewardScale;
-            terminals[a] = buffers.Terminals[learner];
-            truncations[a] = buffers.Truncations[learner];
-            for (int k = 0; k < RewardWeights.Count; k++) termSums[k] += terms[learner * RewardWeights.Count + k];
-            episodeReturn[a] += reward;
-            episodeLength[a]++;
+            g.Batch.Step(g.Actions, g.Buffers);
+            var terms = g.Batch.RewardTerms;
+            for (int a = 0; a < g.Batch.ArenaCount; a++)
+            {
+                int env = g.EnvOffset + a, learner = a * g.Fighters;
+                float reward = g.Buffers.Rewards[learner];
+                rewards[env] = reward * options.RewardScale;
+                terminals[env] = g.Buffers.Terminals[learner];
+                truncations[env] = g.Buffers.Truncations[learner];
+                for (int k = 0; k < RewardWeights.Count; k++) termSums[k] += terms[learner * RewardWeights.Count + k];
+                episodeReturn[env] += reward;
+                episodeLength[env]++;
+            }
+            foreach (int a in g.Batch.CompletedArenas)
+            {
+                int env = g.EnvOffset + a;
+                completed[completedCount++] = new EpisodeEnd(env, episodeReturn[env], episodeLength[env], g.Batch.LastResult(a).Winner == 0 ? 1f : 0f);
+                episodeReturn[env] = 0;
+                episodeLength[env] = 0;
+                g.Buffers.FinalObservations.AsSpan(a * g.Fighters * ObsSize, ObsSize).CopyTo(finalObservations.Slice(env * ObsSize, ObsSize));
+                DrawOpponents(g, a);
+            }
+            CopyLearnerRows(g, observations);
         }
         termSteps += EnvCount;
-
-        foreach (int a in batch.CompletedArenas)
-        {
-            var result = batch.LastResult(a);
-            completed[completedCount++] = new EpisodeEnd(a, episodeReturn[a], episodeLength[a], result.Winner == 0 ? 1f : 0f);
-            episodeReturn[a] = 0;
-            episodeLength[a] = 0;
-            buffers.FinalObservations.AsSpan(a * fighters * ObsSize, ObsSize).CopyTo(finalObservations.Slice(a * ObsSize, ObsSize));
-            DrawOpponents(a);
-        }
-        CopyLearnerRows(buffers.Observations, observations);
     }
 
     /// <summary>Mean of each raw reward term per learner step since the last call (metrics), then restarts the count.</summary>
@@ -164,49 +202,55 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
         termSteps = 0;
     }
 
-    private void CopyLearnerRows(float[] source, Span<float> destination)
+    private static void CopyLearnerRows(Group g, Span<float> destination)
     {
-        for (int a = 0; a < EnvCount; a++)
-            source.AsSpan(a * fighters * ObsSize, ObsSize).CopyTo(destination.Slice(a * ObsSize, ObsSize));
+        for (int a = 0; a < g.Batch.ArenaCount; a++)
+            g.Buffers.Observations.AsSpan(a * g.Fighters * ObsSize, ObsSize).CopyTo(destination.Slice((g.EnvOffset + a) * ObsSize, ObsSize));
     }
 
-    private void DrawOpponents(int arena)
+    private void DrawOpponents(Group g, int arena)
     {
         int botCount = options.Bots.Count;
-        for (int s = 1; s < fighters; s++)
+        for (int s = 1; s < g.Fighters; s++)
         {
             bool selfPlay = pool.Count > 0 && (botCount == 0 || rng.NextDouble() < options.SelfPlayRatio);
-            opponentKind[arena * fighters + s] = selfPlay ? botCount + rng.NextInt(pool.Count) : rng.NextInt(botCount);
+            g.OpponentKind[arena * g.Fighters + s] = selfPlay ? botCount + rng.NextInt(pool.Count) : rng.NextInt(botCount);
         }
     }
 
     private void ActOpponents()
     {
         int botCount = options.Bots.Count;
-        float[] obs = buffers.Observations;
-        for (int a = 0; a < EnvCount; a++)
-            for (int s = 1; s < fighters; s++)
+        foreach (var g in groups)
+        {
+            float[] obs = g.Buffers.Observations;
+            for (int i = 0; i < g.Actions.Length; i++)
             {
-                int i = a * fighters + s;
-                int kind = opponentKind[i];
-                allActions[i] = kind < botCount ? botsByAgent[i][kind].Decide(obs.AsSpan(i * ObsSize, ObsSize)) : Contract.Idle;
+                if (i % g.Fighters == 0) continue;
+                int kind = g.OpponentKind[i];
+                g.Actions[i] = kind < botCount ? g.Bots[i][kind].Decide(obs.AsSpan(i * ObsSize, ObsSize)) : Contract.Idle;
             }
+        }
 
-        // Pool policies act in one batch each.
+        // Each pool policy acts once per step on all the rows it controls, across groups.
         for (int p = 0; p < pool.Count; p++)
         {
             int count = 0;
-            for (int i = 0; i < allActions.Length; i++)
-            {
-                if (i % fighters == 0 || opponentKind[i] != botCount + p) continue;
-                obs.AsSpan(i * ObsSize, ObsSize).CopyTo(gatherObservations.AsSpan(count * ObsSize, ObsSize));
-                gatherRows[count++] = i;
-            }
+            foreach (var g in groups)
+                for (int i = 0; i < g.Actions.Length; i++)
+                {
+                    if (i % g.Fighters == 0 || g.OpponentKind[i] != botCount + p) continue;
+                    g.Buffers.Observations.AsSpan(i * ObsSize, ObsSize).CopyTo(gatherObservations.AsSpan(count * ObsSize, ObsSize));
+                    gatherRows[count++] = (g, i);
+                }
             if (count == 0) continue;
             pool[p].Act(gatherObservations.AsSpan(0, count * ObsSize), count, gatherActions.AsSpan(0, count));
-            for (int k = 0; k < count; k++) allActions[gatherRows[k]] = gatherActions[k];
+            for (int k = 0; k < count; k++) gatherRows[k].Group.Actions[gatherRows[k].Agent] = gatherActions[k];
         }
     }
 
-    public void Dispose() => batch.Dispose();
+    public void Dispose()
+    {
+        foreach (var g in groups) g.Batch.Dispose();
+    }
 }
