@@ -53,7 +53,7 @@ public sealed record PpoConfig
     /// <summary>the minibatch is cut into this many shards whose gradients are summed in a fixed order;
     /// results depend on this number but not on <see cref="Threads"/></summary>
     public int GradientShards { get; init; } = 2;
-    /// <summary>threads that compute the shards of a minibatch in parallel</summary>
+    /// <summary>threads that compute the shards of a minibatch in parallel (each takes the next unclaimed shard)</summary>
     public int Threads { get; init; } = 1;
 
     public int BatchSize => NumEnvs * NumSteps;

@@ -1,9 +1,12 @@
+using System.Runtime.ExceptionServices;
+
 namespace Ringside.Learning;
 
 /// <summary>
-/// Runs numbered pieces of work on a fixed set of threads: the caller takes pieces 0, T, 2T …, worker t takes
-/// t, t+T, … . Which thread runs a piece never changes what it computes, so results do not depend on the
-/// thread count. Nothing is allocated per <see cref="Run"/>; workers sleep on a semaphore between calls.
+/// Runs numbered pieces of work on the caller and <c>threads − 1</c> worker threads. Threads claim pieces in turn
+/// from a shared counter, so a thread slowed by other load on the machine simply takes fewer pieces. A piece's
+/// result never depends on which thread ran it, so results do not depend on the thread count. Nothing is
+/// allocated per <see cref="Run"/>; workers sleep on a semaphore between calls.
 /// </summary>
 internal sealed class ShardRunner : IDisposable
 {
@@ -12,6 +15,7 @@ internal sealed class ShardRunner : IDisposable
     private readonly SemaphoreSlim _finished = new(0);
     private Action<int>? _work;
     private int _pieces;
+    private int _nextPiece;
     private Exception? _failure;
     private volatile bool _stopping;
 
@@ -38,17 +42,26 @@ internal sealed class ShardRunner : IDisposable
         }
         _work = work;
         _pieces = pieces;
+        _nextPiece = 0;
         _failure = null;
-        int busy = Math.Min(Threads, pieces) - 1;
-        for (int t = 0; t < busy; t++) _go[t].Release();
-        try { RunShare(0); }
-        finally { for (int t = 0; t < busy; t++) _finished.Wait(); }
-        if (_failure is not null) throw new AggregateException("a shard failed", _failure);
+        int helpers = Math.Min(Threads, pieces) - 1;
+        for (int t = 0; t < helpers; t++) _go[t].Release();
+        RunClaimedCatching();
+        for (int t = 0; t < helpers; t++) _finished.Wait();
+        // Whichever thread ran the failing piece, the caller sees the original exception, as when single-threaded.
+        if (_failure is not null) ExceptionDispatchInfo.Capture(_failure).Throw();
     }
 
-    private void RunShare(int thread)
+    private void RunClaimedCatching()
     {
-        for (int piece = thread; piece < _pieces; piece += Threads) _work!(piece);
+        try { RunClaimed(); }
+        catch (Exception e) { Interlocked.CompareExchange(ref _failure, e, null); }
+    }
+
+    private void RunClaimed()
+    {
+        int piece;
+        while ((piece = Interlocked.Increment(ref _nextPiece) - 1) < _pieces) _work!(piece);
     }
 
     private void WorkerLoop(int thread)
@@ -57,9 +70,8 @@ internal sealed class ShardRunner : IDisposable
         {
             _go[thread - 1].Wait();
             if (_stopping) return;
-            try { RunShare(thread); }
-            catch (Exception e) { _failure = e; }
-            finally { _finished.Release(); }
+            RunClaimedCatching();
+            _finished.Release();
         }
     }
 
