@@ -156,6 +156,23 @@ public class PpoTests
     }
 
     [Fact]
+    public void TrainingPhasesDoNotAllocateAfterWarmUp()
+    {
+        var config = PpoConfig.CartPole with { Threads = 1 };
+        using var trainer = new PpoTrainer(config, new CartPoleVectorEnv(config.NumEnvs), seed: 1);
+        void Iteration()
+        {
+            trainer.Collect();
+            trainer.ComputeAdvantages();
+            trainer.Update(config.LearningRate);
+        }
+        for (int i = 0; i < 3; i++) Iteration();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++) Iteration();
+        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+    }
+
+    [Fact]
     public void BadConfigurationsAreRejectedWithTheirName()
     {
         var e = Assert.Throws<ArgumentException>(() => new PpoConfig { NumMinibatches = 3 }.Validate());
