@@ -53,7 +53,7 @@ public static class TrainCommand
     private static readonly Option<float?> RiskTolerance = new("--risk-tolerance") { Description = "Personality slider 0-100 (50 neutral)." };
     private static readonly Option<float?> Endurance = new("--endurance") { Description = "Personality slider 0-100 (50 neutral)." };
     private static readonly Option<string?> Mode = new("--mode") { Description = "Training mode: survival, aggression, tactical, adaptation, tournament." };
-    private static readonly Option<string> FighterCount = new("--fighters") { Description = "Fighters per arena, the learner included (2-8); several counts (e.g. 2,4) split the arenas between them.", DefaultValueFactory = _ => "2,4" };
+    private static readonly Option<string> FighterCount = new("--fighters") { Description = "Fighters per arena, the learner included (2-8); the arenas are split evenly between the entries (default: a third duels, two thirds four-fighter free-for-alls).", DefaultValueFactory = _ => "2,4,4" };
     private static readonly Option<string> Opponents = new("--opponents") { Description = "Opponents: bots (chaser, cautious, random, idle) and 'self' for past checkpoints.", DefaultValueFactory = _ => "chaser,cautious,random" };
     private static readonly Option<double> SelfPlayRatio = new("--self-play-ratio") { Description = "Share of opponents drawn from past checkpoints when 'self' is an opponent.", DefaultValueFactory = _ => 0.3 };
     private static readonly Option<float> Size = new("--size") { Description = "The learner's fighter size (0.5-2).", DefaultValueFactory = _ => 1f };
