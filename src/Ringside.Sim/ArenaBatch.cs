@@ -347,14 +347,12 @@ public sealed class ArenaBatch : IDisposable
             if (!alive[i]) { lastAction[i] = Contract.Idle; continue; }
             int action = actions[i];
             lastAction[i] = (byte)action;
-            if (action < 8)
-            {
-                float dx = Contract.MoveX[action], dy = Contract.MoveY[action];
-                float dv = accel[i] * ArenaRules.Dt;
-                velX[i] += dx * dv;
-                velY[i] += dy * dv;
-                facingX[i] = dx; facingY[i] = dy;
-            }
+            // Idle and attack have a zero move vector, so every action adds its input without a branch.
+            float dx = MoveInputX[action], dy = MoveInputY[action];
+            float dv = accel[i] * ArenaRules.Dt;
+            velX[i] += dx * dv;
+            velY[i] += dy * dv;
+            if (action < 8) { facingX[i] = dx; facingY[i] = dy; }
         }
 
         // 2. Attacks, all resolved against the positions at the start of the tick, so that two fighters
@@ -388,24 +386,18 @@ public sealed class ArenaBatch : IDisposable
 
         // 3. Integrate: friction, then position (input and knockback are already in the velocity).
         //    Cooldowns count down here, so that an observed cooldown of 0 means "can attack next tick".
-        for (int i = first; i < end; i++)
-        {
-            if (!alive[i]) continue;
-            if (cooldown[i] > 0) cooldown[i]--;
-            velX[i] *= ArenaRules.Damping;
-            velY[i] *= ArenaRules.Damping;
-            posX[i] += velX[i] * ArenaRules.Dt;
-            posY[i] += velY[i] * ArenaRules.Dt;
-        }
-
         // 4. Ropes: they stop a fighter unless it hits them faster than the rope-break speed, and
         //    then it goes over them (ring-out, applied below with the knockouts).
         int overRopesMask = 0;
         for (int i = first; i < end; i++)
         {
             if (!alive[i]) continue;
+            if (cooldown[i] > 0) cooldown[i]--;
+            float vx = velX[i] * ArenaRules.Damping, vy = velY[i] * ArenaRules.Damping;
+            float x = posX[i] + vx * ArenaRules.Dt, y = posY[i] + vy * ArenaRules.Dt;
             float limit = ArenaRules.RingHalfSize - radius[i];
-            if (Rope(ref posX[i], ref velX[i], limit) | Rope(ref posY[i], ref velY[i], limit)) overRopesMask |= 1 << (i - first);
+            if (Rope(ref x, ref vx, limit) | Rope(ref y, ref vy, limit)) overRopesMask |= 1 << (i - first);
+            posX[i] = x; posY[i] = y; velX[i] = vx; velY[i] = vy;
         }
 
         // 5. Bodies do not overlap: separate each overlapping pair of fighters in the ring by inverse
@@ -513,6 +505,10 @@ public sealed class ArenaBatch : IDisposable
     }
 
     private const int ContactPasses = 8;
+
+    // The move vectors of contract v1 extended with zeros for idle (8) and attack (9).
+    private static readonly float[] MoveInputX = [.. Contract.MoveX, 0f, 0f];
+    private static readonly float[] MoveInputY = [.. Contract.MoveY, 0f, 0f];
 
     /// <summary>Pushes fighters i and j apart if their bodies overlap; returns whether they did.</summary>
     private bool Separate(int i, int j)
