@@ -612,74 +612,49 @@ public sealed class ArenaBatch : IDisposable
 
     private void WriteArenaObservations(int arena, float[] observations)
     {
-        const int maxF = ArenaConfig.MaxFighters;
         const float positionScale = 1f / ArenaRules.RingHalfSize;
         const float offsetScale = 1f / (2f * ArenaRules.RingHalfSize);
         const float healthScale = 1f / ArenaRules.MaxHealth;
         const float speedScale = 1f / ArenaRules.ObservedSpeedScale;
         const float cooldownScale = 1f / ArenaRules.AttackCooldownTicks;
         const float marginScale = 1f / ArenaRules.ObservedMarginScale;
-        int first = arena * FighterCount, f = FighterCount;
+        int first = arena * FighterCount, end = first + FighterCount;
+        Span<int> order = stackalloc int[ArenaConfig.MaxFighters];
+        Span<float> orderDistance = stackalloc float[ArenaConfig.MaxFighters];
 
-        // Every fighter's observed values once, and the pairwise squared distances once (symmetric).
-        Span<float> x = stackalloc float[maxF], y = stackalloc float[maxF], hp = stackalloc float[maxF];
-        Span<float> vx = stackalloc float[maxF], vy = stackalloc float[maxF];
-        Span<float> ready = stackalloc float[maxF];
-        Span<float> d2 = stackalloc float[maxF * maxF], distance = stackalloc float[maxF * maxF];
-        for (int s = 0; s < f; s++)
+        for (int i = first; i < end; i++)
         {
-            int i = first + s;
-            x[s] = posX[i]; y[s] = posY[i];
-            hp[s] = health[i] * healthScale;
-            vx[s] = Math.Clamp(velX[i] * speedScale, -1f, 1f);
-            vy[s] = Math.Clamp(velY[i] * speedScale, -1f, 1f);
-            ready[s] = cooldown[i] * cooldownScale;
-        }
-        for (int s = 0; s < f; s++)
-            for (int t = s + 1; t < f; t++)
-            {
-                int st = s * maxF + t, ts = t * maxF + s;
-                float dx = x[t] - x[s], dy = y[t] - y[s];
-                d2[st] = d2[ts] = dx * dx + dy * dy;
-                distance[st] = distance[ts] = MathF.Sqrt(d2[st]);
-            }
-
-        Span<int> order = stackalloc int[maxF];
-        Span<float> orderDistance = stackalloc float[maxF];
-        for (int s = 0; s < f; s++)
-        {
-            int i = first + s;
             var obs = observations.AsSpan(i * Contract.ObservationSize, Contract.ObservationSize);
             if (!alive[i]) { obs.Clear(); continue; }
-
-            obs[0] = x[s] * positionScale;
-            obs[1] = y[s] * positionScale;
-            obs[2] = hp[s];
-            obs[3] = vx[s];
-            obs[4] = vy[s];
+            float x = posX[i], y = posY[i];
+            obs[0] = x * positionScale;
+            obs[1] = y * positionScale;
+            obs[2] = health[i] * healthScale;
+            obs[3] = Math.Clamp(velX[i] * speedScale, -1f, 1f);
+            obs[4] = Math.Clamp(velY[i] * speedScale, -1f, 1f);
 
             // Living enemies by distance (insertion sort; ties keep slot order).
             int count = 0;
-            for (int t = 0; t < f; t++)
+            for (int j = first; j < end; j++)
             {
-                if (t == s || !alive[first + t]) continue;
-                float squared = d2[s * maxF + t];
+                if (j == i || !alive[j]) continue;
+                float dx = posX[j] - x, dy = posY[j] - y, squared = dx * dx + dy * dy;
                 int k = count++;
                 while (k > 0 && orderDistance[k - 1] > squared) { order[k] = order[k - 1]; orderDistance[k] = orderDistance[k - 1]; k--; }
-                order[k] = t; orderDistance[k] = squared;
+                order[k] = j; orderDistance[k] = squared;
             }
 
             int shown = Math.Min(count, Contract.ObservedEnemies), o = Contract.EnemyBlockOffset;
             for (int e = 0; e < shown; e++, o += Contract.ValuesPerEnemy)
             {
-                int t = order[e];
-                obs[o] = (x[t] - x[s]) * offsetScale;
-                obs[o + 1] = (y[t] - y[s]) * offsetScale;
-                obs[o + 2] = hp[t];
+                int j = order[e];
+                obs[o] = (posX[j] - x) * offsetScale;
+                obs[o + 1] = (posY[j] - y) * offsetScale;
+                obs[o + 2] = health[j] * healthScale;
                 // Reach margin: the gap between the bodies minus our reach; at or below 0 our attack lands.
-                float margin = distance[s * maxF + t] - radius[first + s] - radius[first + t] - reach[first + s];
+                float margin = MathF.Sqrt(orderDistance[e]) - radius[i] - radius[j] - reach[i];
                 obs[o + 3] = Math.Clamp(margin * marginScale, -1f, 1f);
-                obs[o + 4] = ready[t];
+                obs[o + 4] = cooldown[j] * cooldownScale;
             }
             // Padding rule: slots without a living enemy are all zeros (health 0 marks them empty).
             obs[o..].Clear();
