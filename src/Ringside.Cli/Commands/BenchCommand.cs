@@ -14,6 +14,7 @@ public static class BenchCommand
         var command = new Command("bench", "Measure throughput (prints figures; never asserts).");
         command.Subcommands.Add(CreateSim());
         command.Subcommands.Add(CreateTrain());
+        command.Subcommands.Add(CreateLearner());
         return command;
     }
 
@@ -37,6 +38,28 @@ public static class BenchCommand
         var command = new Command("train", "End-to-end arena training throughput (simulation, inference, PPO updates) with the default 2x128 network, and where the time goes.")
             { seconds, fighters, json };
         command.SetAction(p => Output.Guard(() => RunTrain(p.GetValue(seconds), p.GetValue(fighters), p.GetValue(json))));
+        return command;
+    }
+
+    private static Command CreateLearner()
+    {
+        var seconds = new Option<double>("--seconds") { Description = "Measured duration of the update loop.", DefaultValueFactory = _ => 10 };
+        var threads = new Option<int>("--threads") { Description = "Threads computing gradient shards.", DefaultValueFactory = _ => ArenaTraining.DefaultPpo.Threads };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line." };
+        var command = new Command("learner", "Throughput of the network alone with the arena's default PPO settings: update samples/s (forward, backward, Adam) and rollout inference.")
+            { seconds, threads, json };
+        command.SetAction(p => Output.Guard(() =>
+        {
+            double s = p.GetValue(seconds);
+            if (!(s > 0) || !double.IsFinite(s)) throw new ArgumentException($"--seconds must be positive, got {s}.");
+            var config = ArenaTraining.DefaultPpo with { Threads = p.GetValue(threads) };
+            config.Validate();
+            var r = LearnerBenchmark.Run(config, Contract.ObservationSize, Contract.ActionCount, s);
+            if (p.GetValue(json)) Output.WriteJson(r);
+            else Console.WriteLine($"{r.Network}, minibatch {r.Minibatch}, {r.Threads} threads: update {r.UpdateSamplesPerSecond:N0} samples/s " +
+                                   $"({r.UpdateSamplesPerCpuSecond:N0} per CPU-second), inference {r.InferenceSamplesPerSecond:N0} observations/s");
+            return 0;
+        }));
         return command;
     }
 
