@@ -29,7 +29,7 @@ public static class Output
             return Fail(e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", ""));
         }
         catch (Exception e) when (e is FormatException or IOException or InvalidDataException
-                                      or UnauthorizedAccessException or Sim.ReplayFormatException)
+                                      or UnauthorizedAccessException or Sim.ReplayFormatException or Learning.CheckpointException)
         {
             return Fail(e.Message);
         }

@@ -19,7 +19,7 @@ public static class EvalCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line." };
         var command = new Command("eval", "Evaluate a trained fighter against baseline bots: win rate, rewards, eliminations and a behaviour fingerprint.")
             { model, vs, fighters, episodes, seed, greedy, json };
-        command.SetAction(p => Guard(() => RunEval(p.GetValue(model)!, Output.SplitList(p.GetValue(vs)), p.GetValue(fighters),
+        command.SetAction(p => Output.Guard(() => RunEval(p.GetValue(model)!, Output.SplitList(p.GetValue(vs)), p.GetValue(fighters),
             p.GetValue(episodes), p.GetValue(seed), p.GetValue(greedy), p.GetValue(json))));
         return command;
     }
@@ -32,15 +32,9 @@ public static class EvalCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line." };
         var command = new Command("compare", "Play fighters against each other 1v1 and print a table of win rates (seed 001's compare_models).")
             { models, episodes, seed, json };
-        command.SetAction(p => Guard(() => RunCompare(p.GetValue(models)!, p.GetValue(episodes), p.GetValue(seed), p.GetValue(json))));
+        command.SetAction(p => Output.Guard(() => RunCompare(p.GetValue(models)!, p.GetValue(episodes), p.GetValue(seed), p.GetValue(json))));
         return command;
     }
-
-    private static int Guard(Func<int> body) => Output.Guard(() =>
-    {
-        try { return body(); }
-        catch (CheckpointException e) { return Output.Fail(e.Message); }
-    });
 
     private static int RunEval(string modelPath, string[] opponents, int fighters, int episodes, ulong seed, bool greedy, bool json)
     {

@@ -72,11 +72,7 @@ public static class TrainCommand
             ProfileFile, Aggression, Positioning, Targeting, RiskTolerance, Endurance, Mode, FighterCount, Opponents, SelfPlayRatio,
             Size, Speed, MaxMinutes, Out,
         };
-        command.SetAction(parseResult => Output.Guard(() =>
-        {
-            try { return Run(parseResult); }
-            catch (CheckpointException e) { return Output.Fail(e.Message); }
-        }));
+        command.SetAction(parseResult => Output.Guard(() => Run(parseResult)));
         return command;
     }
 
