@@ -324,6 +324,14 @@ public sealed class ArenaBatch : IDisposable
         var (start, end) = workers.Range(partition, ArenaCount);
         int[] actions = stepActions!;
         StepBuffers buffers = stepBuffers!;
+
+        // What a step reports starts empty: cleared in bulk for the partition (vectorised) rather than per arena.
+        int firstAgent = start * FighterCount, agents = (end - start) * FighterCount;
+        events.AsSpan(firstAgent, agents).Clear();
+        buffers.Terminals.AsSpan(firstAgent, agents).Clear();
+        buffers.Truncations.AsSpan(firstAgent, agents).Clear();
+        rewardTerms.AsSpan(firstAgent * RewardWeights.Count, agents * RewardWeights.Count).Clear();
+
         for (int a = start; a < end; a++)
         {
             if (finished[a]) SkipArena(a, buffers);
@@ -336,14 +344,10 @@ public sealed class ArenaBatch : IDisposable
         int first = arena * FighterCount, end = first + FighterCount;
         int now = ++tick[arena];
         bool[] terminals = buffers.Terminals, truncations = buffers.Truncations;
-        rewardTerms.AsSpan(first * RewardWeights.Count, FighterCount * RewardWeights.Count).Clear();
 
         // 1. Read actions: movement input accelerates.
         for (int i = first; i < end; i++)
         {
-            events[i] = FighterEvents.None;
-            terminals[i] = false;
-            truncations[i] = false;
             if (!alive[i]) { lastAction[i] = Contract.Idle; continue; }
             int action = actions[i];
             lastAction[i] = (byte)action;
@@ -413,6 +417,8 @@ public sealed class ArenaBatch : IDisposable
                 for (int j = i + 1; j < end; j++)
                 {
                     if (!alive[j] || (overRopesMask & (1 << (j - first))) != 0) continue;
+                    float dx = posX[j] - posX[i], dy = posY[j] - posY[i], reach2 = radius[i] + radius[j];
+                    if (dx * dx + dy * dy >= reach2 * reach2) continue; // apart: the common case, decided here
                     if (Separate(i, j)) touching = true;
                 }
             }
@@ -450,29 +456,25 @@ public sealed class ArenaBatch : IDisposable
         bool timeUp = !over && now >= Config.MaxTicks;
         justEnded[arena] = over || timeUp;
 
-        // 8. Time-based terms for those still standing. When the episode ends by eliminations, those
-        //    standing have survived the match: they are credited the rest of the time limit, so that
-        //    winning early never costs survival reward.
+        // 8. Time-based terms for those still standing, then the reward: the weighted sum of the terms.
+        //    When the episode ends by eliminations, those standing have survived the match: they are
+        //    credited the rest of the time limit, so that winning early never costs survival reward.
         float survived = over ? (Config.MaxTicks - now + 1) * ArenaRules.Dt : ArenaRules.Dt;
-        for (int i = first; i < end; i++)
-        {
-            if (!alive[i]) continue;
-            rewardTerms[i * RewardWeights.Count + (int)RewardTerm.Survival] = survived;
-            float toRopes = ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(posX[i]), MathF.Abs(posY[i]));
-            if (toRopes < ArenaRules.EdgeZone)
-                rewardTerms[i * RewardWeights.Count + (int)RewardTerm.NearEdge] = ArenaRules.Dt;
-        }
-
-        // 9. Rewards: the weighted sum of the terms.
         float[] rewards = buffers.Rewards;
         for (int i = first; i < end; i++)
         {
             int t = i * RewardWeights.Count, w = (i - first) * RewardWeights.Count;
+            if (alive[i])
+            {
+                rewardTerms[t + (int)RewardTerm.Survival] = survived;
+                float toRopes = ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(posX[i]), MathF.Abs(posY[i]));
+                if (toRopes < ArenaRules.EdgeZone) rewardTerms[t + (int)RewardTerm.NearEdge] = ArenaRules.Dt;
+            }
             rewards[i] = rewardTerms[t] * weights[w] + rewardTerms[t + 1] * weights[w + 1] + rewardTerms[t + 2] * weights[w + 2]
                        + rewardTerms[t + 3] * weights[w + 3] + rewardTerms[t + 4] * weights[w + 4] + rewardTerms[t + 5] * weights[w + 5];
         }
 
-        // 10. Observations; a finished arena reports how it ended and starts the next episode.
+        // 9. Observations; a finished arena reports how it ended and starts the next episode.
         WriteArenaObservations(arena, buffers.Observations);
         if (!justEnded[arena]) return;
 
@@ -496,12 +498,7 @@ public sealed class ArenaBatch : IDisposable
     private void SkipArena(int arena, StepBuffers buffers)
     {
         justEnded[arena] = false;
-        int first = arena * FighterCount;
-        events.AsSpan(first, FighterCount).Clear();
-        buffers.Rewards.AsSpan(first, FighterCount).Clear();
-        buffers.Terminals.AsSpan(first, FighterCount).Clear();
-        buffers.Truncations.AsSpan(first, FighterCount).Clear();
-        rewardTerms.AsSpan(first * RewardWeights.Count, FighterCount * RewardWeights.Count).Clear();
+        buffers.Rewards.AsSpan(arena * FighterCount, FighterCount).Clear();
     }
 
     private const int ContactPasses = 8;
