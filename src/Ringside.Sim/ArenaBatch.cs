@@ -341,6 +341,13 @@ public sealed class ArenaBatch : IDisposable
 
     private void StepArena(int arena, int[] actions, StepBuffers buffers)
     {
+        // Array fields as locals: the JIT then loads each array once instead of at every access.
+        float[] posX = this.posX, posY = this.posY, velX = this.velX, velY = this.velY, facingX = this.facingX, facingY = this.facingY;
+        float[] health = this.health, rewardTerms = this.rewardTerms, radius = this.radius, invMass = this.invMass;
+        float[] accel = this.accel, damage = this.damage, knockback = this.knockback, weights = this.weights;
+        int[] cooldown = this.cooldown, lastHitBy = this.lastHitBy, lastHitTick = this.lastHitTick, eliminatedAtTick = this.eliminatedAtTick;
+        bool[] alive = this.alive;
+        FighterEvents[] events = this.events;
         int first = arena * FighterCount, end = first + FighterCount;
         int now = ++tick[arena];
         bool[] terminals = buffers.Terminals, truncations = buffers.Truncations;
@@ -616,6 +623,10 @@ public sealed class ArenaBatch : IDisposable
         const float cooldownScale = 1f / ArenaRules.AttackCooldownTicks;
         const float marginScale = 1f / ArenaRules.ObservedMarginScale;
         int first = arena * FighterCount, end = first + FighterCount;
+        float[] posX = this.posX, posY = this.posY, velX = this.velX, velY = this.velY, health = this.health;
+        float[] radius = this.radius, reach = this.reach;
+        int[] cooldown = this.cooldown;
+        bool[] alive = this.alive;
         Span<int> order = stackalloc int[ArenaConfig.MaxFighters];
         Span<float> orderDistance = stackalloc float[ArenaConfig.MaxFighters];
 
