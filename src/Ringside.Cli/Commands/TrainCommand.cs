@@ -158,7 +158,7 @@ public static class TrainCommand
             Ppo = WithOverrides(ArenaTraining.DefaultPpo, p),
         };
         var bar = new ProgressBar(json, options.Steps, options.MaxTime);
-        if (!json) Console.Error.WriteLine($"arena: {string.Join(" and ", options.Fighters)} fighters vs {string.Join(", ", options.Opponents)}, mode {options.Mode.Name()}, " +
+        if (!json) Console.Error.WriteLine($"arena: fighters per arena {string.Join(",", options.Fighters)} vs {string.Join(", ", options.Opponents)}, mode {options.Mode.Name()}, " +
                                            $"{options.Ppo.NetworkSpec(Contract.ObservationSize, Contract.ActionCount)}, {options.Ppo.NumEnvs} arenas × {options.Ppo.NumSteps} steps → {outDir}");
         var result = ArenaTraining.Run(options, bar.Report, resume: resumeDir is not null);
         bar.Done();
