@@ -125,6 +125,8 @@ public static class ArenaTraining
             ? PpoTrainer.Resume(modelPath, options.Ppo, env, EnvironmentName, Contract.Version)
             : new PpoTrainer(options.Ppo, env, options.Seed);
         if (!resume) File.WriteAllText(Path.Combine(options.OutDir, "run.json"), JsonSerializer.Serialize(RunDescription(options)));
+        // Self-play starts with the learner's own initial policy in the pool, so "self" alone has an opponent at once.
+        if (options.SelfPlay) env.AddToPool(new NetworkPolicy(trainer.Network.Clone(), env.OpponentCapacity, options.Seed ^ 0x5E1F));
 
         using var timeLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         if (options.MaxTime is { } maxTime) timeLimit.CancelAfter(maxTime);

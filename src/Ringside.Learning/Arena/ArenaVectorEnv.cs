@@ -51,6 +51,7 @@ public sealed record ArenaEnvOptions
 public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
 {
     private const int ObsSize = Contract.ObservationSize;
+    private const int IdleOpponent = -1;
 
     /// <summary>The arenas with one fighter count: env rows [EnvOffset, EnvOffset + batch.ArenaCount).</summary>
     private sealed class Group
@@ -214,7 +215,10 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
         for (int s = 1; s < g.Fighters; s++)
         {
             bool selfPlay = pool.Count > 0 && (botCount == 0 || rng.NextDouble() < options.SelfPlayRatio);
-            g.OpponentKind[arena * g.Fighters + s] = selfPlay ? botCount + rng.NextInt(pool.Count) : rng.NextInt(botCount);
+            g.OpponentKind[arena * g.Fighters + s] =
+                selfPlay ? botCount + rng.NextInt(pool.Count)
+                : botCount > 0 ? rng.NextInt(botCount)
+                : IdleOpponent; // self-play only, and no snapshot yet
         }
     }
 
@@ -228,7 +232,7 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
             {
                 if (i % g.Fighters == 0) continue;
                 int kind = g.OpponentKind[i];
-                g.Actions[i] = kind < botCount ? g.Bots[i][kind].Decide(obs.AsSpan(i * ObsSize, ObsSize)) : Contract.Idle;
+                g.Actions[i] = kind >= 0 && kind < botCount ? g.Bots[i][kind].Decide(obs.AsSpan(i * ObsSize, ObsSize)) : Contract.Idle;
             }
         }
 

@@ -71,3 +71,57 @@ public class ArenaEnvTests(ITestOutputHelper output)
         Assert.Equal(0, means[(int)RewardTerm.AttackHit]);
     }
 }
+
+public class SelfPlayTests
+{
+    private static int LearnerWins(ArenaVectorEnv env, int steps)
+    {
+        var obs = new float[env.EnvCount * 30];
+        var final = new float[env.EnvCount * 30];
+        var rewards = new float[env.EnvCount];
+        var terminals = new bool[env.EnvCount];
+        var truncations = new bool[env.EnvCount];
+        var actions = new int[env.EnvCount];
+        var chaser = new BotPolicy("chaser", FighterSpec.Standard, 1);
+        env.Reset(3, obs);
+        int wins = 0;
+        for (int t = 0; t < steps; t++)
+        {
+            chaser.Act(obs, env.EnvCount, actions); // the learner plays a chaser
+            env.Step(actions, obs, rewards, terminals, truncations, final);
+            foreach (var end in env.CompletedEpisodes) wins += (int)end.Won;
+        }
+        return wins;
+    }
+
+    [Fact]
+    public void Pool_policies_control_the_opponents()
+    {
+        // Self-play only: with an idle policy in the pool the learner (a chaser) wins every episode it ends;
+        // with a chaser in the pool, fights are even and the learner loses some.
+        using var vsIdle = new ArenaVectorEnv(new ArenaEnvOptions { Envs = 8, Bots = [], SelfPlayRatio = 1, MaxTicks = 600 });
+        vsIdle.AddToPool(new BotPolicy("idle", FighterSpec.Standard, 2));
+        using var vsChaser = new ArenaVectorEnv(new ArenaEnvOptions { Envs = 8, Bots = [], SelfPlayRatio = 1, MaxTicks = 600 });
+        vsChaser.AddToPool(new BotPolicy("chaser", FighterSpec.Standard, 2));
+
+        int winsVsIdle = LearnerWins(vsIdle, 1200), winsVsChaser = LearnerWins(vsChaser, 1200);
+        Assert.True(winsVsIdle >= 40, $"a chaser should beat idle pool opponents in most of its episodes, won {winsVsIdle}");
+        Assert.True(winsVsChaser < winsVsIdle / 2, $"against a chaser pool it should win far less: {winsVsChaser} vs {winsVsIdle}");
+    }
+
+    [Fact]
+    public void Self_play_only_without_a_snapshot_faces_idle_opponents()
+    {
+        using var env = new ArenaVectorEnv(new ArenaEnvOptions { Envs = 4, Bots = [], SelfPlayRatio = 1, MaxTicks = 300 });
+        Assert.True(LearnerWins(env, 600) > 0);
+    }
+
+    [Fact]
+    public void The_pool_keeps_the_newest_snapshots()
+    {
+        using var env = new ArenaVectorEnv(new ArenaEnvOptions { Envs = 2 });
+        var policies = Enumerable.Range(0, 5).Select(k => new BotPolicy("idle", FighterSpec.Standard, (ulong)k)).ToArray();
+        foreach (var p in policies) env.AddToPool(p, capacity: 3);
+        Assert.Equal(policies[2..], env.Pool);
+    }
+}
