@@ -22,7 +22,9 @@ public sealed record EvaluationResult(
     int RingOutsDealt,
     int KnockedOut,
     int RungOut,
-    BehaviourFingerprint Fingerprint);
+    BehaviourFingerprint Fingerprint,
+    /// <summary>Wins decided on health at the time limit (the rest were won by eliminating everyone).</summary>
+    int WinsByDecision);
 
 /// <summary>What to evaluate against. Opponent slot s (1..fighters-1) is <c>Opponents[(s-1) % Opponents.Count]</c>.</summary>
 public sealed record EvaluationOptions
@@ -139,12 +141,13 @@ public static class Evaluation
             }
         }
 
-        int wins = 0, draws = 0, knockedOut = 0, rungOut = 0, koDealt = 0, ringOutDealt = 0;
+        int wins = 0, decisions = 0, draws = 0, knockedOut = 0, rungOut = 0, koDealt = 0, ringOutDealt = 0;
         double seconds = 0;
         for (int a = 0; a < n; a++)
         {
             var result = batch.LastResult(a);
             if (result.Winner == 0) wins++;
+            if (result.Winner == 0 && result.TimeLimit) decisions++;
             if (result.IsDraw) draws++;
             seconds += result.Ticks / (double)ArenaRules.TicksPerSecond;
             var me = batch.Fighter(a * f);
@@ -165,7 +168,7 @@ public static class Evaluation
             DamageDealtPerEpisode: dealt / n,
             DamageTakenPerEpisode: taken / n);
         return new EvaluationResult(label, f, n, (double)wins / n, (double)draws / n,
-            reward / n, seconds / n, koDealt, ringOutDealt, knockedOut, rungOut, fingerprint);
+            reward / n, seconds / n, koDealt, ringOutDealt, knockedOut, rungOut, fingerprint, decisions);
     }
 
     /// <summary>Centre distance to the nearest fighter still standing (the state at the end of the tick).</summary>

@@ -17,6 +17,7 @@ public class ArenaEnvTests(ITestOutputHelper output)
         Assert.True(vsIdle.WinRate >= 0.9, $"chaser vs idle {vsIdle.WinRate}");
         Assert.True(vsRandom.WinRate >= 0.9, $"chaser vs random {vsRandom.WinRate}");
         Assert.Equal(0, vsIdle.KnockedOut + vsIdle.RungOut); // idle never attacks; ropes stop voluntary moves
+        Assert.Equal(0, vsIdle.WinsByDecision); // every win eliminates the idle bot long before the time limit
         Assert.Equal((int)Math.Round(vsIdle.WinRate * 100), vsIdle.KnockoutsDealt + vsIdle.RingOutsDealt);
         Assert.True(vsRandom.Fingerprint.AttacksPerSecond > 0.5, "a chaser attacks often");
     }
@@ -30,6 +31,7 @@ public class ArenaEnvTests(ITestOutputHelper output)
         var b = Evaluation.Run(idle, options);
         Assert.Equal(a, b);
         Assert.Equal(0, a.Fingerprint.AttacksPerSecond);
+        Assert.Equal(0, a.WinsByDecision);
         Assert.Equal(0, a.Fingerprint.DamageDealtPerEpisode);
         Assert.True(a.WinRate < 0.1);
         Assert.True(a.Fingerprint.DamageTakenPerEpisode > 0);
