@@ -107,11 +107,7 @@ public static class TrainCommand
             sps = result.Sps,
             wall_seconds = result.WallSeconds,
             episodes = result.Episodes,
-            seconds = new
-            {
-                env_step = time.EnvStep, rollout_forward = time.RolloutForward, update_forward = time.UpdateForward,
-                backward = time.Backward, optimizer = time.Optimizer, other = time.Other,
-            },
+            seconds = time, // per phase, snake_case: env_step, rollout_forward, update_forward, backward, optimizer, other, total
             checkpoint = p.GetValue(Save),
         };
         if (json) Output.WriteJson(summary);
@@ -178,7 +174,7 @@ public static class TrainCommand
             win_rate = result.WinRate,
             best_win_rate = result.BestWinRate,
             stopped_by_time = result.StoppedByTime,
-            seconds = new { env_step = t.EnvStep, rollout_forward = t.RolloutForward, update_forward = t.UpdateForward, backward = t.Backward, optimizer = t.Optimizer, other = t.Other },
+            seconds = t,
         };
         if (json) Output.WriteJson(summary);
         else Console.WriteLine($"trained {result.Steps:N0} steps in {result.WallSeconds:F0} s ({result.Sps:N0} steps/s); recent reward {result.MeanReturn:F1}, " +
