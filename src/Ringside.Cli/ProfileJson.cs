@@ -25,16 +25,9 @@ public static class ProfileJson
             get
             {
                 if (Weights is null) return null;
-                foreach (var key in Weights.Keys)
-                    if (Array.IndexOf(Sim.RewardWeights.TermNames, key) < 0)
-                        throw new ArgumentException($"profile: unknown reward term '{key}'; expected {string.Join(", ", Sim.RewardWeights.TermNames)}.");
                 var personality = new Personality(Aggression, Positioning, Targeting, RiskTolerance, Endurance);
-                var baseWeights = Sim.RewardWeights.For(personality, TrainingModes.Parse(TrainingMode ?? "tactical"));
-                Span<float> w = stackalloc float[Sim.RewardWeights.Count];
-                baseWeights.CopyTo(w);
-                for (int k = 0; k < w.Length; k++)
-                    if (Weights.TryGetValue(Sim.RewardWeights.TermNames[k], out var value)) w[k] = value;
-                return Sim.RewardWeights.FromSpan(w);
+                try { return Sim.RewardWeights.For(personality, TrainingModes.Parse(TrainingMode ?? "tactical")).With(Weights); }
+                catch (ArgumentException e) { throw new ArgumentException($"profile: {e.Message}"); }
             }
         }
     }

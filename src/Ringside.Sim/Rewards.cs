@@ -62,6 +62,33 @@ public readonly record struct RewardWeights(
                 throw new ArgumentException($"reward weight {TermNames[k]} must be a finite number, got {w[k]}.", TermNames[k]);
     }
 
+    /// <summary>Term name to weight, in term order.</summary>
+    public Dictionary<string, float> ToDictionary()
+    {
+        Span<float> w = stackalloc float[Count];
+        CopyTo(w);
+        var map = new Dictionary<string, float>(Count);
+        for (int k = 0; k < Count; k++) map[TermNames[k]] = w[k];
+        return map;
+    }
+
+    /// <summary>These weights with some terms set directly (seed 000's reward customisation).</summary>
+    /// <exception cref="ArgumentException">an unknown term or a weight that is not finite; ParamName is the term.</exception>
+    public RewardWeights With(IReadOnlyDictionary<string, float>? overrides)
+    {
+        if (overrides is null || overrides.Count == 0) return this;
+        Span<float> w = stackalloc float[Count];
+        CopyTo(w);
+        foreach (var (term, value) in overrides)
+        {
+            int k = Array.IndexOf(TermNames, term);
+            if (k < 0) throw new ArgumentException($"unknown reward term '{term}'; expected {string.Join(", ", TermNames)}.", term);
+            if (!float.IsFinite(value)) throw new ArgumentException($"reward weight {term} must be a finite number, got {value}.", term);
+            w[k] = value;
+        }
+        return FromSpan(w);
+    }
+
     /// <summary>The weights of a personality under a training mode: seed weights x personality factors x mode factors.</summary>
     public static RewardWeights For(Personality personality, TrainingMode mode = TrainingMode.Tactical) =>
         Seed.Scale(personality.Factors()).Scale(mode.Factors());

@@ -1,0 +1,159 @@
+using System.Data.Common;
+using System.Text.Json;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Ringside.Server.Data;
+using Ringside.Server.Http;
+using Ringside.Sim;
+
+namespace Ringside.Server.Apis;
+
+public sealed record RegisterFighterRequest(string? Name, string? GlbFilename, JsonElement? MetadataJson);
+
+public sealed record FighterStats(
+    long FighterId, long TotalEpisodes, long CompletedEpisodes, long Wins, long Losses, double? WinRate,
+    double? AvgReward, double? BestReward, double? AvgDurationFrames, long TotalFrames, double? RecentAvgReward,
+    IReadOnlyList<RewardPoint> RewardProgression, long Profiles, long TrainingJobs, ModelCheckpoint? BestModel);
+
+public sealed record RewardPoint(long EpisodeId, int EpisodeNumber, double TotalReward, bool IsVictory);
+
+/// <summary>Seed 001's fighter endpoints: register, list, get, stats, episodes, checkpoints, best model.</summary>
+public static class FightersApi
+{
+    public static RouteGroupBuilder MapFightersApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("api/fighters").WithTags("Fighters");
+        api.MapPost("", Register).WithSummary("Register a fighter (idempotent per glb_filename)");
+        api.MapGet("", List).WithSummary("List fighters");
+        api.MapGet("{id:long}", Get).WithSummary("Get a fighter");
+        api.MapGet("{id:long}/stats", Stats).WithSummary("Fighter statistics");
+        api.MapGet("{id:long}/episodes", Episodes).WithSummary("Episodes of a fighter, newest first (skip/limit)");
+        api.MapGet("{id:long}/checkpoints", Checkpoints).WithSummary("Saved models of a fighter");
+        api.MapGet("{id:long}/best-model", BestModel).WithSummary("The fighter's best saved model");
+        return api;
+    }
+
+    public static async Task<Results<Created<Fighter>, Ok<Fighter>, ProblemHttpResult>> Register(RegisterFighterRequest body, Database db)
+    {
+        var v = new Validation();
+        string? file = v.Required(body.GlbFilename, "glb_filename");
+        if (file is not null && (file.IndexOfAny(['/', '\\']) >= 0 || !file.EndsWith(".glb", StringComparison.OrdinalIgnoreCase)))
+            v.Add("glb_filename", "must be a file name ending in .glb, without folders.");
+        var metadata = ValidateMetadata(body.MetadataJson, v);
+        if (body.Name is { Length: > 100 }) v.Add("name", "must be at most 100 characters.");
+        if (!v.Ok) return Problems.Invalid(v);
+
+        string name = string.IsNullOrWhiteSpace(body.Name) ? Path.GetFileNameWithoutExtension(file!) : body.Name.Trim();
+        var (fighter, created) = await db.WriteAsync(async (c, t) =>
+        {
+            var existing = await c.QuerySingleOrDefaultAsync<Fighter>("SELECT * FROM fighters WHERE glb_filename = @file", new { file }, t);
+            if (existing is not null) return (existing, false);
+            var row = new Fighter { Name = name, GlbFilename = file!, MetadataJson = metadata, CreatedAt = DateTime.UtcNow };
+            row.Id = await c.ExecuteScalarAsync<long>(
+                "INSERT INTO fighters (name, glb_filename, model_version, metadata_json, created_at) VALUES (@Name, @GlbFilename, 0, @MetadataJson, @CreatedAt) RETURNING id", row, t);
+            return (row, true);
+        });
+        if (created) return TypedResults.Created($"/api/fighters/{fighter.Id}", fighter);
+        // Registering the same model file again (a game does it on every start) returns the fighter it already is.
+        if (!JsonElement.DeepEquals(fighter.MetadataJson, metadata))
+            return Problems.Conflict("glb_filename", $"fighter {fighter.Id} already uses {file} with other metadata.");
+        return TypedResults.Ok(fighter);
+    }
+
+    /// <summary>Size and speed, each 0.5 to 2 (1 when missing); other metadata keys are kept as given.</summary>
+    internal static JsonElement ValidateMetadata(JsonElement? metadata, Validation v)
+    {
+        var map = new Dictionary<string, JsonElement>();
+        if (metadata is { ValueKind: not JsonValueKind.Null } m)
+        {
+            if (m.ValueKind != JsonValueKind.Object) { v.Add("metadata_json", "must be a JSON object such as {\"size\": 1.0, \"speed\": 1.0}."); return default; }
+            foreach (var p in m.EnumerateObject()) map[p.Name] = p.Value;
+        }
+        foreach (var key in new[] { "size", "speed" })
+        {
+            if (!map.TryGetValue(key, out var value)) { map[key] = JsonSerializer.SerializeToElement(1.0); continue; }
+            if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out var d))
+                v.Add($"metadata_json.{key}", "must be a number.");
+            else v.Range(d, FighterSpec.MinMultiplier, FighterSpec.MaxMultiplier, $"metadata_json.{key}");
+        }
+        return JsonSerializer.SerializeToElement(map);
+    }
+
+    public static async Task<Ok<IEnumerable<Fighter>>> List(Database db) =>
+        TypedResults.Ok(await db.ReadAsync(c => c.QueryAsync<Fighter>("SELECT * FROM fighters ORDER BY id")));
+
+    public static async Task<Results<Ok<Fighter>, ProblemHttpResult>> Get(long id, Database db) =>
+        await db.ReadAsync(c => FindAsync(c, id)) is { } f ? TypedResults.Ok(f) : Problems.NotFound("fighter", id);
+
+    internal static Task<Fighter?> FindAsync(DbConnection c, long id, DbTransaction? t = null) =>
+        c.QuerySingleOrDefaultAsync<Fighter>("SELECT * FROM fighters WHERE id = @id", new { id }, t);
+
+    internal static FighterSpec SpecOf(Fighter fighter)
+    {
+        float Read(string key) => fighter.MetadataJson.ValueKind == JsonValueKind.Object
+            && fighter.MetadataJson.TryGetProperty(key, out var v) && v.TryGetDouble(out var d) ? (float)d : 1f;
+        return new FighterSpec(Read("size"), Read("speed"));
+    }
+
+    public static async Task<Results<Ok<FighterStats>, ProblemHttpResult>> Stats(long id, Database db) =>
+        await db.ReadAsync(async c =>
+        {
+            if (await FindAsync(c, id) is null) return (Results<Ok<FighterStats>, ProblemHttpResult>)Problems.NotFound("fighter", id);
+            var totals = await c.QuerySingleAsync<(long Total, long Completed, long Wins, double? AvgReward, double? BestReward, double? AvgDuration)>("""
+                SELECT COUNT(*), COUNT(ended_at), COALESCE(SUM(CASE WHEN is_victory THEN 1 ELSE 0 END), 0),
+                       CAST(AVG(total_reward) AS DOUBLE PRECISION), CAST(MAX(total_reward) AS DOUBLE PRECISION),
+                       CAST(AVG(duration_frames) AS DOUBLE PRECISION)
+                FROM episodes WHERE fighter_id = @id
+                """, new { id });
+            long frames = await c.ExecuteScalarAsync<long>(
+                "SELECT COUNT(*) FROM fight_frames f JOIN episodes e ON e.id = f.episode_id WHERE e.fighter_id = @id", new { id });
+            var recent = (await c.QueryAsync<RewardPoint>("""
+                SELECT id AS episode_id, episode_number, total_reward, is_victory FROM episodes
+                WHERE fighter_id = @id AND ended_at IS NOT NULL ORDER BY id DESC LIMIT 50
+                """, new { id })).Reverse().ToList();
+            long profiles = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM fighter_profiles WHERE fighter_id = @id", new { id });
+            long jobs = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM training_jobs WHERE fighter_id = @id", new { id });
+            long losses = totals.Completed - totals.Wins;
+            double? recentAvg = recent.Count == 0 ? null : recent.TakeLast(10).Average(p => p.TotalReward);
+            return TypedResults.Ok(new FighterStats(id, totals.Total, totals.Completed, totals.Wins, losses,
+                totals.Completed == 0 ? null : (double)totals.Wins / totals.Completed, totals.AvgReward, totals.BestReward,
+                totals.AvgDuration, frames, recentAvg, recent, profiles, jobs, await BestModelAsync(c, id)));
+        });
+
+    public static async Task<Results<Ok<IEnumerable<Episode>>, ProblemHttpResult>> Episodes(long id, Database db, RingsideOptions options,
+        HttpResponse response, int skip = 0, int limit = 100)
+    {
+        var v = new Validation();
+        v.Range(skip, 0, int.MaxValue, "skip");
+        v.Range(limit, 1, options.Limits.MaxPageSize, "limit");
+        if (!v.Ok) return Problems.Invalid(v);
+        return await db.ReadAsync(async c =>
+        {
+            if (await FindAsync(c, id) is null) return (Results<Ok<IEnumerable<Episode>>, ProblemHttpResult>)Problems.NotFound("fighter", id);
+            response.Headers["X-Total-Count"] = (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM episodes WHERE fighter_id = @id", new { id })).ToString();
+            return TypedResults.Ok(await c.QueryAsync<Episode>(
+                "SELECT * FROM episodes WHERE fighter_id = @id ORDER BY id DESC LIMIT @limit OFFSET @skip", new { id, limit, skip }));
+        });
+    }
+
+    public static async Task<Results<Ok<IEnumerable<ModelCheckpoint>>, ProblemHttpResult>> Checkpoints(long id, Database db) =>
+        await db.ReadAsync(async c => await FindAsync(c, id) is null
+            ? (Results<Ok<IEnumerable<ModelCheckpoint>>, ProblemHttpResult>)Problems.NotFound("fighter", id)
+            : TypedResults.Ok(await c.QueryAsync<ModelCheckpoint>("SELECT * FROM model_checkpoints WHERE fighter_id = @id ORDER BY id", new { id })));
+
+    public static async Task<Results<Ok<ModelCheckpoint>, ProblemHttpResult>> BestModel(long id, Database db) =>
+        await db.ReadAsync(async c =>
+        {
+            if (await FindAsync(c, id) is null) return (Results<Ok<ModelCheckpoint>, ProblemHttpResult>)Problems.NotFound("fighter", id);
+            return await BestModelAsync(c, id) is { } best
+                ? TypedResults.Ok(best)
+                : Problems.Field(404, "id", $"fighter {id} has no saved model yet: train a profile first.");
+        });
+
+    /// <summary>Best by win rate against the baselines, then mean reward, then the newest.</summary>
+    private static Task<ModelCheckpoint?> BestModelAsync(DbConnection c, long id) =>
+        c.QueryFirstOrDefaultAsync<ModelCheckpoint>("""
+            SELECT * FROM model_checkpoints WHERE fighter_id = @id
+            ORDER BY COALESCE(win_rate, -1) DESC, COALESCE(avg_reward, -1e300) DESC, id DESC LIMIT 1
+            """, new { id });
+}

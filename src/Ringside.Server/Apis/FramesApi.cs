@@ -1,0 +1,169 @@
+using System.Data;
+using System.Data.Common;
+using System.Text.Json;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Ringside.Server.Data;
+using Ringside.Server.Http;
+using Ringside.Sim;
+
+namespace Ringside.Server.Apis;
+
+/// <summary>One frame of a fighter in an episode (seed 002's body).</summary>
+public sealed record FrameRequest(long? EpisodeId, int? FrameNumber, double[]? FighterPosition, double? FighterHealth,
+    double[]? FighterVelocity, JsonElement? EnemiesState, double[]? ActionVector, double? RewardDelta, double? CumulativeReward,
+    double[]? ObservationVector);
+
+public sealed record FrameBatchRequest(FrameRequest[]? Frames);
+
+public sealed record FramesStored(int Inserted, long[] EpisodeIds);
+
+/// <summary>
+/// Fight frames. A game at 60 fps posting one request per frame was the seeds' known bottleneck, so besides the
+/// seed's single-frame endpoint there is a batch endpoint: many frames in one request, stored in one transaction.
+/// </summary>
+public static class FramesApi
+{
+    public static void MapFramesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("api").WithTags("Fight frames");
+        api.MapPost("fight-frames", PostOne).WithSummary("Record one frame");
+        api.MapPost("fight-frames/batch", PostBatch).WithSummary("Record many frames at once (all or nothing)");
+        api.MapGet("episodes/{id:long}/frames", List).WithSummary("Frames of an episode in order (skip/limit)");
+    }
+
+    public static async Task<Results<Created<FightFrame>, ProblemHttpResult>> PostOne(FrameRequest body, Database db)
+    {
+        var v = new Validation();
+        Validate(body, "", v);
+        if (!v.Ok) return Problems.Invalid(v);
+        var result = await StoreAsync([body], db);
+        if (result is not null) return result;
+        var frame = await db.ReadAsync(c => c.QuerySingleAsync<FightFrame>(
+            "SELECT * FROM fight_frames WHERE episode_id = @EpisodeId AND frame_number = @FrameNumber", body));
+        return TypedResults.Created($"/api/episodes/{frame.EpisodeId}/frames", frame);
+    }
+
+    public static async Task<Results<Created<FramesStored>, ProblemHttpResult>> PostBatch(FrameBatchRequest body, Database db, RingsideOptions options)
+    {
+        var v = new Validation();
+        if (body.Frames is null) v.Add("frames", "is required: an array of frames.");
+        else if (body.Frames.Length == 0) v.Add("frames", "must hold at least one frame.");
+        else if (body.Frames.Length > options.Limits.MaxFramesPerBatch) v.Add("frames", $"holds {body.Frames.Length} frames; at most {options.Limits.MaxFramesPerBatch} per request.");
+        else
+            for (int i = 0; i < body.Frames.Length && v.Errors.Count < 20; i++)
+                Validate(body.Frames[i] ?? new FrameRequest(null, null, null, null, null, null, null, null, null, null), $"frames[{i}].", v);
+        if (!v.Ok) return Problems.Invalid(v);
+        var frames = body.Frames!;
+        var problem = await StoreAsync(frames, db);
+        if (problem is not null) return problem;
+        long[] episodes = frames.Select(f => f.EpisodeId!.Value).Distinct().ToArray();
+        return TypedResults.Created($"/api/episodes/{episodes[0]}/frames", new FramesStored(frames.Length, episodes));
+    }
+
+    private static void Validate(FrameRequest f, string prefix, Validation v)
+    {
+        v.Required(f.EpisodeId, prefix + "episode_id");
+        v.Required(f.FrameNumber, prefix + "frame_number");
+        v.Range(f.FrameNumber, 0, int.MaxValue, prefix + "frame_number");
+        Vector(f.FighterPosition, 2, 3, prefix + "fighter_position", v, required: true);
+        v.Required(f.FighterHealth, prefix + "fighter_health");
+        v.Finite(f.FighterHealth, prefix + "fighter_health");
+        Vector(f.FighterVelocity, 2, 3, prefix + "fighter_velocity", v, required: false);
+        if (f.EnemiesState is { ValueKind: not (JsonValueKind.Array or JsonValueKind.Null) }) v.Add(prefix + "enemies_state", "must be an array.");
+        Vector(f.ActionVector, 0, 32, prefix + "action_vector", v, required: false);
+        v.Finite(f.RewardDelta, prefix + "reward_delta");
+        v.Finite(f.CumulativeReward, prefix + "cumulative_reward");
+        Vector(f.ObservationVector, Contract.ObservationSize, Contract.ObservationSize, prefix + "observation_vector", v, required: false);
+    }
+
+    private static void Vector(double[]? values, int min, int max, string field, Validation v, bool required)
+    {
+        if (values is null) { if (required) v.Add(field, "is required."); return; }
+        if (values.Length < min || values.Length > max)
+            v.Add(field, min == max ? $"must have exactly {min} numbers (contract v1), got {values.Length}." : $"must have {min} to {max} numbers, got {values.Length}.");
+        else if (Array.FindIndex(values, d => !double.IsFinite(d)) is var bad and >= 0) v.Add($"{field}[{bad}]", "must be a finite number.");
+    }
+
+    /// <summary>Stores validated frames in one transaction; a problem (unknown episode, duplicate frame) stores none.</summary>
+    private static async Task<ProblemHttpResult?> StoreAsync(IReadOnlyList<FrameRequest> frames, Database db)
+    {
+        try
+        {
+            return await db.WriteAsync(async (c, t) =>
+            {
+                var episodes = frames.Select(f => f.EpisodeId!.Value).Distinct().ToArray();
+                foreach (var id in episodes)
+                    if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM episodes WHERE id = @id", new { id }, t) == 0)
+                    {
+                        int index = frames.ToList().FindIndex(f => f.EpisodeId == id);
+                        return Problems.NotFound("episode", id, frames.Count == 1 ? "episode_id" : $"frames[{index}].episode_id");
+                    }
+                await InsertAsync(c, t, frames);
+                return null;
+            });
+        }
+        catch (Exception e) when (Database.IsUniqueViolation(e))
+        {
+            var duplicate = frames.GroupBy(f => (f.EpisodeId, f.FrameNumber)).FirstOrDefault(g => g.Count() > 1)?.Key;
+            string message = duplicate is { } d
+                ? $"frame {d.FrameNumber} of episode {d.EpisodeId} appears twice in the request; nothing was stored."
+                : "a frame with this episode_id and frame_number is already stored; nothing was stored.";
+            return Problems.Conflict(frames.Count == 1 ? "frame_number" : "frames", message);
+        }
+    }
+
+    /// <summary>One prepared INSERT reused for every frame: the batch path's speed comes from here.</summary>
+    internal static async Task InsertAsync(DbConnection c, DbTransaction t, IReadOnlyList<FrameRequest> frames)
+    {
+        await using var command = c.CreateCommand();
+        command.Transaction = t;
+        command.CommandText = """
+            INSERT INTO fight_frames (episode_id, frame_number, fighter_position, fighter_health, fighter_velocity, enemies_state,
+                action_vector, reward_delta, cumulative_reward, observation_vector)
+            VALUES (@e, @n, @p, @h, @v, @s, @a, @r, @cr, @o)
+            """;
+        DbParameter Add(string name, DbType type)
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = name;
+            p.DbType = type;
+            command.Parameters.Add(p);
+            return p;
+        }
+        DbParameter e = Add("e", DbType.Int64), n = Add("n", DbType.Int32), p = Add("p", DbType.String), h = Add("h", DbType.Double),
+            v = Add("v", DbType.String), s = Add("s", DbType.String), a = Add("a", DbType.String), r = Add("r", DbType.Double),
+            cr = Add("cr", DbType.Double), o = Add("o", DbType.String);
+        await command.PrepareAsync();
+        foreach (var f in frames)
+        {
+            e.Value = f.EpisodeId!.Value;
+            n.Value = f.FrameNumber!.Value;
+            p.Value = JsonSerializer.Serialize(f.FighterPosition);
+            h.Value = f.FighterHealth!.Value;
+            v.Value = JsonSerializer.Serialize(f.FighterVelocity ?? [0, 0]);
+            s.Value = f.EnemiesState is { ValueKind: JsonValueKind.Array } enemies ? enemies.GetRawText() : "[]";
+            a.Value = JsonSerializer.Serialize(f.ActionVector ?? []);
+            r.Value = f.RewardDelta ?? 0;
+            cr.Value = f.CumulativeReward ?? 0;
+            o.Value = f.ObservationVector is { } obs ? JsonSerializer.Serialize(obs) : DBNull.Value;
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+
+    public static async Task<Results<Ok<IEnumerable<FightFrame>>, ProblemHttpResult>> List(long id, Database db, RingsideOptions options,
+        HttpResponse response, int skip = 0, int limit = 500)
+    {
+        var v = new Validation();
+        v.Range(skip, 0, int.MaxValue, "skip");
+        v.Range(limit, 1, options.Limits.MaxPageSize, "limit");
+        if (!v.Ok) return Problems.Invalid(v);
+        return await db.ReadAsync(async c =>
+        {
+            if (await EpisodesApi.FindAsync(c, id) is null) return (Results<Ok<IEnumerable<FightFrame>>, ProblemHttpResult>)Problems.NotFound("episode", id);
+            response.Headers["X-Total-Count"] = (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM fight_frames WHERE episode_id = @id", new { id })).ToString();
+            return TypedResults.Ok(await c.QueryAsync<FightFrame>(
+                "SELECT * FROM fight_frames WHERE episode_id = @id ORDER BY frame_number LIMIT @limit OFFSET @skip", new { id, limit, skip }));
+        });
+    }
+}

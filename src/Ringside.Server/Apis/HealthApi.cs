@@ -1,0 +1,24 @@
+using Dapper;
+using Ringside.Server.Data;
+using Ringside.Sim;
+
+namespace Ringside.Server.Apis;
+
+public sealed record Health(string Status, string Version, string Database, int SchemaVersion, int ContractVersion, long RunningJobs, DateTime Time);
+
+public static class HealthApi
+{
+    public static void MapHealthApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/health", Check).WithTags("Health").WithSummary("Server health");
+        app.MapGet("/api/health", Check).WithTags("Health").WithSummary("Server health");
+    }
+
+    public static async Task<IResult> Check(Database db)
+    {
+        var (schema, running) = await db.ReadAsync(async c => (await Schema.CurrentAsync(c),
+            await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM training_jobs WHERE status = 'running'")));
+        return TypedResults.Ok(new Health("healthy", typeof(HealthApi).Assembly.GetName().Version?.ToString() ?? "0", db.Provider.ToString().ToLowerInvariant(),
+            schema, Contract.Version, running, DateTime.UtcNow));
+    }
+}

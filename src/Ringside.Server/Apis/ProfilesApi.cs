@@ -1,0 +1,254 @@
+using System.Data.Common;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Ringside.Learning;
+using Ringside.Learning.Arena;
+using Ringside.Server.Data;
+using Ringside.Server.Http;
+using Ringside.Sim;
+
+namespace Ringside.Server.Apis;
+
+public sealed record CreateProfileRequest(long? FighterId, string? ProfileName, double? Aggression, double? Positioning, double? Targeting,
+    double? RiskTolerance, double? Endurance, string? TrainingMode, Dictionary<string, double>? RewardWeights) : IPersonalityRequest;
+
+public sealed record UpdateProfileRequest(double? Aggression, double? Positioning, double? Targeting, double? RiskTolerance, double? Endurance,
+    string? TrainingMode, Dictionary<string, double>? RewardWeights, double? WinRate, long? TotalEpisodes, double? AvgReward) : IPersonalityRequest;
+
+/// <summary>A profile as a portable JSON document: its personality, results and (base64) the model's safetensors.</summary>
+public sealed record ProfileDocument(string? Format, int? Version, DateTime? ExportedAt, ExportedFighter? Fighter, FighterProfile? Profile, ExportedModel? Model)
+{
+    public const string FormatName = "ringside-profile";
+}
+
+public sealed record ExportedFighter(string GlbFilename, JsonElement MetadataJson);
+public sealed record ExportedModel(string FileName, string SafetensorsBase64);
+
+/// <summary>Seed 000's fighter personality profiles: create, list, get, update, delete, and export/import as JSON.</summary>
+public static partial class ProfilesApi
+{
+    public static void MapProfilesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("api/fighter-profiles").WithTags("Fighter profiles");
+        api.MapPost("", Create).WithSummary("Create a personality profile");
+        api.MapGet("", ListAll).WithSummary("All profiles of all fighters");
+        api.MapGet("{fighterId:long}", List).WithSummary("Profiles of a fighter");
+        api.MapGet("{fighterId:long}/{profileName}", Get).WithSummary("Get a profile");
+        api.MapPatch("{fighterId:long}/{profileName}", Update).WithSummary("Update a profile's personality or stats");
+        api.MapDelete("{fighterId:long}/{profileName}", Delete).WithSummary("Delete a profile");
+        api.MapGet("{fighterId:long}/{profileName}/export", Export).WithSummary("Export a profile (with its model) as JSON");
+        api.MapPost("import", Import).WithSummary("Import a profile exported as JSON");
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")]
+    private static partial Regex ProfileNamePattern();
+
+    internal static void ValidateName(string? name, Validation v, string field = "profile_name")
+    {
+        if (v.Required(name, field, 64) is { } n && !ProfileNamePattern().IsMatch(n))
+            v.Add(field, "must be 1-64 letters, digits, spaces, '_', '-' or '.', starting with a letter or digit.");
+    }
+
+    public static async Task<Results<Created<FighterProfile>, ProblemHttpResult>> Create(CreateProfileRequest body, Database db)
+    {
+        var v = new Validation();
+        v.Required(body.FighterId, "fighter_id");
+        ValidateName(body.ProfileName, v);
+        var setup = PersonalityInput.Read(body, v);
+        if (!v.Ok || setup is null) return Problems.Invalid(v);
+        return await InsertAsync(db, body.FighterId!.Value, body.ProfileName!, setup, p => { });
+    }
+
+    internal static async Task<Results<Created<FighterProfile>, ProblemHttpResult>> InsertAsync(Database db, long fighterId, string name,
+        PersonalitySetup setup, Action<FighterProfile> fill)
+    {
+        try
+        {
+            return await db.WriteAsync(async (c, t) =>
+            {
+                if (await FightersApi.FindAsync(c, fighterId, t) is null)
+                    return (Results<Created<FighterProfile>, ProblemHttpResult>)Problems.NotFound("fighter", fighterId, "fighter_id");
+                if (await FindAsync(c, fighterId, name, t) is not null) return DuplicateName(fighterId, name);
+                var now = DateTime.UtcNow;
+                var p = new FighterProfile
+                {
+                    FighterId = fighterId, ProfileName = name, TrainingMode = setup.Mode.Name(), RewardWeights = setup.WeightsJson,
+                    CreatedAt = now, UpdatedAt = now,
+                };
+                SetPersonality(p, setup.Personality);
+                fill(p);
+                p.Id = await c.ExecuteScalarAsync<long>("""
+                    INSERT INTO fighter_profiles (fighter_id, profile_name, aggression, positioning, targeting, risk_tolerance, endurance,
+                        training_mode, reward_weights, model_path, model_version, win_rate, total_episodes, avg_reward, evaluation, fingerprint,
+                        created_at, updated_at)
+                    VALUES (@FighterId, @ProfileName, @Aggression, @Positioning, @Targeting, @RiskTolerance, @Endurance, @TrainingMode,
+                        @RewardWeights, @ModelPath, @ModelVersion, @WinRate, @TotalEpisodes, @AvgReward, @Evaluation, @Fingerprint, @CreatedAt, @UpdatedAt)
+                    RETURNING id
+                    """, p, t);
+                return TypedResults.Created($"/api/fighter-profiles/{fighterId}/{Uri.EscapeDataString(name)}", p);
+            });
+        }
+        catch (Exception e) when (Database.IsUniqueViolation(e))
+        {
+            return DuplicateName(fighterId, name); // a concurrent create of the same name won the race
+        }
+    }
+
+    private static ProblemHttpResult DuplicateName(long fighterId, string name) =>
+        Problems.Conflict("profile_name", $"fighter {fighterId} already has a profile named '{name}'.");
+
+    internal static void SetPersonality(FighterProfile p, Personality personality)
+    {
+        p.Aggression = personality.Aggression; p.Positioning = personality.Positioning; p.Targeting = personality.Targeting;
+        p.RiskTolerance = personality.RiskTolerance; p.Endurance = personality.Endurance;
+    }
+
+    internal static PersonalitySetup SetupOf(FighterProfile p) => new(
+        new Personality((float)p.Aggression, (float)p.Positioning, (float)p.Targeting, (float)p.RiskTolerance, (float)p.Endurance),
+        TrainingModes.Parse(p.TrainingMode), default, null);
+
+    public static async Task<Ok<IEnumerable<FighterProfile>>> ListAll(Database db) =>
+        TypedResults.Ok(await db.ReadAsync(c => c.QueryAsync<FighterProfile>("SELECT * FROM fighter_profiles ORDER BY fighter_id, profile_name")));
+
+    public static async Task<Results<Ok<IEnumerable<FighterProfile>>, ProblemHttpResult>> List(long fighterId, Database db) =>
+        await db.ReadAsync(async c => await FightersApi.FindAsync(c, fighterId) is null
+            ? (Results<Ok<IEnumerable<FighterProfile>>, ProblemHttpResult>)Problems.NotFound("fighter", fighterId, "fighter_id")
+            : TypedResults.Ok(await c.QueryAsync<FighterProfile>("SELECT * FROM fighter_profiles WHERE fighter_id = @fighterId ORDER BY profile_name", new { fighterId })));
+
+    public static async Task<Results<Ok<FighterProfile>, ProblemHttpResult>> Get(long fighterId, string profileName, Database db) =>
+        await db.ReadAsync(c => FindAsync(c, fighterId, profileName)) is { } p ? TypedResults.Ok(p) : ProfileNotFound(fighterId, profileName);
+
+    internal static ProblemHttpResult ProfileNotFound(long fighterId, string name) =>
+        Problems.Field(404, "profile_name", $"fighter {fighterId} has no profile named '{name}'.");
+
+    internal static Task<FighterProfile?> FindAsync(DbConnection c, long fighterId, string name, DbTransaction? t = null) =>
+        c.QuerySingleOrDefaultAsync<FighterProfile>("SELECT * FROM fighter_profiles WHERE fighter_id = @fighterId AND profile_name = @name",
+            new { fighterId, name }, t);
+
+    public static async Task<Results<Ok<FighterProfile>, ProblemHttpResult>> Update(long fighterId, string profileName, UpdateProfileRequest body, Database db)
+    {
+        var v = new Validation();
+        v.Range(body.WinRate, 0, 1, "win_rate");
+        v.Range(body.TotalEpisodes, 0, long.MaxValue, "total_episodes");
+        v.Finite(body.AvgReward, "avg_reward");
+        if (!v.Ok) return Problems.Invalid(v);
+        return await db.WriteAsync(async (c, t) =>
+        {
+            var p = await FindAsync(c, fighterId, profileName, t);
+            if (p is null) return (Results<Ok<FighterProfile>, ProblemHttpResult>)ProfileNotFound(fighterId, profileName);
+            var setup = PersonalityInput.Read(body, v, SetupOf(p));
+            if (setup is null) return Problems.Invalid(v);
+            SetPersonality(p, setup.Personality);
+            p.TrainingMode = setup.Mode.Name();
+            p.RewardWeights = setup.WeightsJson;
+            p.WinRate = body.WinRate ?? p.WinRate;
+            p.TotalEpisodes = body.TotalEpisodes ?? p.TotalEpisodes;
+            p.AvgReward = body.AvgReward ?? p.AvgReward;
+            p.UpdatedAt = DateTime.UtcNow;
+            await c.ExecuteAsync("""
+                UPDATE fighter_profiles SET aggression = @Aggression, positioning = @Positioning, targeting = @Targeting,
+                    risk_tolerance = @RiskTolerance, endurance = @Endurance, training_mode = @TrainingMode, reward_weights = @RewardWeights,
+                    win_rate = @WinRate, total_episodes = @TotalEpisodes, avg_reward = @AvgReward, updated_at = @UpdatedAt
+                WHERE id = @Id
+                """, p, t);
+            return TypedResults.Ok(p);
+        });
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(long fighterId, string profileName, Database db) =>
+        await db.WriteAsync(async (c, t) =>
+            await c.ExecuteAsync("DELETE FROM fighter_profiles WHERE fighter_id = @fighterId AND profile_name = @profileName", new { fighterId, profileName }, t) == 0
+                ? (Results<NoContent, ProblemHttpResult>)ProfileNotFound(fighterId, profileName)
+                : TypedResults.NoContent());
+
+    public static async Task<Results<Ok<ProfileDocument>, ProblemHttpResult>> Export(long fighterId, string profileName, Database db)
+    {
+        var (fighter, profile) = await db.ReadAsync(async c => (await FightersApi.FindAsync(c, fighterId), await FindAsync(c, fighterId, profileName)));
+        if (fighter is null || profile is null) return ProfileNotFound(fighterId, profileName);
+        ExportedModel? model = profile.ModelPath is { } path && File.Exists(path)
+            ? new ExportedModel(Path.GetFileName(path), Convert.ToBase64String(await File.ReadAllBytesAsync(path)))
+            : null;
+        return TypedResults.Ok(new ProfileDocument(ProfileDocument.FormatName, 1, DateTime.UtcNow,
+            new ExportedFighter(fighter.GlbFilename, fighter.MetadataJson), profile, model));
+    }
+
+    /// <summary>
+    /// Imports an exported document: into fighter_id (default: the fighter with the document's glb_filename) under
+    /// profile_name (default: the document's). A model must be a valid arena checkpoint of this contract version.
+    /// </summary>
+    public static async Task<Results<Created<FighterProfile>, ProblemHttpResult>> Import(ProfileDocument body, Database db, RingsideOptions options,
+        long? fighterId = null, string? profileName = null)
+    {
+        var v = new Validation();
+        if (body.Format != ProfileDocument.FormatName) v.Add("format", $"must be \"{ProfileDocument.FormatName}\".");
+        if (body.Version != 1) v.Add("version", "must be 1.");
+        if (body.Profile is null) v.Add("profile", "is required.");
+        string? name = profileName ?? body.Profile?.ProfileName;
+        ValidateName(name, v, profileName is null ? "profile.profile_name" : "profile_name");
+        byte[]? weights = null;
+        if (body.Model is { } m)
+        {
+            try { weights = Convert.FromBase64String(m.SafetensorsBase64 ?? ""); }
+            catch (FormatException) { v.Add("model.safetensors_base64", "is not valid base64."); }
+        }
+        if (!v.Ok) return Problems.Invalid(v);
+        var p = body.Profile!;
+        var setup = PersonalityInput.Read(new CreateProfileRequest(null, name, p.Aggression, p.Positioning, p.Targeting, p.RiskTolerance, p.Endurance,
+            p.TrainingMode, null), v);
+        if (setup is null) return Problems.Invalid(v);
+        setup = setup with { Weights = ReadWeights(p.RewardWeights, setup.Weights, v) };
+        if (!v.Ok) return Problems.Invalid(v);
+
+        long target = fighterId ?? await db.ReadAsync(c => c.ExecuteScalarAsync<long?>("SELECT id FROM fighters WHERE glb_filename = @f",
+            new { f = body.Fighter?.GlbFilename ?? "" })) ?? 0;
+        if (target == 0) return Problems.Field(404, "fighter_id", "no fighter_id given and no fighter uses the document's glb_filename.");
+
+        string? modelPath = null;
+        if (weights is not null)
+        {
+            modelPath = ModelFiles.NewPath(options, "import");
+            await File.WriteAllBytesAsync(modelPath, weights);
+            try { Fighters.Load(modelPath, 1, 0); }
+            catch (Exception e) when (e is CheckpointException or ArgumentException or InvalidDataException)
+            {
+                File.Delete(modelPath);
+                return Problems.Field(400, "model.safetensors_base64", $"is not a usable arena model: {e.Message}");
+            }
+        }
+        var created = await InsertAsync(db, target, name!, setup, row =>
+        {
+            row.ModelPath = modelPath;
+            row.ModelVersion = modelPath is null ? 0 : Math.Max(1, p.ModelVersion);
+            row.WinRate = p.WinRate; row.TotalEpisodes = p.TotalEpisodes; row.AvgReward = p.AvgReward;
+            row.Evaluation = p.Evaluation; row.Fingerprint = p.Fingerprint;
+        });
+        if (created.Result is not Created<FighterProfile> && modelPath is not null) File.Delete(modelPath);
+        return created;
+    }
+
+    private static RewardWeights ReadWeights(JsonElement json, RewardWeights fallback, Validation v)
+    {
+        if (json.ValueKind != JsonValueKind.Object) return fallback;
+        var map = new Dictionary<string, float>();
+        foreach (var term in json.EnumerateObject())
+        {
+            if (Array.IndexOf(Sim.RewardWeights.TermNames, term.Name) < 0) { v.Add($"profile.reward_weights.{term.Name}", "is not a reward term."); continue; }
+            if (term.Value.ValueKind != JsonValueKind.Number || !term.Value.TryGetDouble(out var d) || !double.IsFinite(d))
+                v.Add($"profile.reward_weights.{term.Name}", "must be a finite number.");
+            else map[term.Name] = (float)d;
+        }
+        return v.Ok ? fallback.With(map) : fallback;
+    }
+}
+
+/// <summary>Where model files live: data/models, one new file per saved version, never overwritten.</summary>
+public static class ModelFiles
+{
+    public static string NewPath(RingsideOptions options, string stem)
+    {
+        Directory.CreateDirectory(options.ModelsDir);
+        return Path.Combine(options.ModelsDir, $"{stem}-{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid():N}.safetensors");
+    }
+}

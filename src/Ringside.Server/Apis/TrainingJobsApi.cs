@@ -1,0 +1,149 @@
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Ringside.Learning.Arena;
+using Ringside.Server.Data;
+using Ringside.Server.Http;
+using Ringside.Server.Training;
+using Ringside.Sim;
+
+namespace Ringside.Server.Apis;
+
+public sealed record CreateJobRequest(long? FighterId, string? ProfileName, double? Aggression, double? Positioning, double? Targeting,
+    double? RiskTolerance, double? Endurance, string? TrainingMode, Dictionary<string, double>? RewardWeights,
+    int? Epochs, long? TotalSteps, double? MaxMinutes, double? LearningRate, long? Seed, bool? Execute) : IPersonalityRequest;
+
+public sealed record UpdateJobRequest(string? Status, string? ProfileName, int? Epochs, long? TotalSteps, double? MaxMinutes, double? LearningRate);
+
+/// <summary>
+/// Seed 000's training jobs: a request to train a profile becomes a durable job, run by the real PPO trainer on
+/// Quartz.NET (persistent store in the server's database), with progress committed every iteration.
+/// </summary>
+public static class TrainingJobsApi
+{
+    public static void MapTrainingJobsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("api/training-jobs").WithTags("Training jobs");
+        api.MapPost("", Create).WithSummary("Create a training job (execute: true also starts it)");
+        api.MapGet("", List).WithSummary("Training jobs, newest first (status, limit)");
+        api.MapGet("{id:long}", Get).WithSummary("A job's status and progress");
+        api.MapGet("fighter/{fighterId:long}", ListForFighter).WithSummary("Jobs of a fighter");
+        api.MapPatch("{id:long}", Update).WithSummary("Change a pending job's settings, or cancel it with status \"cancelled\"");
+        api.MapPost("{id:long}/execute", Execute).WithSummary("Queue a pending job to run");
+        api.MapPost("{id:long}/cancel", Cancel).WithSummary("Cancel a job (a running one stops at its next iteration)");
+    }
+
+    private static int StepsPerEpoch => ArenaTraining.DefaultPpo.BatchSize;
+
+    public static async Task<Results<Created<TrainingJob>, ProblemHttpResult>> Create(CreateJobRequest body, Database db, RingsideOptions options, JobQueue queue)
+    {
+        var v = new Validation();
+        v.Required(body.FighterId, "fighter_id");
+        ProfilesApi.ValidateName(body.ProfileName, v);
+        var setup = PersonalityInput.Read(body, v);
+        ValidateBudget(body.Epochs, body.TotalSteps, body.MaxMinutes, body.LearningRate, options, v);
+        if (!v.Ok || setup is null) return Problems.Invalid(v);
+
+        var now = DateTime.UtcNow;
+        long steps = body.TotalSteps ?? (body.Epochs is { } e ? (long)e * StepsPerEpoch : options.Training.DefaultSteps);
+        var job = new TrainingJob
+        {
+            FighterId = body.FighterId!.Value, ProfileName = body.ProfileName!, Status = JobStatus.Pending,
+            Epochs = (int)Math.Max(1, steps / StepsPerEpoch), TotalSteps = steps, MaxMinutes = body.MaxMinutes,
+            LearningRate = body.LearningRate ?? ArenaTraining.DefaultPpo.LearningRate, TrainingMode = setup.Mode.Name(),
+            RewardWeights = setup.WeightsJson, Seed = body.Seed ?? Random.Shared.NextInt64(1, int.MaxValue),
+            CreatedAt = now, UpdatedAt = now,
+        };
+        job.Aggression = setup.Personality.Aggression; job.Positioning = setup.Personality.Positioning; job.Targeting = setup.Personality.Targeting;
+        job.RiskTolerance = setup.Personality.RiskTolerance; job.Endurance = setup.Personality.Endurance;
+
+        var result = await db.WriteAsync(async (c, t) =>
+        {
+            if (await FightersApi.FindAsync(c, job.FighterId, t) is null) return Problems.NotFound("fighter", job.FighterId, "fighter_id");
+            job.Id = await c.ExecuteScalarAsync<long>("""
+                INSERT INTO training_jobs (fighter_id, profile_name, status, progress, epochs, total_steps, max_minutes, learning_rate,
+                    aggression, positioning, targeting, risk_tolerance, endurance, training_mode, reward_weights, seed, created_at, updated_at)
+                VALUES (@FighterId, @ProfileName, @Status, 0, @Epochs, @TotalSteps, @MaxMinutes, @LearningRate, @Aggression, @Positioning,
+                    @Targeting, @RiskTolerance, @Endurance, @TrainingMode, @RewardWeights, @Seed, @CreatedAt, @UpdatedAt)
+                RETURNING id
+                """, job, t);
+            return (ProblemHttpResult?)null;
+        });
+        if (result is not null) return result;
+        if (body.Execute == true) job = await queue.EnqueueAsync(job.Id) ?? job;
+        return TypedResults.Created($"/api/training-jobs/{job.Id}", job);
+    }
+
+    private static void ValidateBudget(int? epochs, long? totalSteps, double? maxMinutes, double? learningRate, RingsideOptions options, Validation v)
+    {
+        long maxEpochs = options.Training.MaxSteps / StepsPerEpoch;
+        v.Range(epochs, 1, maxEpochs, "epochs");
+        v.Range(totalSteps, StepsPerEpoch, options.Training.MaxSteps, "total_steps");
+        v.Range(maxMinutes, 0.01, 24 * 60, "max_minutes");
+        v.Range(learningRate, 1e-6, 0.1, "learning_rate");
+    }
+
+    public static async Task<Results<Ok<IEnumerable<TrainingJob>>, ProblemHttpResult>> List(Database db, string? status = null, int limit = 100)
+    {
+        var v = new Validation();
+        v.Range(limit, 1, 1000, "limit");
+        if (status is not null && status is not (JobStatus.Pending or JobStatus.Queued or JobStatus.Running or JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled))
+            v.Add("status", "must be pending, queued, running, completed, failed or cancelled.");
+        if (!v.Ok) return Problems.Invalid(v);
+        return TypedResults.Ok(await db.ReadAsync(c => c.QueryAsync<TrainingJob>(
+            "SELECT * FROM training_jobs WHERE (@status IS NULL OR status = @status) ORDER BY id DESC LIMIT @limit", new { status, limit })));
+    }
+
+    public static async Task<Results<Ok<TrainingJob>, ProblemHttpResult>> Get(long id, Database db) =>
+        await JobStore.FindAsync(db, id) is { } job ? TypedResults.Ok(job) : Problems.NotFound("training job", id);
+
+    public static async Task<Results<Ok<IEnumerable<TrainingJob>>, ProblemHttpResult>> ListForFighter(long fighterId, Database db) =>
+        await db.ReadAsync(async c => await FightersApi.FindAsync(c, fighterId) is null
+            ? (Results<Ok<IEnumerable<TrainingJob>>, ProblemHttpResult>)Problems.NotFound("fighter", fighterId, "fighter_id")
+            : TypedResults.Ok(await c.QueryAsync<TrainingJob>("SELECT * FROM training_jobs WHERE fighter_id = @fighterId ORDER BY id DESC", new { fighterId })));
+
+    public static async Task<Results<Ok<TrainingJob>, ProblemHttpResult>> Update(long id, UpdateJobRequest body, Database db, RingsideOptions options, JobQueue queue)
+    {
+        var v = new Validation();
+        if (body.Status is not null && body.Status != JobStatus.Cancelled)
+            v.Add("status", "can only be set to \"cancelled\"; use POST /execute to start a job.");
+        if (body.ProfileName is not null) ProfilesApi.ValidateName(body.ProfileName, v);
+        ValidateBudget(body.Epochs, body.TotalSteps, body.MaxMinutes, body.LearningRate, options, v);
+        if (!v.Ok) return Problems.Invalid(v);
+        if (body.Status == JobStatus.Cancelled) return await Cancel(id, db, queue);
+
+        return await db.WriteAsync(async (c, t) =>
+        {
+            var job = await c.QuerySingleOrDefaultAsync<TrainingJob>("SELECT * FROM training_jobs WHERE id = @id", new { id }, t);
+            if (job is null) return (Results<Ok<TrainingJob>, ProblemHttpResult>)Problems.NotFound("training job", id);
+            if (job.Status != JobStatus.Pending) return Problems.Conflict("status", $"job {id} is {job.Status}; only a pending job's settings can change.");
+            job.ProfileName = body.ProfileName ?? job.ProfileName;
+            job.TotalSteps = body.TotalSteps ?? (body.Epochs is { } e ? (long)e * StepsPerEpoch : job.TotalSteps);
+            job.Epochs = (int)Math.Max(1, job.TotalSteps / StepsPerEpoch);
+            job.MaxMinutes = body.MaxMinutes ?? job.MaxMinutes;
+            job.LearningRate = body.LearningRate ?? job.LearningRate;
+            job.UpdatedAt = DateTime.UtcNow;
+            await c.ExecuteAsync("""
+                UPDATE training_jobs SET profile_name = @ProfileName, total_steps = @TotalSteps, epochs = @Epochs, max_minutes = @MaxMinutes,
+                    learning_rate = @LearningRate, updated_at = @UpdatedAt WHERE id = @Id
+                """, job, t);
+            return TypedResults.Ok(job);
+        });
+    }
+
+    public static async Task<Results<Ok<TrainingJob>, ProblemHttpResult>> Execute(long id, Database db, JobQueue queue)
+    {
+        var job = await JobStore.FindAsync(db, id);
+        if (job is null) return Problems.NotFound("training job", id);
+        if (job.Status != JobStatus.Pending) return Problems.Conflict("status", $"job {id} is already {job.Status}.");
+        return await queue.EnqueueAsync(id) is { } queued ? TypedResults.Ok(queued)
+            : Problems.Conflict("status", $"job {id} was started or cancelled meanwhile.");
+    }
+
+    public static async Task<Results<Ok<TrainingJob>, ProblemHttpResult>> Cancel(long id, Database db, JobQueue queue)
+    {
+        var job = await JobStore.FindAsync(db, id);
+        if (job is null) return Problems.NotFound("training job", id);
+        if (JobStatus.IsFinal(job.Status)) return Problems.Conflict("status", $"job {id} is already {job.Status}.");
+        return TypedResults.Ok(await queue.CancelAsync(id));
+    }
+}

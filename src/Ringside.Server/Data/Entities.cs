@@ -1,0 +1,156 @@
+using System.Text.Json;
+
+namespace Ringside.Server.Data;
+
+// Rows as the API shows them (seed 001/002 field names, snake_case on the wire). Dapper fills them by column name.
+
+public sealed class Fighter
+{
+    public long Id { get; set; }
+    public string Name { get; set; } = "";
+    public string GlbFilename { get; set; } = "";
+    public int ModelVersion { get; set; }
+    /// <summary>Seed 002: {"size": 1.0, "speed": 1.0}; size and speed drive the simulation (docs/CONTRACT.md).</summary>
+    public JsonElement MetadataJson { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+public sealed class Episode
+{
+    public long Id { get; set; }
+    public long FighterId { get; set; }
+    public int EpisodeNumber { get; set; }
+    public JsonElement OpponentIds { get; set; }
+    public double TotalReward { get; set; }
+    public int DurationFrames { get; set; }
+    public bool IsVictory { get; set; }
+    public int? Rank { get; set; }
+    /// <summary>Who recorded it: "api" (a game posting frames), "match" (a live match), "evaluation".</summary>
+    public string Source { get; set; } = "api";
+    public DateTime StartedAt { get; set; }
+    public DateTime? EndedAt { get; set; }
+}
+
+public sealed class FightFrame
+{
+    public long Id { get; set; }
+    public long EpisodeId { get; set; }
+    public int FrameNumber { get; set; }
+    public JsonElement FighterPosition { get; set; }
+    public double FighterHealth { get; set; }
+    public JsonElement FighterVelocity { get; set; }
+    public JsonElement EnemiesState { get; set; }
+    public JsonElement ActionVector { get; set; }
+    public double RewardDelta { get; set; }
+    public double CumulativeReward { get; set; }
+    public JsonElement ObservationVector { get; set; }
+}
+
+public sealed class ModelCheckpoint
+{
+    public long Id { get; set; }
+    public long FighterId { get; set; }
+    public string? ProfileName { get; set; }
+    public int ModelVersion { get; set; }
+    public int TrainingIteration { get; set; }
+    public double? WinRate { get; set; }
+    public double? AvgReward { get; set; }
+    public long TotalEpisodesTrained { get; set; }
+    public long TotalSteps { get; set; }
+    public string WeightsPath { get; set; } = "";
+    public string TrainingMode { get; set; } = "";
+    public DateTime CreatedAt { get; set; }
+}
+
+public sealed class TrainingMetric
+{
+    public long Id { get; set; }
+    public long FighterId { get; set; }
+    public long TrainingSessionId { get; set; }
+    public int IterationNumber { get; set; }
+    public long GlobalStep { get; set; }
+    public double? AvgRewardLast100 { get; set; }
+    public double? WinRateLast100 { get; set; }
+    public double? Loss { get; set; }
+    public double? PolicyLoss { get; set; }
+    public double? ValueLoss { get; set; }
+    public double? PolicyEntropy { get; set; }
+    public double? ApproxKl { get; set; }
+    public double? Sps { get; set; }
+    public JsonElement RewardTerms { get; set; }
+    public DateTime RecordedAt { get; set; }
+}
+
+public sealed class FighterProfile
+{
+    public long Id { get; set; }
+    public long FighterId { get; set; }
+    public string ProfileName { get; set; } = "";
+    public double Aggression { get; set; }
+    public double Positioning { get; set; }
+    public double Targeting { get; set; }
+    public double RiskTolerance { get; set; }
+    public double Endurance { get; set; }
+    public string TrainingMode { get; set; } = "tactical";
+    /// <summary>The effective weight of each reward term: personality × mode, then any direct edits.</summary>
+    public JsonElement RewardWeights { get; set; }
+    public string? ModelPath { get; set; }
+    public int ModelVersion { get; set; }
+    /// <summary>Mean win rate against the baseline bots at the last evaluation (0 to 1).</summary>
+    public double? WinRate { get; set; }
+    public long TotalEpisodes { get; set; }
+    public double? AvgReward { get; set; }
+    /// <summary>Per-bot evaluation results of the current model.</summary>
+    public JsonElement Evaluation { get; set; }
+    /// <summary>How the current model plays (attacks per second, distances, damage).</summary>
+    public JsonElement Fingerprint { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+public static class JobStatus
+{
+    public const string Pending = "pending", Queued = "queued", Running = "running", Completed = "completed",
+        Failed = "failed", Cancelled = "cancelled";
+
+    public static bool IsFinal(string status) => status is Completed or Failed or Cancelled;
+}
+
+public sealed class TrainingJob
+{
+    public long Id { get; set; }
+    public long FighterId { get; set; }
+    public string ProfileName { get; set; } = "";
+    /// <summary>pending (created), queued, running, completed, failed or cancelled.</summary>
+    public string Status { get; set; } = JobStatus.Pending;
+    /// <summary>Percent of the step budget done (0 to 100).</summary>
+    public double Progress { get; set; }
+    /// <summary>PPO iterations of the budget (each 8,192 agent steps by default).</summary>
+    public int Epochs { get; set; }
+    public long TotalSteps { get; set; }
+    public double? MaxMinutes { get; set; }
+    public double LearningRate { get; set; }
+    public double Aggression { get; set; }
+    public double Positioning { get; set; }
+    public double Targeting { get; set; }
+    public double RiskTolerance { get; set; }
+    public double Endurance { get; set; }
+    public string TrainingMode { get; set; } = "tactical";
+    public JsonElement RewardWeights { get; set; }
+    public long Seed { get; set; }
+    public int Iteration { get; set; }
+    public long StepsDone { get; set; }
+    public double? Sps { get; set; }
+    public double? RecentReward { get; set; }
+    public double? WinRate { get; set; }
+    public double? FinalReward { get; set; }
+    public double? FinalWinRate { get; set; }
+    public string? ErrorMessage { get; set; }
+    /// <summary>How many times the job was started; above 1 it resumed from a checkpoint after a crash.</summary>
+    public int Attempts { get; set; }
+    public string? RunDir { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? StartedAt { get; set; }
+    public DateTime? CompletedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}

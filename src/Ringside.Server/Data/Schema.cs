@@ -1,0 +1,188 @@
+using System.Data.Common;
+using Dapper;
+
+namespace Ringside.Server.Data;
+
+/// <summary>
+/// The database schema as an ordered list of migrations. <c>schema_version</c> records the last one applied, so a
+/// newer build upgrades an older database in place (each step in its own transaction) and never loses data.
+/// Only ever append a migration; never edit one that has shipped.
+/// </summary>
+public static class Schema
+{
+    public sealed record Migration(int Version, string Description, Func<Database, string> Sql);
+
+    public static IReadOnlyList<Migration> Migrations { get; } =
+    [
+        new(1, "seed 001: fighters, episodes, fight_frames, model_checkpoints, training_metrics", db => $"""
+            CREATE TABLE fighters (
+                id {db.IdColumn},
+                name TEXT NOT NULL,
+                glb_filename TEXT NOT NULL UNIQUE,
+                model_version INTEGER NOT NULL DEFAULT 0,
+                metadata_json TEXT NOT NULL,
+                created_at {db.TimeColumn} NOT NULL
+            );
+            CREATE TABLE episodes (
+                id {db.IdColumn},
+                fighter_id BIGINT NOT NULL REFERENCES fighters(id) ON DELETE CASCADE,
+                episode_number INTEGER NOT NULL,
+                opponent_ids TEXT NOT NULL,
+                total_reward DOUBLE PRECISION NOT NULL,
+                duration_frames INTEGER NOT NULL,
+                is_victory BOOLEAN NOT NULL,
+                rank INTEGER,
+                source TEXT NOT NULL,
+                started_at {db.TimeColumn} NOT NULL,
+                ended_at {db.TimeColumn}
+            );
+            CREATE INDEX ix_episodes_fighter ON episodes (fighter_id, id);
+            CREATE TABLE fight_frames (
+                id {db.IdColumn},
+                episode_id BIGINT NOT NULL REFERENCES episodes(id) ON DELETE CASCADE,
+                frame_number INTEGER NOT NULL,
+                fighter_position TEXT NOT NULL,
+                fighter_health DOUBLE PRECISION NOT NULL,
+                fighter_velocity TEXT NOT NULL,
+                enemies_state TEXT NOT NULL,
+                action_vector TEXT NOT NULL,
+                reward_delta DOUBLE PRECISION NOT NULL,
+                cumulative_reward DOUBLE PRECISION NOT NULL,
+                observation_vector TEXT
+            );
+            CREATE UNIQUE INDEX ux_fight_frames_episode_frame ON fight_frames (episode_id, frame_number);
+            CREATE TABLE model_checkpoints (
+                id {db.IdColumn},
+                fighter_id BIGINT NOT NULL REFERENCES fighters(id) ON DELETE CASCADE,
+                profile_name TEXT,
+                model_version INTEGER NOT NULL,
+                training_iteration INTEGER NOT NULL,
+                win_rate DOUBLE PRECISION,
+                avg_reward DOUBLE PRECISION,
+                total_episodes_trained BIGINT NOT NULL,
+                total_steps BIGINT NOT NULL,
+                weights_path TEXT NOT NULL,
+                training_mode TEXT NOT NULL,
+                created_at {db.TimeColumn} NOT NULL
+            );
+            CREATE INDEX ix_model_checkpoints_fighter ON model_checkpoints (fighter_id, win_rate);
+            CREATE TABLE training_metrics (
+                id {db.IdColumn},
+                fighter_id BIGINT NOT NULL REFERENCES fighters(id) ON DELETE CASCADE,
+                training_session_id BIGINT NOT NULL,
+                iteration_number INTEGER NOT NULL,
+                global_step BIGINT NOT NULL,
+                avg_reward_last_100 DOUBLE PRECISION,
+                win_rate_last_100 DOUBLE PRECISION,
+                loss DOUBLE PRECISION,
+                policy_loss DOUBLE PRECISION,
+                value_loss DOUBLE PRECISION,
+                policy_entropy DOUBLE PRECISION,
+                approx_kl DOUBLE PRECISION,
+                sps DOUBLE PRECISION,
+                reward_terms TEXT,
+                recorded_at {db.TimeColumn} NOT NULL
+            );
+            CREATE INDEX ix_training_metrics_session ON training_metrics (training_session_id, iteration_number);
+            CREATE INDEX ix_training_metrics_fighter ON training_metrics (fighter_id, recorded_at);
+            """),
+        new(2, "seed 000 phase 4: fighter_profiles, training_jobs", db => $"""
+            CREATE TABLE fighter_profiles (
+                id {db.IdColumn},
+                fighter_id BIGINT NOT NULL REFERENCES fighters(id) ON DELETE CASCADE,
+                profile_name TEXT NOT NULL,
+                aggression DOUBLE PRECISION NOT NULL,
+                positioning DOUBLE PRECISION NOT NULL,
+                targeting DOUBLE PRECISION NOT NULL,
+                risk_tolerance DOUBLE PRECISION NOT NULL,
+                endurance DOUBLE PRECISION NOT NULL,
+                training_mode TEXT NOT NULL,
+                reward_weights TEXT NOT NULL,
+                model_path TEXT,
+                model_version INTEGER NOT NULL DEFAULT 0,
+                win_rate DOUBLE PRECISION,
+                total_episodes BIGINT NOT NULL DEFAULT 0,
+                avg_reward DOUBLE PRECISION,
+                evaluation TEXT,
+                fingerprint TEXT,
+                created_at {db.TimeColumn} NOT NULL,
+                updated_at {db.TimeColumn} NOT NULL,
+                UNIQUE (fighter_id, profile_name)
+            );
+            CREATE TABLE training_jobs (
+                id {db.IdColumn},
+                fighter_id BIGINT NOT NULL REFERENCES fighters(id) ON DELETE CASCADE,
+                profile_name TEXT NOT NULL,
+                status TEXT NOT NULL,
+                progress DOUBLE PRECISION NOT NULL DEFAULT 0,
+                epochs INTEGER NOT NULL,
+                total_steps BIGINT NOT NULL,
+                max_minutes DOUBLE PRECISION,
+                learning_rate DOUBLE PRECISION NOT NULL,
+                aggression DOUBLE PRECISION NOT NULL,
+                positioning DOUBLE PRECISION NOT NULL,
+                targeting DOUBLE PRECISION NOT NULL,
+                risk_tolerance DOUBLE PRECISION NOT NULL,
+                endurance DOUBLE PRECISION NOT NULL,
+                training_mode TEXT NOT NULL,
+                reward_weights TEXT,
+                seed BIGINT NOT NULL,
+                iteration INTEGER NOT NULL DEFAULT 0,
+                steps_done BIGINT NOT NULL DEFAULT 0,
+                sps DOUBLE PRECISION,
+                recent_reward DOUBLE PRECISION,
+                win_rate DOUBLE PRECISION,
+                final_reward DOUBLE PRECISION,
+                final_win_rate DOUBLE PRECISION,
+                error_message TEXT,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                run_dir TEXT,
+                created_at {db.TimeColumn} NOT NULL,
+                started_at {db.TimeColumn},
+                completed_at {db.TimeColumn},
+                updated_at {db.TimeColumn} NOT NULL
+            );
+            CREATE INDEX ix_training_jobs_fighter ON training_jobs (fighter_id, id);
+            CREATE INDEX ix_training_jobs_status ON training_jobs (status);
+            """),
+        new(3, "api keys (hashed)", db => $"""
+            CREATE TABLE api_keys (
+                id {db.IdColumn},
+                name TEXT NOT NULL,
+                key_hash TEXT NOT NULL UNIQUE,
+                created_at {db.TimeColumn} NOT NULL
+            );
+            """),
+    ];
+
+    public static int Latest => Migrations[^1].Version;
+
+    /// <summary>Applies every migration newer than the database; returns the version before and after.</summary>
+    public static async Task<(int From, int To)> UpgradeAsync(Database db, int? upTo = null, CancellationToken token = default)
+    {
+        int target = upTo ?? Latest;
+        if (db.Provider == DatabaseProvider.Sqlite)
+        {
+            // WAL is a property of the file: set once, it stays. Readers then never block the writer.
+            await using var connection = await db.OpenAsync(token);
+            await connection.ExecuteAsync("PRAGMA journal_mode=WAL;");
+        }
+        return await db.WriteAsync(async (connection, transaction) =>
+        {
+            if (db.Provider == DatabaseProvider.Postgres)
+                await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(7468321)", transaction: transaction); // one upgrader at a time
+            await connection.ExecuteAsync($"CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, description TEXT NOT NULL, applied_at {db.TimeColumn} NOT NULL)", transaction: transaction);
+            int from = await CurrentAsync(connection, transaction);
+            foreach (var migration in Migrations.Where(m => m.Version > from && m.Version <= target))
+            {
+                await connection.ExecuteAsync(migration.Sql(db), transaction: transaction);
+                await connection.ExecuteAsync("INSERT INTO schema_version (version, description, applied_at) VALUES (@Version, @Description, @At)",
+                    new { migration.Version, migration.Description, At = DateTime.UtcNow }, transaction);
+            }
+            return (from, Math.Max(from, target));
+        }, token);
+    }
+
+    public static async Task<int> CurrentAsync(DbConnection connection, DbTransaction? transaction = null) =>
+        await connection.ExecuteScalarAsync<int?>("SELECT MAX(version) FROM schema_version", transaction: transaction) ?? 0;
+}

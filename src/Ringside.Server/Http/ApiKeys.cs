@@ -1,0 +1,109 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Ringside.Server.Data;
+
+namespace Ringside.Server.Http;
+
+/// <summary>
+/// API keys: random bearer tokens of which only a SHA-256 hash is stored (a key has 256 bits of entropy, so a fast
+/// hash is enough; there is nothing to brute-force). Mutating requests need one whenever the server listens beyond
+/// loopback, or always when Security:RequireApiKey is "always". Keys never reach a log.
+/// </summary>
+public sealed class ApiKeys(Database db, RingsideOptions options, IServer server)
+{
+    private HashSet<string>? _hashes;
+    private bool? _beyondLoopback;
+
+    public static string NewKey() => "rk_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    public async Task<string> CreateAsync(string name)
+    {
+        string key = NewKey();
+        await AddHashAsync(name, Hash(key));
+        return key;
+    }
+
+    /// <summary>Stores the configured key's hash (idempotent), so the key itself is kept nowhere by the server.</summary>
+    public async Task RegisterConfiguredKeyAsync()
+    {
+        if (options.Security.ApiKey is { Length: > 0 } key) await AddHashAsync("configured", Hash(key));
+    }
+
+    private async Task AddHashAsync(string name, string hash)
+    {
+        await db.WriteAsync(async (c, t) =>
+        {
+            if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM api_keys WHERE key_hash = @hash", new { hash }, t) == 0)
+                await c.ExecuteAsync("INSERT INTO api_keys (name, key_hash, created_at) VALUES (@name, @hash, @now)", new { name, hash, now = DateTime.UtcNow }, t);
+        });
+        _hashes = null;
+    }
+
+    public bool Required
+    {
+        get
+        {
+            if (string.Equals(options.Security.RequireApiKey, "always", StringComparison.OrdinalIgnoreCase)) return true;
+            return _beyondLoopback ??= ListensBeyondLoopback();
+        }
+    }
+
+    private bool ListensBeyondLoopback()
+    {
+        var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        foreach (var address in addresses)
+        {
+            if (!Uri.TryCreate(address.Replace("://+", "://0.0.0.0").Replace("://*", "://0.0.0.0"), UriKind.Absolute, out var uri)) return true;
+            if (uri.IsLoopback) continue;
+            if (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip)) continue;
+            return true;
+        }
+        return false;
+    }
+
+    public async Task<bool> IsValidAsync(string key)
+    {
+        _hashes ??= (await db.ReadAsync(c => c.QueryAsync<string>("SELECT key_hash FROM api_keys"))).ToHashSet();
+        byte[] hash = Encoding.ASCII.GetBytes(Hash(key));
+        // Constant time, whatever the key: compare against every stored hash.
+        bool found = false;
+        foreach (var stored in _hashes) found |= CryptographicOperations.FixedTimeEquals(hash, Encoding.ASCII.GetBytes(stored));
+        return found;
+    }
+
+    /// <summary>Middleware: a POST, PUT, PATCH or DELETE under /api needs "Authorization: Bearer KEY" when keys are required.</summary>
+    public static async Task Enforce(HttpContext context, Func<Task> next)
+    {
+        var request = context.Request;
+        bool mutating = !(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method));
+        if (mutating && request.Path.StartsWithSegments("/api"))
+        {
+            var keys = context.RequestServices.GetRequiredService<ApiKeys>();
+            if (keys.Required)
+            {
+                string header = request.Headers.Authorization.ToString();
+                string? key = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+                if (key is null || !await keys.IsValidAsync(key))
+                {
+                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                    context.Response.Headers.WWWAuthenticate = "Bearer";
+                    await Results.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails
+                    {
+                        Status = 401, Title = "An API key is required.",
+                        Detail = key is null
+                            ? "This server needs an API key for changes: send \"Authorization: Bearer <key>\" (create one with `ringside apikey create`)."
+                            : "The API key is not valid.",
+                    }).ExecuteAsync(context);
+                    return;
+                }
+            }
+        }
+        await next();
+    }
+}

@@ -1,0 +1,132 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Quartz;
+using Ringside.Server.Apis;
+using Ringside.Server.Data;
+using Ringside.Server.Http;
+using Ringside.Server.Training;
+
+namespace Ringside.Server;
+
+/// <summary>Builds the whole server: configuration, storage, job scheduler, security and every endpoint.</summary>
+public static class RingsideServer
+{
+    public const string DefaultUrl = "http://127.0.0.1:8001";
+
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--data"] = "Ringside:DataDir" });
+        configure?.Invoke(builder);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls(DefaultUrl);
+
+        var options = builder.Configuration.GetSection(RingsideOptions.Section).Get<RingsideOptions>() ?? new RingsideOptions();
+        Directory.CreateDirectory(options.FullDataDir);
+        var db = Database.FromOptions(options);
+        Schema.UpgradeAsync(db).GetAwaiter().GetResult(); // before anything, Quartz included, touches the database
+        if (options.SeedRoster) Roster.SeedAsync(db, options).GetAwaiter().GetResult();
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(db);
+        services.AddSingleton<ModelCache>();
+        services.AddSingleton<TrainingEvents>();
+        services.AddSingleton<TrainingJobRunner>();
+        services.AddSingleton<JobQueue>();
+        services.AddSingleton<ApiKeys>();
+
+        services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true); // so bad JSON reaches the problem handler
+        services.AddProblemDetails();
+        services.AddExceptionHandler<Problems.BadRequestHandler>();
+        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Ringside API";
+            document.Info.Description = "REST API of Ringside: fighters, episodes, fight frames, profiles, training jobs and inference (seeds 000-002).";
+            return Task.CompletedTask;
+        }));
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.Limits.MaxBodyBytes);
+        services.AddCors(o => o.AddDefaultPolicy(p => p.WithOrigins(options.Security.CorsOrigins).AllowAnyHeader().AllowAnyMethod()
+            .WithExposedHeaders("X-Total-Count", "Location", "Retry-After")));
+        AddRateLimiting(services, options.RateLimit);
+        AddScheduler(services, options, db);
+
+        var app = builder.Build();
+        app.Services.GetRequiredService<ApiKeys>().RegisterConfiguredKeyAsync().GetAwaiter().GetResult();
+        app.Lifetime.ApplicationStarted.Register(() => _ = RequeueAsync(app));
+
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseCors();
+        if (options.RateLimit.Enabled) app.UseRateLimiter();
+        app.Use(ApiKeys.Enforce);
+
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.UseSwaggerUI(o => { o.RoutePrefix = "docs"; o.SwaggerEndpoint("/openapi/v1.json", "Ringside API v1"); o.DocumentTitle = "Ringside API"; });
+        app.MapHealthApi();
+        app.MapFightersApi();
+        app.MapEpisodesApi();
+        app.MapFramesApi();
+        app.MapProfilesApi();
+        app.MapTrainingJobsApi();
+        app.MapInferenceApi();
+        return app;
+    }
+
+    private static async Task RequeueAsync(WebApplication app)
+    {
+        try
+        {
+            if (app.Services.GetRequiredService<RingsideOptions>().Training.RunWorker)
+                await app.Services.GetRequiredService<JobQueue>().RequeueUnfinishedAsync();
+        }
+        catch (Exception e) { app.Logger.LogError(e, "Could not queue unfinished training jobs again."); }
+    }
+
+    /// <summary>Per client (API key, else IP address) token buckets; a refused request gets 429 with Retry-After.</summary>
+    private static void AddRateLimiting(IServiceCollection services, RateLimitOptions limits) => services.AddRateLimiter(o =>
+    {
+        o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+        {
+            string auth = context.Request.Headers.Authorization.ToString();
+            string client = auth.Length > 0 ? "key:" + ApiKeys.Hash(auth) : "ip:" + context.Connection.RemoteIpAddress;
+            return RateLimitPartition.GetTokenBucketLimiter(client, _ => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = Math.Max(1, limits.Burst),
+                TokensPerPeriod = Math.Max(1, limits.PermitsPerSecond / 10),
+                ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            });
+        });
+        o.OnRejected = async (context, token) =>
+        {
+            int seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry) ? Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)) : 1;
+            context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            context.HttpContext.Response.Headers.RetryAfter = seconds.ToString();
+            await Results.Problem(statusCode: 429, title: "Too many requests.",
+                detail: $"This client sent more than {limits.PermitsPerSecond} requests per second; retry after {seconds} s.").ExecuteAsync(context.HttpContext);
+        };
+    });
+
+    /// <summary>Quartz.NET with its persistent job store in the server's own database (schema created when missing).</summary>
+    private static void AddScheduler(IServiceCollection services, RingsideOptions options, Database db)
+    {
+        services.AddQuartz(q =>
+        {
+            q.ConfigureScheduler(s => s.InstanceName = "ringside");
+            q.UseDefaultThreadPool(Math.Max(1, options.Training.MaxConcurrentJobs));
+            q.UsePersistentStore(store =>
+            {
+                if (db.Provider == DatabaseProvider.Sqlite) store.UseSqlite(db.ConnectionString);
+                else store.UsePostgres(db.ConnectionString);
+                store.UseSystemTextJsonSerializer();
+                store.ProvisionSchema();
+                store.ConfigureStore(o => { o.TablePrefix = "QRTZ_"; o.MisfireThreshold = TimeSpan.FromSeconds(30); });
+                if (options.Training.Clustered) store.UseClustering(c => c.CheckinInterval = TimeSpan.FromSeconds(10));
+            });
+        });
+        if (options.Training.RunWorker)
+            services.AddQuartzHostedService(o => { o.WaitForJobsToComplete = false; o.AwaitApplicationStarted = true; });
+    }
+}

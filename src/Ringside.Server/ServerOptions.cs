@@ -1,0 +1,78 @@
+namespace Ringside.Server;
+
+/// <summary>
+/// Every setting of the server, bound from the "Ringside" section of appsettings.json, environment variables
+/// (Ringside__Security__ApiKey=...) and command-line flags (--urls, --data). docs/SERVER.md lists them.
+/// </summary>
+public sealed class RingsideOptions
+{
+    public const string Section = "Ringside";
+
+    /// <summary>Folder for the SQLite database, models and run folders (created on start).</summary>
+    public string DataDir { get; set; } = "data";
+    /// <summary>Register the default roster of fighters on first start.</summary>
+    public bool SeedRoster { get; set; } = true;
+    public DatabaseOptions Database { get; set; } = new();
+    public SecurityOptions Security { get; set; } = new();
+    public RateLimitOptions RateLimit { get; set; } = new();
+    public LimitOptions Limits { get; set; } = new();
+    public TrainingOptions Training { get; set; } = new();
+
+    public string FullDataDir => Path.GetFullPath(DataDir);
+    public string ModelsDir => Path.Combine(FullDataDir, "models");
+    public string RunsDir => Path.Combine(FullDataDir, "runs");
+}
+
+public sealed class DatabaseOptions
+{
+    /// <summary>"sqlite" (default) or "postgres".</summary>
+    public string Provider { get; set; } = "sqlite";
+    /// <summary>ADO.NET connection string; for SQLite the default is DataDir/ringside.db.</summary>
+    public string? ConnectionString { get; set; }
+}
+
+public sealed class SecurityOptions
+{
+    /// <summary>Origins allowed by CORS (seed 002's game runs on another port).</summary>
+    public string[] CorsOrigins { get; set; } = ["http://localhost:8000", "http://127.0.0.1:8000", "http://localhost:3000"];
+    /// <summary>
+    /// When mutating requests need an API key: "auto" (whenever the server listens beyond loopback) or "always".
+    /// </summary>
+    public string RequireApiKey { get; set; } = "auto";
+    /// <summary>An API key to accept (stored hashed; never logged). More keys: <c>ringside apikey create</c>.</summary>
+    public string? ApiKey { get; set; }
+}
+
+public sealed class RateLimitOptions
+{
+    public bool Enabled { get; set; } = true;
+    /// <summary>Requests per second per client (token bucket), and the burst a client may spend at once.</summary>
+    public int PermitsPerSecond { get; set; } = 200;
+    public int Burst { get; set; } = 400;
+}
+
+public sealed class LimitOptions
+{
+    /// <summary>Largest request body in bytes (413 beyond).</summary>
+    public long MaxBodyBytes { get; set; } = 32 * 1024 * 1024;
+    public int MaxFramesPerBatch { get; set; } = 20_000;
+    public int MaxPageSize { get; set; } = 1_000;
+}
+
+public sealed class TrainingOptions
+{
+    /// <summary>Training jobs run at once by this process (Quartz thread pool size).</summary>
+    public int MaxConcurrentJobs { get; set; } = 1;
+    /// <summary>Threads one training job uses.</summary>
+    public int Threads { get; set; } = 2;
+    /// <summary>Iterations between resumable checkpoints of a job.</summary>
+    public int CheckpointEvery { get; set; } = 5;
+    /// <summary>Episodes per baseline bot when a finished job is evaluated.</summary>
+    public int EvaluationEpisodes { get; set; } = 100;
+    public long DefaultSteps { get; set; } = 3_000_000;
+    public long MaxSteps { get; set; } = 500_000_000;
+    /// <summary>Run Quartz clustered (several worker processes on one PostgreSQL job store).</summary>
+    public bool Clustered { get; set; }
+    /// <summary>Start the scheduler in this process (false: an API-only node that queues jobs for workers).</summary>
+    public bool RunWorker { get; set; } = true;
+}

@@ -1,0 +1,220 @@
+using System.Text.Json;
+using Dapper;
+using Ringside.Learning;
+using Ringside.Learning.Arena;
+using Ringside.Server.Apis;
+using Ringside.Server.Data;
+using Ringside.Sim;
+
+namespace Ringside.Server.Training;
+
+/// <summary>What a running job reports each iteration (for live streams).</summary>
+public sealed record JobProgress(TrainingJob Job, ArenaIterationMetrics Metrics);
+
+/// <summary>
+/// Runs one training job with the real arena trainer: commits progress and metrics every iteration, saves a resumable
+/// checkpoint every few iterations, resumes from it after a crash, stops at the next iteration when cancelled, and on
+/// completion evaluates the model against the baseline bots and creates or updates the profile.
+/// </summary>
+public sealed class TrainingJobRunner(Database db, RingsideOptions options, TrainingEvents events, ILogger<TrainingJobRunner> log)
+{
+    public static readonly string[] Baselines = ["chaser", "cautious", "random"];
+
+    public async Task RunAsync(long jobId, CancellationToken shutdown)
+    {
+        string runDir = Path.Combine(options.RunsDir, $"job-{jobId}");
+        var job = await JobStore.StartAttemptAsync(db, jobId, runDir);
+        if (job is null) { log.LogInformation("Training job {Job} is no longer queued; nothing to run.", jobId); return; }
+        var fighter = await db.ReadAsync(c => FightersApi.FindAsync(c, job.FighterId));
+        if (fighter is null) { await JobStore.SetStatusAsync(db, jobId, JobStatus.Failed, "the fighter was deleted."); return; }
+        events.Publish(job);
+
+        string modelPath = Path.Combine(runDir, ArenaTraining.ModelFile);
+        bool resume = File.Exists(modelPath);
+        int resumedAt = 0;
+        if (resume)
+        {
+            resumedAt = (int)Checkpoint.Load(modelPath).Info.Metrics.GetValueOrDefault("iteration");
+            // Iterations after the checkpoint will run again: drop their metrics so each iteration is recorded once.
+            await db.WriteAsync((c, t) => c.ExecuteAsync("DELETE FROM training_metrics WHERE training_session_id = @jobId AND iteration_number > @resumedAt",
+                new { jobId, resumedAt }, t));
+            log.LogInformation("Training job {Job} resumes from its checkpoint at iteration {Iteration} (attempt {Attempt}).", jobId, resumedAt, job.Attempts);
+        }
+        else log.LogInformation("Training job {Job} starts: {Steps} steps for fighter {Fighter}, profile '{Profile}'.", jobId, job.TotalSteps, job.FighterId, job.ProfileName);
+
+        var training = Options(job, FightersApi.SpecOf(fighter), runDir);
+        long episodes = 0;
+        using var cancelled = new CancellationTokenSource();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown, cancelled.Token);
+        try
+        {
+            var result = await Task.Factory.StartNew(
+                () => ArenaTraining.Run(training, m => { episodes = m.Ppo.Episodes; OnIteration(job, m, cancelled); }, resume, stop.Token),
+                CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            if (cancelled.IsCancellationRequested || await IsCancelledAsync(jobId))
+            {
+                log.LogInformation("Training job {Job} was cancelled at step {Steps}.", jobId, result.Steps);
+                events.Publish(await JobStore.FindAsync(db, jobId) ?? job);
+                return;
+            }
+            if (shutdown.IsCancellationRequested)
+            {
+                // The process is stopping: the checkpoint is saved; the job runs on from it at the next start.
+                await db.WriteAsync((c, t) => c.ExecuteAsync("UPDATE training_jobs SET status = 'queued', updated_at = @now WHERE id = @jobId AND status = 'running'",
+                    new { jobId, now = DateTime.UtcNow }, t));
+                log.LogInformation("Training job {Job} paused by shutdown at step {Steps}; it resumes at the next start.", jobId, result.Steps);
+                return;
+            }
+            await CompleteAsync(job, training, result, episodes);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogError(e, "Training job {Job} failed.", jobId);
+            await JobStore.SetStatusAsync(db, jobId, JobStatus.Failed, e.Message);
+            events.Publish(await JobStore.FindAsync(db, jobId) ?? job);
+        }
+    }
+
+    private ArenaTrainingOptions Options(TrainingJob job, FighterSpec spec, string runDir)
+    {
+        var weights = JsonSerializer.Deserialize<Dictionary<string, float>>(job.RewardWeights.GetRawText()) ?? [];
+        var personality = new Personality((float)job.Aggression, (float)job.Positioning, (float)job.Targeting, (float)job.RiskTolerance, (float)job.Endurance);
+        return new ArenaTrainingOptions
+        {
+            Personality = personality,
+            Mode = TrainingModes.Parse(job.TrainingMode),
+            Weights = RewardWeights.Seed.With(weights),
+            Fighter = spec,
+            Steps = job.TotalSteps,
+            MaxTime = job.MaxMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
+            Seed = (ulong)job.Seed,
+            CheckpointEvery = Math.Max(1, options.Training.CheckpointEvery),
+            OutDir = runDir,
+            Ppo = ArenaTraining.DefaultPpo with { LearningRate = (float)job.LearningRate, Threads = Math.Max(1, options.Training.Threads) },
+        };
+    }
+
+    /// <summary>Runs on the trainer's thread after every iteration: one UPDATE (which also tells whether the job was cancelled) and one INSERT.</summary>
+    private void OnIteration(TrainingJob job, ArenaIterationMetrics line, CancellationTokenSource cancelled)
+    {
+        var m = line.Ppo;
+        double? Finite(double x) => double.IsFinite(x) ? x : null;
+        job.Iteration = m.Iteration;
+        job.StepsDone = m.GlobalStep;
+        job.Progress = Math.Min(100, 100.0 * m.GlobalStep / Math.Max(1, job.TotalSteps));
+        job.Sps = m.Sps;
+        job.RecentReward = Finite(m.MeanReturn);
+        job.WinRate = Finite(m.WinRate);
+        job.UpdatedAt = DateTime.UtcNow;
+        bool stillRunning = db.WriteAsync(async (c, t) =>
+        {
+            int changed = await c.ExecuteAsync("""
+                UPDATE training_jobs SET iteration = @Iteration, steps_done = @StepsDone, progress = @Progress, sps = @Sps,
+                    recent_reward = @RecentReward, win_rate = @WinRate, updated_at = @UpdatedAt
+                WHERE id = @Id AND status = 'running'
+                """, job, t);
+            if (changed == 0) return false;
+            await c.ExecuteAsync("""
+                INSERT INTO training_metrics (fighter_id, training_session_id, iteration_number, global_step, avg_reward_last_100, win_rate_last_100,
+                    loss, policy_loss, value_loss, policy_entropy, approx_kl, sps, reward_terms, recorded_at)
+                VALUES (@FighterId, @JobId, @Iteration, @GlobalStep, @Reward, @WinRate, @Loss, @PolicyLoss, @ValueLoss, @Entropy, @ApproxKl,
+                    @Sps, @Terms, @Now)
+                """, new
+            {
+                job.FighterId, JobId = job.Id, m.Iteration, m.GlobalStep, Reward = Finite(m.MeanReturn), WinRate = Finite(m.WinRate),
+                Loss = Finite(m.PolicyLoss + 0.5 * m.ValueLoss - 0.001 * m.Entropy), PolicyLoss = Finite(m.PolicyLoss),
+                ValueLoss = Finite(m.ValueLoss), Entropy = Finite(m.Entropy), ApproxKl = Finite(m.ApproxKl), m.Sps,
+                Terms = JsonSerializer.Serialize(line.RewardTerms), Now = DateTime.UtcNow,
+            }, t);
+            return true;
+        }).GetAwaiter().GetResult();
+        if (!stillRunning) cancelled.Cancel();
+        else events.Publish(job, line);
+    }
+
+    private async Task<bool> IsCancelledAsync(long jobId) => (await JobStore.FindAsync(db, jobId))?.Status == JobStatus.Cancelled;
+
+    /// <summary>Evaluates the best checkpoint against each baseline bot, stores the model as the profile's next version.</summary>
+    private async Task CompleteAsync(TrainingJob job, ArenaTrainingOptions training, ArenaTrainingResult result, long episodes)
+    {
+        var evaluation = Evaluate(result.BestModelPath, training, options.Training.EvaluationEpisodes);
+        double winRate = evaluation.Average(e => e.WinRate);
+        double meanReward = double.IsFinite(result.MeanReturn) ? result.MeanReturn : evaluation.Average(e => e.MeanReward);
+        string modelPath = ModelFiles.NewPath(options, $"fighter-{job.FighterId}-job-{job.Id}");
+        File.Copy(result.BestModelPath, modelPath, overwrite: false);
+        var evaluationJson = JsonSerializer.SerializeToElement(evaluation.ToDictionary(e => e.Opponents, e => new
+        {
+            win_rate = e.WinRate, draw_rate = e.DrawRate, mean_reward = e.MeanReward, episodes = e.Episodes, mean_seconds = e.MeanSeconds,
+            knockouts_dealt = e.KnockoutsDealt, ring_outs_dealt = e.RingOutsDealt, wins_by_decision = e.WinsByDecision,
+        }));
+        var fingerprint = JsonSerializer.SerializeToElement(new
+        {
+            attacks_per_second = Mean(e => e.AttacksPerSecond), mean_distance_to_edge = Mean(e => e.MeanDistanceToEdge),
+            mean_distance_to_nearest_enemy = Mean(e => e.MeanDistanceToNearestEnemy), damage_dealt_per_episode = Mean(e => e.DamageDealtPerEpisode),
+            damage_taken_per_episode = Mean(e => e.DamageTakenPerEpisode),
+        });
+        double Mean(Func<BehaviourFingerprint, double> pick) => evaluation.Average(e => pick(e.Fingerprint));
+        long episodesTrained = episodes; // of this attempt: a resumed job counts from its checkpoint
+
+        var profile = await db.WriteAsync(async (c, t) =>
+        {
+            var now = DateTime.UtcNow;
+            var p = await ProfilesApi.FindAsync(c, job.FighterId, job.ProfileName, t);
+            bool exists = p is not null;
+            p ??= new FighterProfile { FighterId = job.FighterId, ProfileName = job.ProfileName, CreatedAt = now };
+            ProfilesApi.SetPersonality(p, training.Personality);
+            p.TrainingMode = job.TrainingMode;
+            p.RewardWeights = job.RewardWeights;
+            p.ModelPath = modelPath;
+            p.ModelVersion += 1;
+            p.WinRate = winRate;
+            p.AvgReward = meanReward;
+            p.TotalEpisodes += episodesTrained;
+            p.Evaluation = evaluationJson;
+            p.Fingerprint = fingerprint;
+            p.UpdatedAt = now;
+            const string Columns = """
+                aggression = @Aggression, positioning = @Positioning, targeting = @Targeting, risk_tolerance = @RiskTolerance,
+                endurance = @Endurance, training_mode = @TrainingMode, reward_weights = @RewardWeights, model_path = @ModelPath,
+                model_version = @ModelVersion, win_rate = @WinRate, avg_reward = @AvgReward, total_episodes = @TotalEpisodes,
+                evaluation = @Evaluation, fingerprint = @Fingerprint, updated_at = @UpdatedAt
+                """;
+            if (exists) await c.ExecuteAsync($"UPDATE fighter_profiles SET {Columns} WHERE id = @Id", p, t);
+            else p.Id = await c.ExecuteScalarAsync<long>("""
+                INSERT INTO fighter_profiles (fighter_id, profile_name, aggression, positioning, targeting, risk_tolerance, endurance,
+                    training_mode, reward_weights, model_path, model_version, win_rate, total_episodes, avg_reward, evaluation, fingerprint,
+                    created_at, updated_at)
+                VALUES (@FighterId, @ProfileName, @Aggression, @Positioning, @Targeting, @RiskTolerance, @Endurance, @TrainingMode,
+                    @RewardWeights, @ModelPath, @ModelVersion, @WinRate, @TotalEpisodes, @AvgReward, @Evaluation, @Fingerprint, @CreatedAt, @UpdatedAt)
+                RETURNING id
+                """, p, t);
+            await c.ExecuteAsync("""
+                INSERT INTO model_checkpoints (fighter_id, profile_name, model_version, training_iteration, win_rate, avg_reward,
+                    total_episodes_trained, total_steps, weights_path, training_mode, created_at)
+                VALUES (@FighterId, @ProfileName, @ModelVersion, @Iteration, @WinRate, @AvgReward, @TotalEpisodes, @Steps, @ModelPath, @TrainingMode, @Now)
+                """, new { p.FighterId, p.ProfileName, p.ModelVersion, Iteration = result.Iterations, p.WinRate, p.AvgReward, p.TotalEpisodes,
+                           result.Steps, p.ModelPath, p.TrainingMode, Now = now }, t);
+            await c.ExecuteAsync("UPDATE fighters SET model_version = model_version + 1 WHERE id = @FighterId", new { p.FighterId }, t);
+            await c.ExecuteAsync("""
+                UPDATE training_jobs SET status = 'completed', progress = 100, iteration = @Iterations, steps_done = @Steps,
+                    final_reward = @Reward, final_win_rate = @WinRate, completed_at = @Now, updated_at = @Now
+                WHERE id = @Id AND status = 'running'
+                """, new { job.Id, result.Iterations, result.Steps, Reward = meanReward, WinRate = winRate, Now = now }, t);
+            return p;
+        });
+        log.LogInformation("Training job {Job} completed: profile '{Profile}' v{Version}, win rate {WinRate:P0} against the baselines.",
+            job.Id, profile.ProfileName, profile.ModelVersion, winRate);
+        events.Publish(await JobStore.FindAsync(db, job.Id) ?? job);
+    }
+
+    /// <summary>1v1 against each baseline bot, greedy actions, seeded.</summary>
+    internal static IReadOnlyList<EvaluationResult> Evaluate(string modelPath, ArenaTrainingOptions training, int episodes)
+    {
+        var me = Fighters.Load(modelPath, episodes, training.Seed ^ 0xE7A1, greedy: true);
+        return Baselines.Select(bot => Evaluation.Run(me.Policy, new EvaluationOptions
+        {
+            Opponents = [bot], Fighters = 2, Episodes = episodes, Seed = training.Seed, Learner = me.Spec, Weights = training.EffectiveWeights,
+            MaxTicks = training.MaxTicks,
+        })).ToList();
+    }
+}
