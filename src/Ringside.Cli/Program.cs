@@ -9,5 +9,7 @@ var root = new RootCommand("Ringside: a deterministic wrestling-arena simulation
     TrainCommand.Create(),
     EvalCommand.Create(),
     EvalCommand.CreateCompare(),
+    ServeCommand.Create(),
+    ServeCommand.CreateApiKey(),
 };
 return root.Parse(args).Invoke();

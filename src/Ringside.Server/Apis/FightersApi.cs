@@ -15,7 +15,13 @@ public sealed record FighterStats(
     double? AvgReward, double? BestReward, double? AvgDurationFrames, long TotalFrames, double? RecentAvgReward,
     IReadOnlyList<RewardPoint> RewardProgression, long Profiles, long TrainingJobs, ModelCheckpoint? BestModel);
 
-public sealed record RewardPoint(long EpisodeId, int EpisodeNumber, double TotalReward, bool IsVictory);
+public sealed class RewardPoint
+{
+    public long EpisodeId { get; set; }
+    public int EpisodeNumber { get; set; }
+    public double TotalReward { get; set; }
+    public bool IsVictory { get; set; }
+}
 
 /// <summary>Seed 001's fighter endpoints: register, list, get, stats, episodes, checkpoints, best model.</summary>
 public static class FightersApi

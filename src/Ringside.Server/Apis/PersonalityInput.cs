@@ -18,7 +18,7 @@ public interface IPersonalityRequest
 
 public sealed record PersonalitySetup(Personality Personality, TrainingMode Mode, RewardWeights Weights, Dictionary<string, double>? Overrides)
 {
-    public JsonElement WeightsJson => JsonSerializer.SerializeToElement(Weights.ToDictionary());
+    public JsonElement WeightsJson => JsonSerializer.SerializeToElement(Weights.ToDictionary().ToDictionary(w => w.Key, w => Math.Round((double)w.Value, 5)));
 }
 
 public static class PersonalityInput

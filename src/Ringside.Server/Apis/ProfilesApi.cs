@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Ringside.Learning;
 using Ringside.Learning.Arena;
 using Ringside.Server.Data;
@@ -179,7 +180,7 @@ public static partial class ProfilesApi
     /// profile_name (default: the document's). A model must be a valid arena checkpoint of this contract version.
     /// </summary>
     public static async Task<Results<Created<FighterProfile>, ProblemHttpResult>> Import(ProfileDocument body, Database db, RingsideOptions options,
-        long? fighterId = null, string? profileName = null)
+        [FromQuery(Name = "fighter_id")] long? fighterId = null, [FromQuery(Name = "profile_name")] string? profileName = null)
     {
         var v = new Validation();
         if (body.Format != ProfileDocument.FormatName) v.Add("format", $"must be \"{ProfileDocument.FormatName}\".");

@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Ringside.Learning.Arena;
 using Ringside.Server.Data;
 using Ringside.Server.Http;
@@ -30,6 +31,7 @@ public static class TrainingJobsApi
         api.MapPatch("{id:long}", Update).WithSummary("Change a pending job's settings, or cancel it with status \"cancelled\"");
         api.MapPost("{id:long}/execute", Execute).WithSummary("Queue a pending job to run");
         api.MapPost("{id:long}/cancel", Cancel).WithSummary("Cancel a job (a running one stops at its next iteration)");
+        api.MapGet("{id:long}/metrics", Metrics).WithSummary("The job's training_metrics, one per iteration (after_iteration, limit)");
     }
 
     private static int StepsPerEpoch => ArenaTraining.DefaultPpo.BatchSize;
@@ -95,6 +97,17 @@ public static class TrainingJobsApi
 
     public static async Task<Results<Ok<TrainingJob>, ProblemHttpResult>> Get(long id, Database db) =>
         await JobStore.FindAsync(db, id) is { } job ? TypedResults.Ok(job) : Problems.NotFound("training job", id);
+
+    public static async Task<Results<Ok<IEnumerable<TrainingMetric>>, ProblemHttpResult>> Metrics(long id, Database db, [FromQuery(Name = "after_iteration")] int afterIteration = 0, int limit = 1000)
+    {
+        var v = new Validation();
+        v.Range(limit, 1, 10_000, "limit");
+        if (!v.Ok) return Problems.Invalid(v);
+        if (await JobStore.FindAsync(db, id) is null) return Problems.NotFound("training job", id);
+        return TypedResults.Ok(await db.ReadAsync(c => c.QueryAsync<TrainingMetric>(
+            "SELECT * FROM training_metrics WHERE training_session_id = @id AND iteration_number > @afterIteration ORDER BY iteration_number LIMIT @limit",
+            new { id, afterIteration, limit })));
+    }
 
     public static async Task<Results<Ok<IEnumerable<TrainingJob>>, ProblemHttpResult>> ListForFighter(long fighterId, Database db) =>
         await db.ReadAsync(async c => await FightersApi.FindAsync(c, fighterId) is null

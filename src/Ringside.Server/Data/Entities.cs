@@ -43,7 +43,7 @@ public sealed class FightFrame
     public JsonElement ActionVector { get; set; }
     public double RewardDelta { get; set; }
     public double CumulativeReward { get; set; }
-    public JsonElement ObservationVector { get; set; }
+    public JsonElement? ObservationVector { get; set; }
 }
 
 public sealed class ModelCheckpoint
@@ -77,7 +77,7 @@ public sealed class TrainingMetric
     public double? PolicyEntropy { get; set; }
     public double? ApproxKl { get; set; }
     public double? Sps { get; set; }
-    public JsonElement RewardTerms { get; set; }
+    public JsonElement? RewardTerms { get; set; }
     public DateTime RecordedAt { get; set; }
 }
 
@@ -101,9 +101,9 @@ public sealed class FighterProfile
     public long TotalEpisodes { get; set; }
     public double? AvgReward { get; set; }
     /// <summary>Per-bot evaluation results of the current model.</summary>
-    public JsonElement Evaluation { get; set; }
+    public JsonElement? Evaluation { get; set; }
     /// <summary>How the current model plays (attacks per second, distances, damage).</summary>
-    public JsonElement Fingerprint { get; set; }
+    public JsonElement? Fingerprint { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 }

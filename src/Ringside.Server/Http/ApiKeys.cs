@@ -16,33 +16,35 @@ namespace Ringside.Server.Http;
 public sealed class ApiKeys(Database db, RingsideOptions options, IServer server)
 {
     private HashSet<string>? _hashes;
+    private DateTime _hashesLoadedAt;
     private bool? _beyondLoopback;
 
     public static string NewKey() => "rk_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
-    public async Task<string> CreateAsync(string name)
+    /// <summary>Creates a key and stores its hash; the caller shows the key once.</summary>
+    public static async Task<string> CreateAsync(Database db, string name)
     {
         string key = NewKey();
-        await AddHashAsync(name, Hash(key));
+        await AddHashAsync(db, name, Hash(key));
         return key;
     }
 
     /// <summary>Stores the configured key's hash (idempotent), so the key itself is kept nowhere by the server.</summary>
     public async Task RegisterConfiguredKeyAsync()
     {
-        if (options.Security.ApiKey is { Length: > 0 } key) await AddHashAsync("configured", Hash(key));
+        if (options.Security.ApiKey is { Length: > 0 } key) await AddHashAsync(db, "configured", Hash(key));
+        _hashes = null;
     }
 
-    private async Task AddHashAsync(string name, string hash)
+    private static async Task AddHashAsync(Database db, string name, string hash)
     {
         await db.WriteAsync(async (c, t) =>
         {
             if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM api_keys WHERE key_hash = @hash", new { hash }, t) == 0)
                 await c.ExecuteAsync("INSERT INTO api_keys (name, key_hash, created_at) VALUES (@name, @hash, @now)", new { name, hash, now = DateTime.UtcNow }, t);
         });
-        _hashes = null;
     }
 
     public bool Required
@@ -54,9 +56,11 @@ public sealed class ApiKeys(Database db, RingsideOptions options, IServer server
         }
     }
 
-    private bool ListensBeyondLoopback()
+    private bool ListensBeyondLoopback() => AnyBeyondLoopback(server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []);
+
+    /// <summary>True when any address (http://0.0.0.0:8001, http://+:80, http://192.168.1.5:8001 ...) is not loopback.</summary>
+    public static bool AnyBeyondLoopback(IEnumerable<string> addresses)
     {
-        var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         foreach (var address in addresses)
         {
             if (!Uri.TryCreate(address.Replace("://+", "://0.0.0.0").Replace("://*", "://0.0.0.0"), UriKind.Absolute, out var uri)) return true;
@@ -69,7 +73,12 @@ public sealed class ApiKeys(Database db, RingsideOptions options, IServer server
 
     public async Task<bool> IsValidAsync(string key)
     {
-        _hashes ??= (await db.ReadAsync(c => c.QueryAsync<string>("SELECT key_hash FROM api_keys"))).ToHashSet();
+        // Keys made by `ringside apikey create` while the server runs are seen within 10 s.
+        if (_hashes is null || DateTime.UtcNow - _hashesLoadedAt > TimeSpan.FromSeconds(10))
+        {
+            _hashes = (await db.ReadAsync(c => c.QueryAsync<string>("SELECT key_hash FROM api_keys"))).ToHashSet();
+            _hashesLoadedAt = DateTime.UtcNow;
+        }
         byte[] hash = Encoding.ASCII.GetBytes(Hash(key));
         // Constant time, whatever the key: compare against every stored hash.
         bool found = false;

@@ -48,7 +48,7 @@ public static class Problems
         {
             if (exception is not BadHttpRequestException bad) return false;
             var (field, message) = exception.InnerException is JsonException json
-                ? (FieldOf(json.Path), Describe(json))
+                ? (Truncated(json) ? "body" : FieldOf(json.Path), Describe(json))
                 : ("body", bad.Message);
             if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge) field = "body";
             context.Response.StatusCode = bad.StatusCode;
@@ -66,6 +66,10 @@ public static class Problems
         /// <summary>"$.frames[3].fighter_health" → "frames[3].fighter_health"; the root → "body".</summary>
         private static string FieldOf(string? path) =>
             string.IsNullOrEmpty(path) || path == "$" ? "body" : path.StartsWith("$.") ? path[2..] : path.TrimStart('$');
+
+        /// <summary>The body ended early: no field is at fault, the document is.</summary>
+        private static bool Truncated(JsonException e) =>
+            e.Message.Contains("Expected depth to be zero", StringComparison.Ordinal) || e.Message.Contains("end of data", StringComparison.Ordinal);
 
         private static string Describe(JsonException e)
         {

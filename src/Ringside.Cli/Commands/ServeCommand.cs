@@ -1,0 +1,51 @@
+using System.CommandLine;
+using Ringside.Server;
+using Ringside.Server.Data;
+using Ringside.Server.Http;
+
+namespace Ringside.Cli.Commands;
+
+/// <summary><c>ringside serve</c> (the server with the UI) and <c>ringside apikey create</c>.</summary>
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var urls = new Option<string?>("--urls") { Description = $"Addresses to listen on, ';'-separated (default {RingsideServer.DefaultUrl})." };
+        var data = new Option<string?>("--data") { Description = "Data folder: database, models, runs (default ./data)." };
+        var command = new Command("serve", "Run the Ringside server: REST API, WebSockets, training jobs and the web UI. Settings: appsettings.json, Ringside__* environment variables, flags (docs/SERVER.md).")
+            { urls, data };
+        command.SetAction(p => Output.Guard(() =>
+        {
+            var app = RingsideServer.Build(ServerArgs(p.GetValue(urls), p.GetValue(data)));
+            app.Run();
+            return 0;
+        }));
+        return command;
+    }
+
+    public static Command CreateApiKey()
+    {
+        var data = new Option<string?>("--data") { Description = "Data folder of the server (default ./data)." };
+        var name = new Option<string>("--name") { Description = "A label for the key.", DefaultValueFactory = _ => "cli" };
+        var create = new Command("create", "Create an API key: printed once, stored only as a hash.") { data, name };
+        create.SetAction(p => Output.Guard(() =>
+        {
+            var options = new RingsideOptions();
+            if (p.GetValue(data) is { } dir) options.DataDir = dir;
+            using var db = Database.FromOptions(options);
+            Schema.UpgradeAsync(db).GetAwaiter().GetResult();
+            string key = ApiKeys.CreateAsync(db, p.GetValue(name)!).GetAwaiter().GetResult();
+            Console.WriteLine(key);
+            return 0;
+        }));
+        return new Command("apikey", "Manage API keys of a server's database.") { create };
+    }
+
+    private static string[] ServerArgs(string? urls, string? data)
+    {
+        var args = new List<string>();
+        if (urls is not null) args.AddRange(["--urls", urls]);
+        if (data is not null) args.AddRange(["--data", data]);
+        return [.. args];
+    }
+}

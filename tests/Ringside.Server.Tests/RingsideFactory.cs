@@ -1,0 +1,127 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+
+namespace Ringside.Server.Tests;
+
+/// <summary>
+/// The real server (WebApplicationFactory) on a fresh data folder with a real SQLite file, or on a fresh PostgreSQL
+/// database. Settings go in as host configuration so that the server's Build sees them before it builds.
+/// </summary>
+public class RingsideFactory : WebApplicationFactory<Program>
+{
+    public string DataDir { get; }
+    public Dictionary<string, string?> Settings { get; }
+    private readonly bool _ownsDataDir;
+
+    public RingsideFactory(Dictionary<string, string?>? settings = null, string? dataDir = null, bool postgres = false)
+    {
+        _ownsDataDir = dataDir is null;
+        DataDir = dataDir ?? Directory.CreateTempSubdirectory("ringside-test-").FullName;
+        Settings = new Dictionary<string, string?>
+        {
+            ["Ringside:DataDir"] = DataDir,
+            ["Ringside:RateLimit:Enabled"] = "false",
+            ["Ringside:Training:EvaluationEpisodes"] = "8",
+            ["Ringside:Training:CheckpointEvery"] = "2",
+            ["Ringside:Training:Threads"] = "1",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        if (postgres)
+        {
+            Settings["Ringside:Database:Provider"] = "postgres";
+            Settings["Ringside:Database:ConnectionString"] = Postgres.NewDatabase();
+        }
+        foreach (var (k, v) in settings ?? []) Settings[k] = v;
+    }
+
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        builder.ConfigureHostConfiguration(c => c.AddInMemoryCollection(Settings));
+        return base.CreateHost(builder);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (_ownsDataDir && disposing)
+            try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+/// <summary>The PostgreSQL server that scripts/test.sh starts (RINGSIDE_TEST_POSTGRES); every test gets its own database.</summary>
+public static class Postgres
+{
+    public static string? ServerConnectionString => Environment.GetEnvironmentVariable("RINGSIDE_TEST_POSTGRES");
+
+    public static string NewDatabase()
+    {
+        string server = ServerConnectionString ?? throw new InvalidOperationException(
+            "RINGSIDE_TEST_POSTGRES is not set: run the tests with scripts/test.sh, which starts a PostgreSQL server (scripts/postgres.sh).");
+        string name = "ringside_test_" + Guid.NewGuid().ToString("N")[..12];
+        using (var admin = new NpgsqlConnection(server))
+        {
+            admin.Open();
+            using var create = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
+            create.ExecuteNonQuery();
+        }
+        return new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+    }
+}
+
+public static class Api
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static async Task<JsonNode> Json200(this HttpResponseMessage response, int status = 200)
+    {
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == status, $"expected {status}, got {(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!;
+    }
+
+    public static async Task<JsonNode> PostJson(this HttpClient client, string url, object body, int status = 201) =>
+        await (await client.PostAsJsonAsync(url, body)).Json200(status);
+
+    public static async Task<JsonNode> GetJson(this HttpClient client, string url, int status = 200) =>
+        await (await client.GetAsync(url)).Json200(status);
+
+    /// <summary>Sends raw text as JSON, for bodies a serializer would refuse to write.</summary>
+    public static Task<HttpResponseMessage> PostRaw(this HttpClient client, string url, string json, string method = "POST") =>
+        client.SendAsync(new HttpRequestMessage(new HttpMethod(method), url) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") });
+
+    /// <summary>Asserts an RFC 7807 problem with this status whose errors name this field.</summary>
+    public static async Task<JsonNode> Problem(this HttpResponseMessage response, int status, string field)
+    {
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == status, $"expected {status}, got {(int)response.StatusCode}: {text}");
+        Assert.StartsWith("application/problem+json", response.Content.Headers.ContentType?.MediaType ?? "");
+        var problem = JsonNode.Parse(text)!;
+        Assert.Equal(status, (int)problem["status"]!);
+        var errors = problem["errors"]?.AsObject();
+        Assert.True(errors is not null && errors.ContainsKey(field), $"problem does not name '{field}': {text}");
+        return problem;
+    }
+
+    public static double[] Observation(double fill = 0.1) => Enumerable.Range(0, 30).Select(i => fill * (i % 5)).ToArray();
+
+    /// <summary>Polls a training job until it reaches one of the statuses (or fails the test after the timeout).</summary>
+    public static async Task<JsonNode> WaitForJob(this HttpClient client, long id, Func<JsonNode, bool> done, int timeoutSeconds = 180)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
+        JsonNode job;
+        do
+        {
+            job = await client.GetJson($"/api/training-jobs/{id}");
+            if (done(job)) return job;
+            if ((string)job["status"]! is "failed") Assert.Fail($"job failed: {job}");
+            await Task.Delay(100);
+        } while (DateTime.UtcNow < deadline);
+        Assert.Fail($"job {id} did not get there in {timeoutSeconds} s: {job}");
+        return job;
+    }
+}
