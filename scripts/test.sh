@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # Runs every test of Ringside on a fresh machine that has only the .NET SDK (and Node.js/npm):
+# starts a throwaway PostgreSQL server (installing Debian's package when missing) for the storage tests,
 # restores packages, builds Release, runs each test project, and prints one summary line
 # "tests: N passed, N failed, N skipped".
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+pgdir="$(mktemp -d /tmp/ringside-pg.XXXXXX)"
+pgport="${RINGSIDE_TEST_PG_PORT:-55432}"
+if ! RINGSIDE_TEST_POSTGRES="$(scripts/postgres.sh start "$pgdir" "$pgport")"; then
+  echo "tests: 0 passed, 1 failed (could not start PostgreSQL)"; exit 1
+fi
+export RINGSIDE_TEST_POSTGRES
+trap 'scripts/postgres.sh stop "$pgdir" >/dev/null 2>&1' EXIT
 
 dotnet build Ringside.slnx -c Release --nologo -v quiet -clp:ErrorsOnly || { echo "tests: 0 passed, 1 failed (build failed)"; exit 1; }
 

@@ -57,6 +57,7 @@ public static class RingsideServer
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.Use(BodyLimit(options.Limits.MaxBodyBytes));
         app.UseCors();
         if (options.RateLimit.Enabled) app.UseRateLimiter();
         app.Use(ApiKeys.Enforce);
@@ -72,6 +73,24 @@ public static class RingsideServer
         app.MapInferenceApi();
         return app;
     }
+
+    /// <summary>
+    /// Refuses a declared body over the limit before reading it (Kestrel also enforces the limit on bodies of unknown
+    /// length while they are read); the answer is a 413 problem naming the body.
+    /// </summary>
+    private static Func<HttpContext, Func<Task>, Task> BodyLimit(long maxBytes) => async (context, next) =>
+    {
+        if (context.Request.ContentLength > maxBytes)
+        {
+            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            await TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]>
+            {
+                ["body"] = [$"is {context.Request.ContentLength} bytes; the limit is {maxBytes} bytes."],
+            }) { Status = 413, Title = "The request body is too large." }).ExecuteAsync(context);
+            return;
+        }
+        await next();
+    };
 
     private static async Task RequeueAsync(WebApplication app)
     {
@@ -114,7 +133,12 @@ public static class RingsideServer
     {
         services.AddQuartz(q =>
         {
-            q.ConfigureScheduler(s => s.InstanceName = "ringside");
+            q.ConfigureScheduler(s =>
+            {
+                s.InstanceName = "ringside";
+                // On shutdown a running trainer stops at its next iteration (checkpoint saved) and runs on at the next start.
+                s.ShutdownJobInterruption = ShutdownJobInterruption.Always;
+            });
             q.UseDefaultThreadPool(Math.Max(1, options.Training.MaxConcurrentJobs));
             q.UsePersistentStore(store =>
             {
@@ -122,7 +146,12 @@ public static class RingsideServer
                 else store.UsePostgres(db.ConnectionString);
                 store.UseSystemTextJsonSerializer();
                 store.ProvisionSchema();
-                store.ConfigureStore(o => { o.TablePrefix = "QRTZ_"; o.MisfireThreshold = TimeSpan.FromSeconds(30); });
+                store.ConfigureStore(o =>
+                {
+                    o.TablePrefix = "QRTZ_";
+                    o.MisfireThreshold = TimeSpan.FromSeconds(30);
+                    o.RecoverFiringsCancelledByShutdown = true;
+                });
                 if (options.Training.Clustered) store.UseClustering(c => c.CheckinInterval = TimeSpan.FromSeconds(10));
             });
         });

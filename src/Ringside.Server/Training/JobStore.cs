@@ -10,7 +10,10 @@ public static class JobStore
         db.ReadAsync(c => c.QuerySingleOrDefaultAsync<TrainingJob>("SELECT * FROM training_jobs WHERE id = @id", new { id }));
 
     /// <summary>pending → queued; false when the job was not pending.</summary>
-    public static Task<bool> MarkQueuedAsync(Database db, long id) => TransitionAsync(db, id, [JobStatus.Pending], JobStatus.Queued);
+    public static Task<bool> MarkQueuedAsync(Database db, long id) =>
+        db.WriteAsync(async (c, t) => await c.ExecuteAsync(
+            "UPDATE training_jobs SET status = 'queued', updated_at = @now WHERE id = @id AND status = 'pending'",
+            new { id, now = DateTime.UtcNow }, t) == 1);
 
     /// <summary>Cancels a job that has not finished; a running job notices at its next progress update.</summary>
     public static Task<bool> MarkCancelledAsync(Database db, long id) =>
@@ -18,11 +21,6 @@ public static class JobStore
             UPDATE training_jobs SET status = 'cancelled', completed_at = @now, updated_at = @now
             WHERE id = @id AND status IN ('pending', 'queued', 'running')
             """, new { id, now = DateTime.UtcNow }, t) == 1);
-
-    private static Task<bool> TransitionAsync(Database db, long id, string[] from, string to) =>
-        db.WriteAsync(async (c, t) => await c.ExecuteAsync(
-            "UPDATE training_jobs SET status = @to, updated_at = @now WHERE id = @id AND status IN @from",
-            new { id, to, from, now = DateTime.UtcNow }, t) == 1);
 
     /// <summary>queued/running → running for one more attempt; null when the job is no longer wanted.</summary>
     public static Task<TrainingJob?> StartAttemptAsync(Database db, long id, string runDir) =>

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Ringside.Server.Tests;
+
+/// <summary>A real server process killed (SIGKILL) in the middle of a training job, restarted, finishing the job from its checkpoint.</summary>
+public sealed class KillRestartTests
+{
+    private sealed class ServerProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _log = new();
+        public string Log { get { lock (_log) return _log.ToString(); } }
+
+        public ServerProcess(string dataDir, int port)
+        {
+            var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Ringside.Server.dll"), "--urls", $"http://127.0.0.1:{port}", "--data", dataDir])
+            {
+                RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            };
+            start.Environment["Ringside__Training__CheckpointEvery"] = "2";
+            start.Environment["Ringside__Training__Threads"] = "1";
+            start.Environment["Ringside__Training__EvaluationEpisodes"] = "8";
+            start.Environment["Ringside__RateLimit__Enabled"] = "false";
+            _process = Process.Start(start)!;
+            _process.OutputDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
+            _process.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+        }
+
+        public void Kill() { _process.Kill(entireProcessTree: true); _process.WaitForExit(); }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited) Kill();
+            _process.Dispose();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task WaitHealthy(HttpClient client, ServerProcess server)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            try { if ((await client.GetAsync("/health")).IsSuccessStatusCode) return; }
+            catch (HttpRequestException) { }
+            await Task.Delay(200);
+        }
+        Assert.Fail("the server did not start:\n" + server.Log);
+    }
+
+    [Fact]
+    public async Task A_job_interrupted_by_kill_9_resumes_from_its_checkpoint_after_a_restart_and_completes()
+    {
+        string dataDir = Directory.CreateTempSubdirectory("ringside-kill-").FullName;
+        int port = FreePort();
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        const int Iterations = 40;
+        long jobId;
+        int killedAt;
+        using (var first = new ServerProcess(dataDir, port))
+        {
+            await WaitHealthy(client, first);
+            var fighters = await client.GetJson("/api/fighters");
+            long fighter = (long)fighters[0]!["id"]!;
+            var job = await client.PostJson("/api/training-jobs", new { fighter_id = fighter, profile_name = "survivor", total_steps = Iterations * 8192, seed = 3, execute = true });
+            jobId = (long)job["id"]!;
+            // Past a checkpoint (every 2 iterations) and well before the end.
+            var running = await client.WaitForJob(jobId, j => (int)j["iteration"]! >= 7);
+            first.Kill();
+            killedAt = (int)running["iteration"]!;
+            Assert.True(killedAt < Iterations, "the job finished before the kill; make it longer");
+            Assert.Equal("running", (string)running["status"]!);
+        }
+
+        using var second = new ServerProcess(dataDir, port);
+        await WaitHealthy(client, second);
+        var done = await client.WaitForJob(jobId, j => (string)j["status"]! == "completed", timeoutSeconds: 300);
+        Assert.Equal(2, (int)done["attempts"]!);
+        Assert.Equal((long)Iterations * 8192, (long)done["steps_done"]!);
+        Assert.Contains("resumes from its checkpoint", second.Log);
+        // Every iteration is recorded exactly once, the ones replayed after the checkpoint included.
+        var metrics = (await client.GetJson($"/api/training-jobs/{jobId}/metrics")).AsArray();
+        Assert.Equal(Enumerable.Range(1, Iterations), metrics.Select(m => (int)m!["iteration_number"]!));
+        var profile = await client.GetJson($"/api/fighter-profiles/{(long)done["fighter_id"]!}/survivor");
+        Assert.Equal(1, (int)profile["model_version"]!);
+        second.Kill();
+        try { Directory.Delete(dataDir, recursive: true); } catch (IOException) { }
+    }
+}
