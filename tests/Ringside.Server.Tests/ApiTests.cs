@@ -186,6 +186,8 @@ public abstract class ApiTests(RingsideFactory server)
 
         var list = (await _client.GetJson($"/api/fighter-profiles/{fighter}")).AsArray();
         Assert.Single(list);
+        var all = (await _client.GetJson("/api/fighter-profiles")).AsArray();
+        Assert.Contains(all, p => (long)p!["fighter_id"]! == fighter && (string)p["profile_name"]! == "The Brawler");
         var got = await _client.GetJson($"/api/fighter-profiles/{fighter}/The%20Brawler");
         Assert.Equal("aggression", (string)got["training_mode"]!);
 
@@ -301,6 +303,10 @@ public abstract class ApiTests(RingsideFactory server)
         await (await _client.PostAsync($"/api/training-jobs/{id}/cancel", null)).Problem(409, "status");
         var jobs = (await _client.GetJson($"/api/training-jobs/fighter/{fighter}")).AsArray();
         Assert.Equal(2, jobs.Count);
+        var cancelledJobs = (await _client.GetJson("/api/training-jobs?status=cancelled")).AsArray();
+        Assert.Contains(cancelledJobs, j => (long)j!["id"]! == id);
+        Assert.All(cancelledJobs, j => Assert.Equal("cancelled", (string)j!["status"]!));
+        await (await _client.GetAsync("/api/training-jobs?status=sleeping")).Problem(400, "status");
     }
 
     [Fact]
