@@ -71,6 +71,7 @@ public static class RingsideServer
         app.MapProfilesApi();
         app.MapTrainingJobsApi();
         app.MapInferenceApi();
+        app.MapWebUi();
         return app;
     }
 
