@@ -4,6 +4,7 @@ using Quartz;
 using Ringside.Server.Apis;
 using Ringside.Server.Data;
 using Ringside.Server.Http;
+using Ringside.Server.Realtime;
 using Ringside.Server.Training;
 
 namespace Ringside.Server;
@@ -34,6 +35,8 @@ public static class RingsideServer
         services.AddSingleton<TrainingJobRunner>();
         services.AddSingleton<JobQueue>();
         services.AddSingleton<ApiKeys>();
+        services.AddSingleton<MatchRecorder>();
+        services.AddSingleton<LiveMatches>();
 
         services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true); // so bad JSON reaches the problem handler
@@ -61,6 +64,7 @@ public static class RingsideServer
         app.UseCors();
         if (options.RateLimit.Enabled) app.UseRateLimiter();
         app.Use(ApiKeys.Enforce);
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.UseSwaggerUI(o => { o.RoutePrefix = "docs"; o.SwaggerEndpoint("/openapi/v1.json", "Ringside API v1"); o.DocumentTitle = "Ringside API"; });
@@ -71,6 +75,8 @@ public static class RingsideServer
         app.MapProfilesApi();
         app.MapTrainingJobsApi();
         app.MapInferenceApi();
+        app.MapMatchesApi();
+        app.MapReplaysApi();
         app.MapWebUi();
         return app;
     }

@@ -104,6 +104,12 @@ public sealed class FighterProfile
     public JsonElement? Evaluation { get; set; }
     /// <summary>How the current model plays (attacks per second, distances, damage).</summary>
     public JsonElement? Fingerprint { get; set; }
+    /// <summary>OpenSkill (Plackett-Luce) skill estimate from live matches: mean and uncertainty.</summary>
+    public double RatingMu { get; set; } = Ratings.InitialMu;
+    public double RatingSigma { get; set; } = Ratings.InitialSigma;
+    public int RatedMatches { get; set; }
+    /// <summary>The rating shown and sorted on: mu - 3 sigma (a conservative estimate).</summary>
+    public double Rating => RatingMu - 3 * RatingSigma;
     public DateTime CreatedAt { get; set; }
     public DateTime UpdatedAt { get; set; }
 }

@@ -153,6 +153,64 @@ public static class Schema
                 created_at {db.TimeColumn} NOT NULL
             );
             """),
+        new(4, "live matches, battle history, replays, profile ratings", db => $"""
+            CREATE TABLE replays (
+                id {db.IdColumn},
+                kind TEXT NOT NULL,
+                match_id BIGINT,
+                training_job_id BIGINT,
+                fighter_ids TEXT NOT NULL,
+                profile_ids TEXT NOT NULL,
+                fighters INTEGER NOT NULL,
+                seed BIGINT NOT NULL,
+                ticks INTEGER NOT NULL,
+                winner_slot INTEGER NOT NULL,
+                outcome TEXT NOT NULL,
+                tags TEXT NOT NULL,
+                data {(db.Provider == DatabaseProvider.Sqlite ? "BLOB" : "BYTEA")} NOT NULL,
+                created_at {db.TimeColumn} NOT NULL
+            );
+            CREATE INDEX ix_replays_created ON replays (created_at);
+            CREATE TABLE matches (
+                id {db.IdColumn},
+                status TEXT NOT NULL,
+                seed BIGINT NOT NULL,
+                max_ticks INTEGER NOT NULL,
+                winner_slot INTEGER,
+                reason TEXT,
+                ticks INTEGER,
+                replay_id BIGINT,
+                created_at {db.TimeColumn} NOT NULL,
+                started_at {db.TimeColumn},
+                ended_at {db.TimeColumn}
+            );
+            CREATE INDEX ix_matches_created ON matches (created_at);
+            CREATE TABLE match_participants (
+                match_id BIGINT NOT NULL REFERENCES matches(id) ON DELETE CASCADE,
+                slot INTEGER NOT NULL,
+                fighter_id BIGINT NOT NULL,
+                profile_id BIGINT,
+                profile_name TEXT,
+                controller TEXT NOT NULL,
+                placement INTEGER,
+                rating_before DOUBLE PRECISION,
+                rating_after DOUBLE PRECISION,
+                episode_id BIGINT,
+                PRIMARY KEY (match_id, slot)
+            );
+            CREATE INDEX ix_match_participants_profile ON match_participants (profile_id);
+            CREATE INDEX ix_match_participants_fighter ON match_participants (fighter_id);
+            CREATE TABLE ratings (
+                player TEXT PRIMARY KEY,
+                mu DOUBLE PRECISION NOT NULL,
+                sigma DOUBLE PRECISION NOT NULL,
+                matches INTEGER NOT NULL,
+                updated_at {db.TimeColumn} NOT NULL
+            );
+            ALTER TABLE fighter_profiles ADD COLUMN rating_mu DOUBLE PRECISION NOT NULL DEFAULT 25;
+            ALTER TABLE fighter_profiles ADD COLUMN rating_sigma DOUBLE PRECISION NOT NULL DEFAULT 8.333333333333334;
+            ALTER TABLE fighter_profiles ADD COLUMN rated_matches INTEGER NOT NULL DEFAULT 0;
+            """),
     ];
 
     public static int Latest => Migrations[^1].Version;

@@ -1,0 +1,164 @@
+using System.Net.WebSockets;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Ringside.Server.Data;
+using Ringside.Server.Http;
+using Ringside.Server.Realtime;
+
+namespace Ringside.Server.Apis;
+
+public sealed class MatchParticipant
+{
+    public long MatchId { get; set; }
+    public int Slot { get; set; }
+    public long FighterId { get; set; }
+    public long? ProfileId { get; set; }
+    public string? ProfileName { get; set; }
+    public string Controller { get; set; } = "";
+    public int? Placement { get; set; }
+    public double? RatingBefore { get; set; }
+    public double? RatingAfter { get; set; }
+    public long? EpisodeId { get; set; }
+}
+
+public sealed class MatchRecord
+{
+    public long Id { get; set; }
+    public string Status { get; set; } = "";
+    public long Seed { get; set; }
+    public int MaxTicks { get; set; }
+    public int? WinnerSlot { get; set; }
+    public string? Reason { get; set; }
+    public int? Ticks { get; set; }
+    public long? ReplayId { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? StartedAt { get; set; }
+    public DateTime? EndedAt { get; set; }
+    public List<MatchParticipant> Participants { get; set; } = [];
+}
+
+public sealed class RatingRow
+{
+    /// <summary>"profile:ID", "bot:NAME" or "human".</summary>
+    public string Player { get; set; } = "";
+    public string Name { get; set; } = "";
+    public long? FighterId { get; set; }
+    public long? ProfileId { get; set; }
+    public double Mu { get; set; }
+    public double Sigma { get; set; }
+    /// <summary>mu - 3 sigma.</summary>
+    public double Rating { get; set; }
+    public int Matches { get; set; }
+}
+
+/// <summary>Live matches (seed 004's play sessions, with 2-8 fighters), the battle history and the ratings.</summary>
+public static class MatchesApi
+{
+    public static void MapMatchesApi(this WebApplication app)
+    {
+        var api = app.MapGroup("api").WithTags("Matches");
+        api.MapPost("matches", Create).WithSummary("Start a live match: 2-8 fighters, each human, default AI, a bot or a trained profile");
+        api.MapGet("matches", History).WithSummary("Battle history, newest first (fighter_id, profile_id, limit)");
+        api.MapGet("matches/{id:long}", Get).WithSummary("A match: status, result and participants");
+        api.MapGet("ratings", RatingsTable).WithSummary("Ratings of profiles, bots and humans (OpenSkill, mu - 3 sigma)");
+        app.Map("/ws/matches/{id:long}", Stream).ExcludeFromDescription();
+    }
+
+    public static async Task<Results<Created<object>, ProblemHttpResult>> Create(CreateMatchRequest body, LiveMatches matches)
+    {
+        var (match, v, status) = await matches.CreateAsync(body);
+        if (match is null)
+            return TypedResults.Problem(new HttpValidationProblemDetails(v.Errors)
+            {
+                Status = status, Title = status == 404 ? "Not found." : status == 409 ? "Conflict." : "One or more fields are invalid.",
+                Detail = string.Join(" ", v.Errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")),
+            });
+        var tokens = match.Slots.Where(s => s.PlayerToken is not null).ToDictionary(s => s.Slot.ToString(), s => s.PlayerToken!);
+        object response = new Dictionary<string, object?>
+        {
+            ["id"] = match.Id, ["status"] = match.Status, ["seed"] = match.Seed, ["ticks_per_second"] = Sim.ArenaRules.TicksPerSecond,
+            ["max_ticks"] = match.MaxTicks, ["ring_half_size"] = Sim.ArenaRules.RingHalfSize, ["speed"] = match.Speed,
+            ["fighters"] = match.FighterInfo(), ["player_tokens"] = tokens, ["ws_url"] = $"/ws/matches/{match.Id}",
+        };
+        return TypedResults.Created($"/api/matches/{match.Id}", response);
+    }
+
+    public static async Task<Results<Ok<IEnumerable<MatchRecord>>, ProblemHttpResult>> History(Database db,
+        [FromQuery(Name = "fighter_id")] long? fighterId = null, [FromQuery(Name = "profile_id")] long? profileId = null, int limit = 50)
+    {
+        var v = new Validation();
+        v.Range(limit, 1, 500, "limit");
+        if (!v.Ok) return Problems.Invalid(v);
+        return TypedResults.Ok(await db.ReadAsync(async c =>
+        {
+            var rows = (await c.QueryAsync<MatchRecord>("""
+                SELECT * FROM matches m WHERE status = 'finished'
+                  AND (@fighterId IS NULL OR EXISTS (SELECT 1 FROM match_participants p WHERE p.match_id = m.id AND p.fighter_id = @fighterId))
+                  AND (@profileId IS NULL OR EXISTS (SELECT 1 FROM match_participants p WHERE p.match_id = m.id AND p.profile_id = @profileId))
+                ORDER BY id DESC LIMIT @limit
+                """, new { fighterId, profileId, limit })).ToList();
+            await AttachParticipantsAsync(c, rows);
+            return (IEnumerable<MatchRecord>)rows;
+        }));
+    }
+
+    private static async Task AttachParticipantsAsync(System.Data.Common.DbConnection c, List<MatchRecord> rows)
+    {
+        if (rows.Count == 0) return;
+        long min = rows.Min(r => r.Id), max = rows.Max(r => r.Id);
+        var participants = await c.QueryAsync<MatchParticipant>(
+            "SELECT * FROM match_participants WHERE match_id BETWEEN @min AND @max ORDER BY match_id, slot", new { min, max });
+        var byMatch = participants.GroupBy(p => p.MatchId).ToDictionary(g => g.Key, g => g.ToList());
+        foreach (var row in rows) row.Participants = byMatch.GetValueOrDefault(row.Id) ?? [];
+    }
+
+    public static async Task<Results<Ok<MatchRecord>, ProblemHttpResult>> Get(long id, Database db)
+    {
+        var row = await db.ReadAsync(async c =>
+        {
+            var match = await c.QuerySingleOrDefaultAsync<MatchRecord>("SELECT * FROM matches WHERE id = @id", new { id });
+            if (match is not null) await AttachParticipantsAsync(c, [match]);
+            return match;
+        });
+        return row is null ? Problems.NotFound("match", id) : TypedResults.Ok(row);
+    }
+
+    public static async Task<Ok<IEnumerable<RatingRow>>> RatingsTable(Database db) => TypedResults.Ok(await db.ReadAsync(async c =>
+    {
+        var profiles = await c.QueryAsync<RatingRow>("""
+            SELECT 'profile:' || CAST(p.id AS TEXT) AS player, p.profile_name || ' (' || f.name || ')' AS name, p.fighter_id, p.id AS profile_id,
+                   p.rating_mu AS mu, p.rating_sigma AS sigma, p.rating_mu - 3 * p.rating_sigma AS rating, p.rated_matches AS matches
+            FROM fighter_profiles p JOIN fighters f ON f.id = p.fighter_id WHERE p.rated_matches > 0
+            """);
+        var others = await c.QueryAsync<RatingRow>("""
+            SELECT player, player AS name, NULL AS fighter_id, NULL AS profile_id, mu, sigma, mu - 3 * sigma AS rating, matches FROM ratings
+            """);
+        return profiles.Concat(others).OrderByDescending(r => r.Rating).AsEnumerable();
+    }));
+
+    /// <summary>WS /ws/matches/{id}?player_token=...: the live state stream; a player's connection also sends input.</summary>
+    public static async Task Stream(HttpContext context, long id, LiveMatches matches)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await Problems.Field(400, "connection", "this is a WebSocket endpoint: connect with ws://").ExecuteAsync(context);
+            return;
+        }
+        var match = matches.Find(id);
+        if (match is null) { await Problems.NotFound("live match", id).ExecuteAsync(context); return; }
+        string? token = context.Request.Query["player_token"];
+        var player = match.SlotOfToken(token);
+        if (token is not null && player is null) { await Problems.Field(403, "player_token", "this token does not control a fighter of this match.").ExecuteAsync(context); return; }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        await using var connection = new WsConnection(socket, context.Request.Query["user_name"].FirstOrDefault() ?? (player is null ? "spectator" : $"player{player.Slot}"));
+        connection.Start();
+        match.Join(connection, player);
+        try
+        {
+            await connection.ReceiveAsync(text => { match.OnMessage(connection, player, text); return Task.CompletedTask; }, context.RequestAborted);
+        }
+        finally { match.Leave(connection); }
+    }
+}
