@@ -37,6 +37,10 @@ public static class RingsideServer
         services.AddSingleton<ApiKeys>();
         services.AddSingleton<MatchRecorder>();
         services.AddSingleton<LiveMatches>();
+        services.AddSingleton(builder.Configuration.GetSection("Ringside:Sessions").Get<TrainingSessionOptions>() ?? new TrainingSessionOptions());
+        services.AddSingleton<TrainingSessions>();
+        services.AddSingleton<JobSessions>();
+        services.AddHostedService<SessionCleanup>();
 
         services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true); // so bad JSON reaches the problem handler
@@ -56,6 +60,7 @@ public static class RingsideServer
 
         var app = builder.Build();
         app.Services.GetRequiredService<ApiKeys>().RegisterConfiguredKeyAsync().GetAwaiter().GetResult();
+        app.Services.GetRequiredService<JobSessions>(); // jobs publish into sessions from their first event
         app.Lifetime.ApplicationStarted.Register(() => _ = RequeueAsync(app));
 
         app.UseExceptionHandler();
@@ -77,6 +82,7 @@ public static class RingsideServer
         app.MapInferenceApi();
         app.MapMatchesApi();
         app.MapReplaysApi();
+        app.MapTrainingSessionsApi();
         app.MapWebUi();
         return app;
     }

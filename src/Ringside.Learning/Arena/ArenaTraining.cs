@@ -53,7 +53,9 @@ public sealed record ArenaTrainingOptions
 }
 
 /// <summary>One line of metrics.jsonl: the trainer's iteration metrics plus the mean of each reward term.</summary>
-public sealed record ArenaIterationMetrics(IterationMetrics Ppo, IReadOnlyDictionary<string, double> RewardTerms, double WallSeconds);
+/// <param name="Network">the learner's network as it is after this iteration: read it on the callback's thread only.</param>
+public sealed record ArenaIterationMetrics(IterationMetrics Ppo, IReadOnlyDictionary<string, double> RewardTerms, double WallSeconds,
+    ActorCriticNetwork? Network = null);
 
 public sealed record ArenaTrainingResult(
     string ModelPath, string BestModelPath, long Steps, int Iterations, double WallSeconds, double Sps,
@@ -157,7 +159,7 @@ public static class ArenaTraining
             env.TakeTermMeans(termMeans);
             var terms = new Dictionary<string, double>();
             for (int k = 0; k < RewardWeights.Count; k++) terms[RewardWeights.TermNames[k]] = termMeans[k];
-            var line = new ArenaIterationMetrics(m, terms, clock.Elapsed.TotalSeconds);
+            var line = new ArenaIterationMetrics(m, terms, clock.Elapsed.TotalSeconds, trainer.Network);
             metricsFile.WriteLine(JsonSerializer.Serialize(MetricsLine(line)));
             metricsFile.Flush();
 

@@ -36,7 +36,7 @@ public static class TrainingJobsApi
 
     private static int StepsPerEpoch => ArenaTraining.DefaultPpo.BatchSize;
 
-    public static async Task<Results<Created<TrainingJob>, ProblemHttpResult>> Create(CreateJobRequest body, Database db, RingsideOptions options, JobQueue queue)
+    public static async Task<Results<Created<TrainingJob>, ProblemHttpResult>> Create(CreateJobRequest body, Database db, RingsideOptions options, JobQueue queue, TrainingEvents events)
     {
         var v = new Validation();
         v.Required(body.FighterId, "fighter_id");
@@ -71,6 +71,7 @@ public static class TrainingJobsApi
             return (ProblemHttpResult?)null;
         });
         if (result is not null) return result;
+        events.Publish(job); // its session exists from now on, so spectators can wait for it to start
         if (body.Execute == true) job = await queue.EnqueueAsync(job.Id) ?? job;
         return TypedResults.Created($"/api/training-jobs/{job.Id}", job);
     }

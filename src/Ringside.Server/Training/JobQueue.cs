@@ -7,7 +7,7 @@ namespace Ringside.Server.Training;
 /// Puts training jobs on Quartz.NET, whose persistent store lives in the server's database: a job survives restarts,
 /// is recovered after a crash (RequestRecovery), and can be shared by several worker processes (clustering).
 /// </summary>
-public sealed class JobQueue(ISchedulerFactory schedulers, Database db, ILogger<JobQueue> log)
+public sealed class JobQueue(ISchedulerFactory schedulers, Database db, TrainingEvents events, ILogger<JobQueue> log)
 {
     public const string Group = "training";
 
@@ -18,7 +18,9 @@ public sealed class JobQueue(ISchedulerFactory schedulers, Database db, ILogger<
     {
         if (!await JobStore.MarkQueuedAsync(db, jobId)) return null;
         await ScheduleAsync(jobId);
-        return await JobStore.FindAsync(db, jobId);
+        var job = await JobStore.FindAsync(db, jobId);
+        if (job is not null) events.Publish(job);
+        return job;
     }
 
     private async Task ScheduleAsync(long jobId)
@@ -48,7 +50,9 @@ public sealed class JobQueue(ISchedulerFactory schedulers, Database db, ILogger<
         var scheduler = await schedulers.GetScheduler();
         await scheduler.Interrupt(KeyOf(jobId)); // when it runs in this process: stop now rather than at the next iteration
         await scheduler.DeleteJob(KeyOf(jobId));
-        return await JobStore.FindAsync(db, jobId);
+        var job = await JobStore.FindAsync(db, jobId);
+        if (job is not null) events.Publish(job);
+        return job;
     }
 
     /// <summary>

@@ -342,6 +342,8 @@ window.ringside = {
       };
     });
   },
+  /** Shows or hides every overlay over the canvas (names, scoreboard, banners, bars). */
+  showHud(show) { document.body.classList.toggle('hide-hud', !show); },
   setFighterVisible(slot, visible) { const v = views[slot]; if (v) v.root.visible = visible; },
   /** Puts these fighter ids on stage as before a battle; resolves when their models are loaded. */
   async preview(ids) { await showPreview(ids); return views.length; },

@@ -1,0 +1,186 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Ringside.Server.Http;
+using Ringside.Server.Realtime;
+
+namespace Ringside.Server.Apis;
+
+public sealed record CreateSessionRequest(string? SessionId, string? TrainingId, string? Algorithm, int? ModelGeneration, long? TotalEpisodes,
+    bool? PasswordProtected, int? MaxSpectators);
+
+public sealed record UpdateSessionRequest(string? Status, long? TotalEpisodes, int? ModelGeneration);
+
+public sealed record SessionView(string SessionId, string TrainingId, string Algorithm, int ModelGeneration, long TotalEpisodes, string Status,
+    long? TrainingJobId, int Spectators, int MaxSpectators, bool PasswordProtected, string? RoomCode, DateTime CreatedAt, DateTime LastActivity,
+    string? RoomPassword = null)
+{
+    public static SessionView Of(TrainingSession s, string? password = null) => new(s.Id, s.TrainingId, s.Algorithm, s.ModelGeneration, s.TotalEpisodes,
+        s.Status, s.TrainingJobId, s.SpectatorCount, s.MaxSpectators, s.PasswordProtected, s.RoomCode, s.CreatedAt, s.LastActivity, password);
+}
+
+public sealed record HistoryPage(string SessionId, int Total, int Offset, int Limit, IReadOnlyList<SessionMessage> Messages);
+
+public sealed record ServerStatus(int Connections, int Sessions, int ActiveSessions, long MessagesPublished, double MessagesPerSecond, int LiveMatches,
+    int MaxConnectionsPerSession, int MaxTotalConnections);
+
+/// <summary>Seed 003's training-metrics server: sessions, posting metrics, history, status, and the WS /ws/{session_id} stream.</summary>
+public static class TrainingSessionsApi
+{
+    public static void MapTrainingSessionsApi(this WebApplication app)
+    {
+        var api = app.MapGroup("api/training/sessions").WithTags("Training sessions");
+        api.MapPost("", Create).WithSummary("Create a training session (password_protected: a spectator room with a code)");
+        api.MapGet("", List).WithSummary("Training sessions (every training job is one: job-N)");
+        api.MapGet("{id}", Get).WithSummary("A session");
+        api.MapPut("{id}", Update).WithSummary("Update a session's status");
+        api.MapDelete("{id}", Delete).WithSummary("Delete a session (its spectators are disconnected)");
+        api.MapPost("{id}/metrics", (string id, JsonElement body, TrainingSessions s) => Post(id, "training_metrics", body, s)).WithSummary("Publish training metrics");
+        api.MapPost("{id}/bot_decision", (string id, JsonElement body, TrainingSessions s) => Post(id, "bot_decision", body, s)).WithSummary("Publish a bot decision");
+        api.MapPost("{id}/graph_update", (string id, JsonElement body, TrainingSessions s) => Post(id, "graph_update", body, s)).WithSummary("Publish a graph update");
+        api.MapGet("{id}/history", History).WithSummary("Stored messages (message_type, start_time, end_time, episode_min, episode_max, offset, limit)");
+        app.MapGet("/status", Status).WithTags("Training sessions").WithSummary("Connections, sessions and messages per second");
+        app.Map("/ws/{sessionId}", Stream).ExcludeFromDescription();
+    }
+
+    private static ProblemHttpResult Missing(string id) => Problems.Field(404, "session_id", $"training session '{id}' does not exist.");
+
+    public static Results<Created<SessionView>, ProblemHttpResult> Create(CreateSessionRequest body, TrainingSessions sessions)
+    {
+        var v = new Validation();
+        if (body.SessionId is { } sid && (sid.Length is 0 or > 64 || !sid.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_')))
+            v.Add("session_id", "must be 1-64 letters, digits, '-' or '_'.");
+        if (body.SessionId?.StartsWith("job-") == true) v.Add("session_id", "ids starting with 'job-' belong to the server's training jobs.");
+        v.Range(body.MaxSpectators, 1, sessions.Options.MaxConnectionsPerSession, "max_spectators");
+        v.Range(body.TotalEpisodes, 0, long.MaxValue, "total_episodes");
+        if (body.TrainingId is { Length: > 200 }) v.Add("training_id", "must be at most 200 characters.");
+        if (!v.Ok) return Problems.Invalid(v);
+        if (body.SessionId is { } existing && sessions.Find(existing) is not null) return Problems.Conflict("session_id", $"session '{existing}' already exists.");
+        var (session, password) = sessions.Create(body.SessionId, body.TrainingId ?? "", body.Algorithm ?? "PPO", body.ModelGeneration ?? 0,
+            body.TotalEpisodes ?? 0, body.PasswordProtected == true, body.MaxSpectators);
+        return TypedResults.Created($"/api/training/sessions/{session.Id}", SessionView.Of(session, password));
+    }
+
+    public static Ok<IEnumerable<SessionView>> List(TrainingSessions sessions) =>
+        TypedResults.Ok(sessions.All.OrderBy(s => s.CreatedAt).Select(s => SessionView.Of(s)));
+
+    public static Results<Ok<SessionView>, ProblemHttpResult> Get(string id, TrainingSessions sessions) =>
+        sessions.Find(id) is { } s && s.Id == id ? TypedResults.Ok(SessionView.Of(s)) : Missing(id);
+
+    public static Results<Ok<SessionView>, ProblemHttpResult> Update(string id, UpdateSessionRequest body, TrainingSessions sessions)
+    {
+        if (sessions.Find(id) is not { } s || s.Id != id) return Missing(id);
+        var v = new Validation();
+        if (body.Status is not null and not ("active" or "paused" or "completed" or "failed" or "stopped"))
+            v.Add("status", "must be active, paused, completed, failed or stopped.");
+        if (s.TrainingJobId is not null && body.Status is not null) v.Add("status", "a training job's session follows its job; cancel the job instead.");
+        v.Range(body.TotalEpisodes, 0, long.MaxValue, "total_episodes");
+        if (!v.Ok) return Problems.Invalid(v);
+        if (body.TotalEpisodes is { } total) s.TotalEpisodes = total;
+        if (body.ModelGeneration is { } generation) s.ModelGeneration = generation;
+        if (body.Status is { } status && status != s.Status)
+        {
+            s.Status = status;
+            sessions.Publish(s, "training_status", new { status });
+        }
+        return TypedResults.Ok(SessionView.Of(s));
+    }
+
+    public static Results<NoContent, ProblemHttpResult> Delete(string id, TrainingSessions sessions) =>
+        sessions.Delete(id, "the session was deleted") ? TypedResults.NoContent() : Missing(id);
+
+    /// <summary>Publishes any JSON object (seed 003's TrainingMetricsData, BotDecisionData, PerformanceGraphData).</summary>
+    public static Results<Accepted<SessionMessage>, ProblemHttpResult> Post(string id, string type, JsonElement body, TrainingSessions sessions)
+    {
+        if (sessions.Find(id) is not { } s || s.Id != id) return Missing(id);
+        if (body.ValueKind != JsonValueKind.Object) return Problems.Field(400, "body", "must be a JSON object.");
+        int? episode = body.TryGetProperty("episode", out var e) && e.TryGetInt32(out var n) ? n : null;
+        foreach (var p in body.EnumerateObject())
+            if (p.Value.ValueKind == JsonValueKind.Number && !double.IsFinite(p.Value.GetDouble())) return Problems.Field(400, p.Name, "must be a finite number.");
+        return TypedResults.Accepted($"/api/training/sessions/{id}/history", sessions.Publish(s, type, body, episode));
+    }
+
+    public static Results<Ok<HistoryPage>, ProblemHttpResult> History(string id, TrainingSessions sessions,
+        [FromQuery(Name = "message_type")] string? messageType = null, [FromQuery(Name = "start_time")] DateTime? startTime = null,
+        [FromQuery(Name = "end_time")] DateTime? endTime = null, [FromQuery(Name = "episode_min")] int? episodeMin = null,
+        [FromQuery(Name = "episode_max")] int? episodeMax = null, int offset = 0, int limit = 100)
+    {
+        if (sessions.Find(id) is not { } s || s.Id != id) return Missing(id);
+        var v = new Validation();
+        if (messageType is not null && Array.IndexOf(TrainingSessions.MessageTypes, messageType) < 0)
+            v.Add("message_type", $"must be one of {string.Join(", ", TrainingSessions.MessageTypes)}.");
+        v.Range(offset, 0, int.MaxValue, "offset");
+        v.Range(limit, 1, 10_000, "limit");
+        if (!v.Ok) return Problems.Invalid(v);
+        var (total, page) = sessions.History(s, messageType, startTime?.ToUniversalTime(), endTime?.ToUniversalTime(), episodeMin, episodeMax, offset, limit);
+        return TypedResults.Ok(new HistoryPage(id, total, offset, limit, page));
+    }
+
+    public static Ok<ServerStatus> Status(TrainingSessions sessions, LiveMatches matches) => TypedResults.Ok(new ServerStatus(
+        sessions.Connections, sessions.All.Count, sessions.All.Count(s => s.Status is "active" or "running"), sessions.Published,
+        Math.Round(sessions.MessagesPerSecond, 2), matches.Running, sessions.Options.MaxConnectionsPerSession, sessions.Options.MaxTotalConnections));
+
+    /// <summary>WS /ws/{session_id or room code}?user_name=&amp;password=: a spectator of a training session.</summary>
+    public static async Task Stream(HttpContext context, string sessionId, TrainingSessions sessions)
+    {
+        if (!context.WebSockets.IsWebSocketRequest) { await Problems.Field(400, "connection", "this is a WebSocket endpoint: connect with ws://").ExecuteAsync(context); return; }
+        var session = sessions.Find(sessionId);
+        if (session is null) { await Missing(sessionId).ExecuteAsync(context); return; }
+        if (!session.CheckPassword(context.Request.Query["password"]))
+        {
+            await Problems.Field(403, "password", "this session is a password-protected room: give its password.").ExecuteAsync(context);
+            return;
+        }
+        if (sessions.RefuseJoin(session) is { } refusal) { await Problems.Field(429, "session_id", refusal).ExecuteAsync(context); return; }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        string user = context.Request.Query["user_name"].FirstOrDefault() is { Length: > 0 and <= 64 } name ? name : "spectator";
+        await using var connection = new WsConnection(socket, user, sessions.Options.ConnectionQueueSize);
+        var spectator = new Spectator(connection);
+        connection.Start();
+        lock (session.Gate) session.Spectators[connection.Id] = spectator; // from here on it receives every new message in order
+        connection.Send(new { type = "connection_status", session_id = session.Id, data = new { status = "connected", user_name = user, spectators = session.SpectatorCount, session = SessionView.Of(session) } });
+        try
+        {
+            await connection.ReceiveAsync(text =>
+            {
+                if (ParseControl(text, out string? action, out string[] types) is { } error) connection.Send(Messages.Error(error));
+                else
+                {
+                    lock (spectator.Subscriptions)
+                    {
+                        if (action == "subscribe") spectator.Subscriptions.UnionWith(types);
+                        else spectator.Subscriptions.ExceptWith(types);
+                    }
+                    string[] now; lock (spectator.Subscriptions) now = [.. spectator.Subscriptions];
+                    connection.Send(new { type = "connection_status", session_id = session.Id, data = new { status = action + "d", subscriptions = now } });
+                }
+                return Task.CompletedTask;
+            }, context.RequestAborted);
+        }
+        finally { session.Spectators.TryRemove(connection.Id, out _); }
+    }
+
+    /// <summary>{"type": "subscribe"|"unsubscribe", "message_types": [...]}; returns what is wrong, or null.</summary>
+    private static string? ParseControl(string text, out string? action, out string[] types)
+    {
+        action = null; types = [];
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("type", out var t) || t.ValueKind != JsonValueKind.String)
+                return "a message is a JSON object with a \"type\".";
+            action = t.GetString();
+            if (action is not ("subscribe" or "unsubscribe")) return $"unknown message type '{action}'; expected subscribe or unsubscribe.";
+            if (!root.TryGetProperty("message_types", out var list) || list.ValueKind != JsonValueKind.Array)
+                return "message_types must be an array of message types.";
+            types = list.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString()! : "").ToArray();
+            if (types.FirstOrDefault(x => Array.IndexOf(TrainingSessions.MessageTypes, x) < 0) is { } bad)
+                return $"unknown message type '{bad}'; expected {string.Join(", ", TrainingSessions.MessageTypes)}.";
+            return null;
+        }
+        catch (JsonException e) { return $"the message is not valid JSON: {e.Message}"; }
+    }
+}

@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using Ringside.Learning;
+using Ringside.Learning.Arena;
+using Ringside.Server.Data;
+using Ringside.Server.Training;
+using Ringside.Sim;
+
+namespace Ringside.Server.Realtime;
+
+/// <summary>
+/// Makes every training job a training session ("job-N") without any extra call: its status changes, its metrics
+/// and a reward graph point every iteration, and every few seconds a sampled bot decision (action probabilities,
+/// value, chosen action) of the current network in a probe duel against the chaser.
+/// </summary>
+public sealed class JobSessions
+{
+    public static readonly TimeSpan DecisionEvery = TimeSpan.FromSeconds(2);
+    private readonly TrainingSessions _sessions;
+    private readonly ConcurrentDictionary<long, DecisionProbe> _probes = new();
+
+    public JobSessions(TrainingSessions sessions, TrainingEvents events)
+    {
+        _sessions = sessions;
+        events.Changed += OnChanged;
+    }
+
+    private void OnChanged(TrainingJob job, ArenaIterationMetrics? iteration)
+    {
+        var session = _sessions.GetOrCreateForJob(job.Id, $"{job.ProfileName} (fighter {job.FighterId})", job.Epochs);
+        if (iteration is null)
+        {
+            session.Status = job.Status;
+            _sessions.Publish(session, "training_status", new
+            {
+                status = job.Status, job_id = job.Id, progress = job.Progress, steps_done = job.StepsDone, error_message = job.ErrorMessage,
+                final_win_rate = job.FinalWinRate, final_reward = job.FinalReward,
+            });
+            if (JobStatus.IsFinal(job.Status)) _probes.TryRemove(job.Id, out _);
+            return;
+        }
+        var m = iteration.Ppo;
+        double? Finite(double x) => double.IsFinite(x) ? x : null;
+        var now = DateTime.UtcNow;
+        _sessions.Publish(session, "training_metrics", new
+        {
+            timestamp = now, episode = m.Iteration, total_episodes = m.Iterations, current_reward = Finite(m.MeanReturn), average_reward = Finite(m.MeanReturn),
+            episode_length = Finite(m.MeanLength), win_rate = Finite(m.WinRate * 100), loss_value = Finite(m.PolicyLoss + 0.5 * m.ValueLoss),
+            learning_rate = m.LearningRate, algorithm = "PPO", training_time_elapsed = iteration.WallSeconds, actions_per_second = m.Sps,
+            iteration = m.Iteration, global_step = m.GlobalStep, progress = job.Progress, policy_loss = m.PolicyLoss, value_loss = m.ValueLoss,
+            entropy = m.Entropy, approx_kl = m.ApproxKl, clip_fraction = m.ClipFrac, explained_variance = Finite(m.ExplainedVariance),
+            episodes = m.Episodes, reward_terms = iteration.RewardTerms,
+        }, m.Iteration);
+        _sessions.Publish(session, "graph_update", new
+        {
+            graph_id = "reward_progress", title = "Reward Progress", y_label = "Reward", metrics = new[] { "average_reward", "win_rate" },
+            data_points = new
+            {
+                average_reward = new[] { new { timestamp = now, value = Finite(m.MeanReturn), episode = m.Iteration } },
+                win_rate = new[] { new { timestamp = now, value = Finite(m.WinRate * 100), episode = m.Iteration } },
+            },
+            max_points = 1000,
+        }, m.Iteration);
+
+        if (iteration.Network is { } network)
+        {
+            var probe = _probes.GetOrAdd(job.Id, _ => new DecisionProbe((ulong)job.Seed));
+            if (probe.Due(now)) _sessions.Publish(session, "bot_decision", probe.Sample(network, m.Iteration), m.Iteration);
+        }
+    }
+
+    /// <summary>A duel against the chaser played by the current network, to show its decisions as it learns.</summary>
+    private sealed class DecisionProbe(ulong seed)
+    {
+        private Match? _match;
+        private NetworkWorkspace? _workspace;
+        private DateTime _last = DateTime.MinValue;
+        private ulong _episode;
+        private readonly IFighterController _chaser = Bots.Create("chaser", FighterSpec.Standard, seed);
+
+        public bool Due(DateTime now)
+        {
+            if (now - _last < DecisionEvery) return false;
+            _last = now;
+            return true;
+        }
+
+        public object Sample(ActorCriticNetwork network, int iteration)
+        {
+            _workspace ??= network.CreateWorkspace(1);
+            if (_match is null || _match.IsOver)
+            {
+                _match?.Dispose();
+                _match = new Match(ArenaConfig.Standard(2), SplitMix64.Mix(seed, _episode++));
+            }
+            Span<int> actions = stackalloc int[2];
+            var probabilities = new float[Contract.ActionCount];
+            for (int t = 0; t < 15 && !_match.IsOver; t++) // half a second of play between samples
+            {
+                actions[0] = Decide(network, _match.Observation(0), probabilities);
+                actions[1] = _chaser.Decide(_match.Observation(1));
+                _match.Step(actions);
+            }
+            int action = Decide(network, _match.Observation(0), probabilities);
+            return new
+            {
+                timestamp = DateTime.UtcNow, iteration, tick = _match.Tick,
+                action_probabilities = Contract.ActionNames.Select((name, k) => (name, k)).ToDictionary(x => x.name, x => Math.Round(probabilities[x.k], 4)),
+                state_values = _workspace.Values[0], selected_action = Contract.ActionNames[action], selected_action_index = action,
+                confidence_score = Math.Round(probabilities.Max(), 4), observation = _match.Observation(0).ToArray(),
+            };
+        }
+
+        private int Decide(ActorCriticNetwork network, ReadOnlySpan<float> observation, float[] probabilities)
+        {
+            network.Forward(_workspace!, observation, 1);
+            Categorical.Normalize(_workspace!.Logits, probabilities, _workspace.LogProbabilities, 1, Contract.ActionCount);
+            return Categorical.Mode(probabilities);
+        }
+    }
+}

@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Ringside.Server.Realtime;
+
+/// <summary>Seed 003's performance and room settings, bound from Ringside:Sessions.</summary>
+public sealed class TrainingSessionOptions
+{
+    public int MaxConnectionsPerSession { get; set; } = 50;
+    public int MaxTotalConnections { get; set; } = 1000;
+    /// <summary>Messages kept per session for /history (oldest dropped first).</summary>
+    public int MetricsHistorySize { get; set; } = 10_000;
+    public int CleanupIntervalSeconds { get; set; } = 300;
+    /// <summary>A session with no activity and no spectators for this long is removed by the clean-up.</summary>
+    public int SessionTimeoutSeconds { get; set; } = 3600;
+    /// <summary>Messages a slow spectator may have waiting before it is closed.</summary>
+    public int ConnectionQueueSize { get; set; } = 1024;
+}
+
+/// <summary>One stored message of a session: what /history returns and what spectators received.</summary>
+public sealed record SessionMessage(long Sequence, string Type, DateTime Timestamp, int? Episode, JsonElement Data);
+
+/// <summary>A training session (seed 003): metadata, a bounded history, spectators with subscriptions, an optional password room.</summary>
+public sealed class TrainingSession
+{
+    public required string Id { get; init; }
+    public string TrainingId { get; set; } = "";
+    public string Algorithm { get; set; } = "PPO";
+    public int ModelGeneration { get; set; }
+    public long TotalEpisodes { get; set; }
+    public string Status { get; set; } = "active";
+    public long? TrainingJobId { get; init; }
+    public DateTime CreatedAt { get; } = DateTime.UtcNow;
+    public DateTime LastActivity { get; set; } = DateTime.UtcNow;
+    public int MaxSpectators { get; set; }
+    public string? RoomCode { get; init; }
+    internal byte[]? PasswordHash { get; init; }
+    public bool PasswordProtected => PasswordHash is not null;
+    internal readonly object Gate = new();
+    internal readonly LinkedList<SessionMessage> History = new();
+    internal readonly ConcurrentDictionary<Guid, Spectator> Spectators = new();
+    internal long NextSequence;
+
+    public int SpectatorCount => Spectators.Count;
+
+    public bool CheckPassword(string? password) =>
+        PasswordHash is null || password is not null && CryptographicOperations.FixedTimeEquals(PasswordHash, TrainingSessions.Hash(password));
+}
+
+/// <summary>A spectator's connection and the message types it wants (all when empty).</summary>
+public sealed class Spectator(WsConnection connection)
+{
+    public WsConnection Connection { get; } = connection;
+    public HashSet<string> Subscriptions { get; } = [];
+    public bool Wants(string type) { lock (Subscriptions) return Subscriptions.Count == 0 || Subscriptions.Contains(type); }
+}
+
+/// <summary>
+/// The training sessions of the server. Training jobs publish into "job-N" sessions by themselves; outside trainers
+/// create sessions and post to them. Messages are stored in order in a bounded history and broadcast to spectators
+/// in the same order (a spectator that cannot keep up is closed, never served out of order).
+/// </summary>
+public sealed class TrainingSessions(TrainingSessionOptions options)
+{
+    public static readonly string[] MessageTypes = ["training_metrics", "bot_decision", "graph_update", "training_status", "connection_status", "error"];
+    private readonly ConcurrentDictionary<string, TrainingSession> _sessions = new();
+    private long _published;
+    private readonly DateTime _started = DateTime.UtcNow;
+
+    public TrainingSessionOptions Options => options;
+    public IReadOnlyCollection<TrainingSession> All => _sessions.Values.ToList();
+    public int Connections => _sessions.Values.Sum(s => s.SpectatorCount);
+    public long Published => Interlocked.Read(ref _published);
+    public double MessagesPerSecond => Published / Math.Max(1, (DateTime.UtcNow - _started).TotalSeconds);
+
+    internal static byte[] Hash(string password) => SHA256.HashData(Encoding.UTF8.GetBytes(password));
+
+    /// <summary>Creates a session; with a password a room code and the password to share are returned once.</summary>
+    public (TrainingSession Session, string? Password) Create(string? id, string trainingId, string algorithm, int generation, long totalEpisodes,
+        bool passwordProtected, int? maxSpectators, long? jobId = null)
+    {
+        string? password = passwordProtected ? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)) : null;
+        var session = new TrainingSession
+        {
+            Id = id ?? $"session-{Guid.NewGuid():N}"[..20], TrainingId = trainingId, Algorithm = algorithm, ModelGeneration = generation,
+            TotalEpisodes = totalEpisodes, MaxSpectators = Math.Clamp(maxSpectators ?? options.MaxConnectionsPerSession, 1, options.MaxConnectionsPerSession),
+            RoomCode = passwordProtected ? RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 6) : null,
+            PasswordHash = password is null ? null : Hash(password), TrainingJobId = jobId,
+        };
+        if (!_sessions.TryAdd(session.Id, session)) throw new InvalidOperationException($"session '{session.Id}' already exists.");
+        return (session, password);
+    }
+
+    public TrainingSession GetOrCreateForJob(long jobId, string name, long totalIterations) =>
+        _sessions.GetOrAdd($"job-{jobId}", key => new TrainingSession
+        {
+            Id = key, TrainingId = name, Algorithm = "PPO", TotalEpisodes = totalIterations, TrainingJobId = jobId,
+            MaxSpectators = options.MaxConnectionsPerSession,
+        });
+
+    /// <summary>A session by id or by room code.</summary>
+    public TrainingSession? Find(string idOrRoom) =>
+        _sessions.GetValueOrDefault(idOrRoom) ?? _sessions.Values.FirstOrDefault(s => s.RoomCode == idOrRoom);
+
+    public bool Delete(string id, string reason)
+    {
+        if (!_sessions.TryRemove(id, out var session)) return false;
+        foreach (var s in session.Spectators.Values) s.Connection.Close(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, reason);
+        return true;
+    }
+
+    /// <summary>Stores a message in the session's history and sends it to every spectator subscribed to its type.</summary>
+    public SessionMessage Publish(TrainingSession session, string type, object data, int? episode = null)
+    {
+        var element = JsonSerializer.SerializeToElement(data, data.GetType(), Http.Json.Options);
+        SessionMessage message;
+        byte[] bytes;
+        lock (session.Gate) // one order for history and for every spectator
+        {
+            message = new SessionMessage(++session.NextSequence, type, DateTime.UtcNow, episode, element);
+            session.History.AddLast(message);
+            while (session.History.Count > options.MetricsHistorySize) session.History.RemoveFirst();
+            session.LastActivity = message.Timestamp;
+            bytes = Messages.Serialize(new { type, session_id = session.Id, sequence = message.Sequence, timestamp = message.Timestamp, data = element });
+            foreach (var spectator in session.Spectators.Values)
+                if (spectator.Wants(type)) spectator.Connection.Send(bytes);
+        }
+        Interlocked.Increment(ref _published);
+        return message;
+    }
+
+    /// <summary>History filtered by type, time range and episode range, in order, paged.</summary>
+    public (int Total, IReadOnlyList<SessionMessage> Page) History(TrainingSession session, string? type, DateTime? from, DateTime? to,
+        int? episodeMin, int? episodeMax, int offset, int limit)
+    {
+        List<SessionMessage> matching;
+        lock (session.Gate)
+            matching = session.History.Where(m => (type is null || m.Type == type) && (from is null || m.Timestamp >= from) && (to is null || m.Timestamp <= to)
+                && (episodeMin is null || m.Episode >= episodeMin) && (episodeMax is null || m.Episode <= episodeMax)).ToList();
+        return (matching.Count, matching.Skip(offset).Take(limit).ToList());
+    }
+
+    /// <summary>Why a new spectator cannot join, or null.</summary>
+    public string? RefuseJoin(TrainingSession session) =>
+        Connections >= options.MaxTotalConnections ? $"the server has reached its limit of {options.MaxTotalConnections} connections."
+        : session.SpectatorCount >= session.MaxSpectators ? $"session '{session.Id}' has reached its limit of {session.MaxSpectators} spectators."
+        : null;
+
+    /// <summary>Removes sessions idle past the timeout that nobody watches and no job still runs.</summary>
+    public int CleanUp(Func<TrainingSession, bool> stillRunning)
+    {
+        var cutoff = DateTime.UtcNow.AddSeconds(-options.SessionTimeoutSeconds);
+        int removed = 0;
+        foreach (var s in _sessions.Values)
+            if (s.LastActivity < cutoff && s.SpectatorCount == 0 && !stillRunning(s) && _sessions.TryRemove(s.Id, out _)) removed++;
+        return removed;
+    }
+}
+
+/// <summary>Runs the session clean-up every CleanupIntervalSeconds.</summary>
+public sealed class SessionCleanup(TrainingSessions sessions, ILogger<SessionCleanup> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, sessions.Options.CleanupIntervalSeconds)));
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            int removed = sessions.CleanUp(s => s.TrainingJobId is not null && s.Status is "queued" or "running");
+            if (removed > 0) log.LogInformation("Removed {Count} expired training sessions.", removed);
+        }
+    }
+}
