@@ -243,6 +243,16 @@ public abstract class ApiTests(RingsideFactory server)
 
         var checkpoints = (await _client.GetJson($"/api/fighters/{fighter}/checkpoints")).AsArray();
         Assert.Single(checkpoints);
+
+        // Evaluation episodes are stored as replays, tagged as seed 004 does.
+        var evaluations = (await _client.GetJson($"/api/replays?kind=evaluation&profile_id={(long)profile["id"]!}")).AsArray();
+        Assert.Equal(3, evaluations.Count);
+        Assert.All(evaluations, r => Assert.Contains("milestone:v1", r!["tags"]!.AsArray().Select(t => (string)t!)));
+        Assert.All(evaluations, r => Assert.Contains("best_so_far", r!["tags"]!.AsArray().Select(t => (string)t!)));
+        long evaluationReplay = (long)evaluations[0]!["id"]!;
+        var replayFrames = await _client.GetJson($"/api/replays/{evaluationReplay}/frames?limit=2");
+        Assert.Equal((int)evaluations[0]!["ticks"]! + 1, (int)replayFrames["total"]!);
+        Assert.Single((await _client.GetJson($"/api/replays?tag=vs:chaser&profile_id={(long)profile["id"]!}")).AsArray());
         Assert.Equal((string)profile["model_path"]!, (string)(await _client.GetJson($"/api/fighters/{fighter}/best-model"))["weights_path"]!);
 
         var answer = await _client.PostJson($"/api/fighters/{fighter}/inference", new { observation = Api.Observation(), profile_name = "rookie" }, status: 200);

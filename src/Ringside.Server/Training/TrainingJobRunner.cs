@@ -156,9 +156,13 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
         double Mean(Func<BehaviourFingerprint, double> pick) => evaluation.Average(e => pick(e.Fingerprint));
         long episodesTrained = episodes; // of this attempt: a resumed job counts from its checkpoint
 
+        bool bestSoFar = false;
         var profile = await db.WriteAsync(async (c, t) =>
         {
             var now = DateTime.UtcNow;
+            double? previousBest = await c.ExecuteScalarAsync<double?>(
+                "SELECT MAX(win_rate) FROM model_checkpoints WHERE fighter_id = @FighterId AND profile_name = @ProfileName", new { job.FighterId, job.ProfileName }, t);
+            bestSoFar = previousBest is null || winRate > previousBest;
             var p = await ProfilesApi.FindAsync(c, job.FighterId, job.ProfileName, t);
             bool exists = p is not null;
             p ??= new FighterProfile { FighterId = job.FighterId, ProfileName = job.ProfileName, CreatedAt = now };
@@ -202,9 +206,50 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
                 """, new { job.Id, result.Iterations, result.Steps, Reward = meanReward, WinRate = winRate, Now = now }, t);
             return p;
         });
+        await StoreEvaluationReplaysAsync(job, profile, training, bestSoFar);
         log.LogInformation("Training job {Job} completed: profile '{Profile}' v{Version}, win rate {WinRate:P0} against the baselines.",
             job.Id, profile.ProfileName, profile.ModelVersion, winRate);
         events.Publish(await JobStore.FindAsync(db, job.Id) ?? job);
+    }
+
+    /// <summary>
+    /// One evaluation episode against each baseline bot, recorded as a replay tagged as seed 004 does: "evaluation",
+    /// the opponent, "milestone:vN" for the profile's model version, and "best_so_far" when it is the profile's best.
+    /// </summary>
+    private async Task StoreEvaluationReplaysAsync(TrainingJob job, FighterProfile profile, ArenaTrainingOptions training, bool bestSoFar)
+    {
+        var me = Fighters.Load(profile.ModelPath!, 1, training.Seed, greedy: true);
+        var now = DateTime.UtcNow;
+        foreach (var (bot, k) in Baselines.Select((b, k) => (b, k)))
+        {
+            ulong seed = SplitMix64.Mix(training.Seed ^ 0x5EED, (ulong)k);
+            var config = new ArenaConfig { Fighters = [me.Spec, FighterSpec.Standard], MaxTicks = training.MaxTicks };
+            using var match = new Match(config, seed, [new PolicyController(me.Policy), Bots.Create(bot, FighterSpec.Standard, seed)], [profile.ProfileName, bot]);
+            var result = match.Run();
+            using var bytes = new MemoryStream();
+            match.ToReplay().Save(bytes);
+            var tags = new List<string> { "evaluation", $"vs:{bot}", $"milestone:v{profile.ModelVersion}" };
+            if (bestSoFar) tags.Add("best_so_far");
+            await db.WriteAsync((c, t) => c.ExecuteAsync(
+                "INSERT INTO replays (kind, training_job_id, fighter_ids, profile_ids, fighters, seed, ticks, winner_slot, outcome, tags, data, created_at) " +
+                "VALUES ('evaluation', @JobId, @Fighters, @Profiles, 2, @Seed, @Ticks, @Winner, @Outcome, @Tags, @Data, @Now)", new
+            {
+                JobId = job.Id, Fighters = JsonSerializer.Serialize(new[] { job.FighterId }), Profiles = JsonSerializer.Serialize(new[] { profile.Id }),
+                Seed = (long)seed, Ticks = result.Frames, Winner = result.Winner, Outcome = result.Winner >= 0 ? "win" : "draw",
+                Tags = JsonSerializer.Serialize(tags), Data = bytes.ToArray(), Now = now,
+            }, t));
+        }
+    }
+
+    /// <summary>A policy (network or bot) acting for one fighter of a match.</summary>
+    private sealed class PolicyController(IPolicy policy) : IFighterController
+    {
+        private readonly int[] _action = new int[1];
+        public int Decide(ReadOnlySpan<float> observation)
+        {
+            policy.Act(observation, 1, _action);
+            return _action[0];
+        }
     }
 
     /// <summary>1v1 against each baseline bot, greedy actions, seeded.</summary>
