@@ -83,6 +83,7 @@ public static class RingsideServer
         app.MapMatchesApi();
         app.MapReplaysApi();
         app.MapTrainingSessionsApi();
+        app.MapStatsApi();
         app.MapWebUi();
         return app;
     }

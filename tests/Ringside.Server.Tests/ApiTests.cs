@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ringside.Server.Tests;
 
@@ -263,6 +264,18 @@ public abstract class ApiTests(RingsideFactory server)
         Assert.Equal(1, (int)answer["model_info"]!["model_version"]!);
         Assert.True(float.IsFinite((float)answer["value"]!));
 
+        // Spectating training: the job's latest checkpoint can fight a live match.
+        var spectate = await _client.PostJson("/api/matches", new
+        {
+            fighters = new object[] { new { fighter_id = fighter, controller = "training_job", job_id = id }, new { fighter_id = fighter, controller = "bot", bot = "chaser" } },
+            max_seconds = 5, speed = 50,
+        });
+        Assert.Equal("training_job", (string)spectate["fighters"]![0]!["controller"]!);
+        await (await _client.PostAsJsonAsync("/api/matches", new
+        {
+            fighters = new object[] { new { fighter_id = fighter, controller = "training_job", job_id = 999999 }, new { fighter_id = fighter, controller = "bot", bot = "idle" } },
+        })).Problem(404, "fighters[0].job_id");
+
         // Another job for the same profile lands version 2; inference picks it up without a restart.
         var second = await _client.PostJson("/api/training-jobs", new { fighter_id = fighter, profile_name = "rookie", total_steps = 2 * 8192, seed = 8, execute = true });
         await _client.WaitForJob((long)second["id"]!, j => (string)j["status"]! == "completed");
@@ -317,6 +330,34 @@ public abstract class ApiTests(RingsideFactory server)
         Assert.Contains(cancelledJobs, j => (long)j!["id"]! == id);
         Assert.All(cancelledJobs, j => Assert.Equal("cancelled", (string)j!["status"]!));
         await (await _client.GetAsync("/api/training-jobs?status=sleeping")).Problem(400, "status");
+    }
+
+    [Fact]
+    public async Task Metrics_of_a_long_run_are_downsampled_on_the_server()
+    {
+        long fighter = await NewFighter();
+        long job = (long)(await _client.PostJson("/api/training-jobs", new { fighter_id = fighter, profile_name = "long-run" }))["id"]!;
+        var db = server.Services.GetRequiredService<Data.Database>();
+        await db.WriteAsync(async (c, t) =>
+        {
+            for (int i = 1; i <= 1000; i++)
+                await Dapper.SqlMapper.ExecuteAsync(c, "INSERT INTO training_metrics (fighter_id, training_session_id, iteration_number, global_step, avg_reward_last_100, sps, recorded_at) VALUES (@fighter, @job, @i, @step, @reward, 1000, @now)",
+                    new { fighter, job, i, step = i * 8192L, reward = (double)i, now = DateTime.UtcNow }, t);
+        });
+        var response = await _client.GetAsync($"/api/training-jobs/{job}/metrics?max_points=100");
+        var points = (await response.Json200()).AsArray();
+        Assert.Equal("1000", response.Headers.GetValues("X-Total-Count").Single());
+        Assert.Equal(100, points.Count);
+        Assert.Equal(10, (int)points[0]!["iteration_number"]!);
+        Assert.Equal(5.5, (double)points[0]!["avg_reward_last_100"]!, 9); // mean of iterations 1..10
+        Assert.Equal(1000, (int)points[^1]!["iteration_number"]!);
+        Assert.Equal(1000, (await _client.GetJson($"/api/training-jobs/{job}/metrics?limit=5000")).AsArray().Count);
+        await (await _client.GetAsync($"/api/training-jobs/{job}/metrics?max_points=1")).Problem(400, "max_points");
+
+        var stats = await _client.GetJson("/api/stats");
+        Assert.True((long)stats["fighters"]! >= 6);
+        Assert.True((long)stats["profiles"]! >= 0);
+        Assert.NotNull(stats["top_rated"]);
     }
 
     [Fact]

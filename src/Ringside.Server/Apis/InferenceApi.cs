@@ -93,6 +93,13 @@ public sealed class LoadedModel
             info.ContractVersion, network.Spec.ToJson(), info.Mode ?? profile.TrainingMode));
     }
 
+    /// <summary>A checkpoint file that is not (yet) a profile's model, such as a running job's latest checkpoint.</summary>
+    public static LoadedModel LoadFile(string path, long fighterId, string label)
+    {
+        var (network, info) = Checkpoint.Load(path, ArenaTraining.EnvironmentName, Contract.Version);
+        return new LoadedModel(network, new ModelInfo(fighterId, label, 0, path, info.Steps, info.ContractVersion, network.Spec.ToJson(), info.Mode ?? "tactical"));
+    }
+
     /// <summary>The most likely action (or a sampled one), the action probabilities and the state value.</summary>
     public (int Action, float[] Probabilities, float Value) Decide(ReadOnlySpan<float> observation, bool sample)
     {

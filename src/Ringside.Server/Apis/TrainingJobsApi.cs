@@ -31,7 +31,7 @@ public static class TrainingJobsApi
         api.MapPatch("{id:long}", Update).WithSummary("Change a pending job's settings, or cancel it with status \"cancelled\"");
         api.MapPost("{id:long}/execute", Execute).WithSummary("Queue a pending job to run");
         api.MapPost("{id:long}/cancel", Cancel).WithSummary("Cancel a job (a running one stops at its next iteration)");
-        api.MapGet("{id:long}/metrics", Metrics).WithSummary("The job's training_metrics, one per iteration (after_iteration, limit)");
+        api.MapGet("{id:long}/metrics", Metrics).WithSummary("The job's training_metrics, one per iteration (after_iteration, limit), or downsampled to max_points");
     }
 
     private static int StepsPerEpoch => ArenaTraining.DefaultPpo.BatchSize;
@@ -99,15 +99,36 @@ public static class TrainingJobsApi
     public static async Task<Results<Ok<TrainingJob>, ProblemHttpResult>> Get(long id, Database db) =>
         await JobStore.FindAsync(db, id) is { } job ? TypedResults.Ok(job) : Problems.NotFound("training job", id);
 
-    public static async Task<Results<Ok<IEnumerable<TrainingMetric>>, ProblemHttpResult>> Metrics(long id, Database db, [FromQuery(Name = "after_iteration")] int afterIteration = 0, int limit = 1000)
+    public static async Task<Results<Ok<IEnumerable<TrainingMetric>>, ProblemHttpResult>> Metrics(long id, Database db, HttpResponse response,
+        [FromQuery(Name = "after_iteration")] int afterIteration = 0, int limit = 1000, [FromQuery(Name = "max_points")] int? maxPoints = null)
     {
         var v = new Validation();
         v.Range(limit, 1, 10_000, "limit");
+        v.Range(maxPoints, 10, 10_000, "max_points");
         if (!v.Ok) return Problems.Invalid(v);
         if (await JobStore.FindAsync(db, id) is null) return Problems.NotFound("training job", id);
-        return TypedResults.Ok(await db.ReadAsync(c => c.QueryAsync<TrainingMetric>(
-            "SELECT * FROM training_metrics WHERE training_session_id = @id AND iteration_number > @afterIteration ORDER BY iteration_number LIMIT @limit",
-            new { id, afterIteration, limit })));
+        return TypedResults.Ok(await db.ReadAsync(async c =>
+        {
+            long total = await c.ExecuteScalarAsync<long>(
+                "SELECT COUNT(*) FROM training_metrics WHERE training_session_id = @id AND iteration_number > @afterIteration", new { id, afterIteration });
+            response.Headers["X-Total-Count"] = total.ToString();
+            if (maxPoints is not { } points || total <= points)
+                return await c.QueryAsync<TrainingMetric>(
+                    "SELECT * FROM training_metrics WHERE training_session_id = @id AND iteration_number > @afterIteration ORDER BY iteration_number LIMIT @limit",
+                    new { id, afterIteration, limit });
+            // Downsampled on the server: consecutive iterations averaged into at most max_points buckets, so a
+            // chart of a run with 100,000 iterations stays light. Each point carries its bucket's last iteration.
+            long bucket = (total + points - 1) / points;
+            return await c.QueryAsync<TrainingMetric>("""
+                SELECT MIN(id) AS id, MIN(fighter_id) AS fighter_id, MIN(training_session_id) AS training_session_id,
+                       MAX(iteration_number) AS iteration_number, MAX(global_step) AS global_step,
+                       AVG(avg_reward_last_100) AS avg_reward_last_100, AVG(win_rate_last_100) AS win_rate_last_100, AVG(loss) AS loss,
+                       AVG(policy_loss) AS policy_loss, AVG(value_loss) AS value_loss, AVG(policy_entropy) AS policy_entropy,
+                       AVG(approx_kl) AS approx_kl, AVG(sps) AS sps, MAX(recorded_at) AS recorded_at
+                FROM training_metrics WHERE training_session_id = @id AND iteration_number > @afterIteration
+                GROUP BY (iteration_number - @afterIteration - 1) / @bucket ORDER BY MAX(iteration_number)
+                """, new { id, afterIteration, bucket });
+        }));
     }
 
     public static async Task<Results<Ok<IEnumerable<TrainingJob>>, ProblemHttpResult>> ListForFighter(long fighterId, Database db) =>

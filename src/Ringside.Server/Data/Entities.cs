@@ -69,8 +69,8 @@ public sealed class TrainingMetric
     public long TrainingSessionId { get; set; }
     public int IterationNumber { get; set; }
     public long GlobalStep { get; set; }
-    public double? AvgRewardLast100 { get; set; }
-    public double? WinRateLast100 { get; set; }
+    [System.Text.Json.Serialization.JsonPropertyName("avg_reward_last_100")] public double? AvgRewardLast100 { get; set; }
+    [System.Text.Json.Serialization.JsonPropertyName("win_rate_last_100")] public double? WinRateLast100 { get; set; }
     public double? Loss { get; set; }
     public double? PolicyLoss { get; set; }
     public double? ValueLoss { get; set; }

@@ -72,7 +72,7 @@ public sealed class LiveMatch
     public IReadOnlyList<object> FighterInfo() => Slots.Select(s => (object)new
     {
         slot = s.Slot, fighter_id = s.Fighter.Id, name = s.Fighter.Name, glb_filename = s.Fighter.GlbFilename, size = s.Spec.Size, speed = s.Spec.Speed,
-        controller = s.IsHuman ? "human" : s.Controller.StartsWith("bot:") ? "bot" : "profile",
+        controller = s.IsHuman ? "human" : s.Controller.StartsWith("bot:") ? "bot" : s.Controller.StartsWith("job:") ? "training_job" : "profile",
         bot = s.Controller.StartsWith("bot:") ? s.Controller[4..] : null, profile_name = s.Profile?.ProfileName, rating = s.Profile?.Rating,
     }).ToList();
 

@@ -7,7 +7,8 @@ using Ringside.Sim;
 
 namespace Ringside.Server.Realtime;
 
-public sealed record MatchFighterRequest(long? FighterId, string? Controller, string? Bot, string? ProfileName);
+/// <param name="JobId">with controller "training_job": the job whose latest checkpoint plays (spectating training).</param>
+public sealed record MatchFighterRequest(long? FighterId, string? Controller, string? Bot, string? ProfileName, long? JobId = null);
 
 public sealed record CreateMatchRequest(MatchFighterRequest[]? Fighters, long? Seed, double? MaxSeconds, double? Speed);
 
@@ -52,6 +53,14 @@ public sealed class LiveMatches(Database db, ModelCache models, MatchRecorder re
                     if (f.Bot is null || !Bots.IsBot(f.Bot)) { v.Add($"{field}.bot", $"must be one of {string.Join(", ", Bots.Names)}."); continue; }
                     slots.Add(BotSlot(i, fighter, spec, f.Bot.ToLowerInvariant(), slotSeed));
                     break;
+                case "training_job":
+                    var job = f.JobId is { } jobId ? await Training.JobStore.FindAsync(db, jobId) : null;
+                    string? checkpoint = job?.RunDir is { } dir ? Path.Combine(dir, Learning.Arena.ArenaTraining.ModelFile) : null;
+                    if (job is null) { v.Add($"{field}.job_id", $"training job {f.JobId} does not exist."); status = 404; continue; }
+                    if (checkpoint is null || !File.Exists(checkpoint)) { v.Add($"{field}.job_id", $"training job {job.Id} has no checkpoint yet: wait for its first iterations."); status = 409; continue; }
+                    // The job's current policy, as of its latest checkpoint; not a profile, so rated under "job:N".
+                    slots.Add(new MatchSlot { Slot = i, Fighter = fighter, Spec = spec, Controller = $"job:{job.Id}", Model = LoadedModel.LoadFile(checkpoint, fighter.Id, $"job {job.Id}") });
+                    break;
                 case "profile" or "default":
                     bool isDefault = f.Controller!.Equals("default", StringComparison.OrdinalIgnoreCase);
                     var profile = await db.ReadAsync(c => isDefault
@@ -66,7 +75,7 @@ public sealed class LiveMatches(Database db, ModelCache models, MatchRecorder re
                     slots.Add(new MatchSlot { Slot = i, Fighter = fighter, Spec = spec, Controller = $"profile:{profile.ProfileName}", Profile = profile, Model = models.Get(profile) });
                     break;
                 default:
-                    v.Add($"{field}.controller", "must be human, default, bot or profile.");
+                    v.Add($"{field}.controller", "must be human, default, bot, profile or training_job.");
                     break;
             }
         }

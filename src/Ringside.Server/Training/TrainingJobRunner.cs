@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using Dapper;
 using Ringside.Learning;
@@ -156,13 +157,13 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
         double Mean(Func<BehaviourFingerprint, double> pick) => evaluation.Average(e => pick(e.Fingerprint));
         long episodesTrained = episodes; // of this attempt: a resumed job counts from its checkpoint
 
-        bool bestSoFar = false;
+        var replays = RecordEvaluationEpisodes(modelPath, training, job.ProfileName);
         var profile = await db.WriteAsync(async (c, t) =>
         {
             var now = DateTime.UtcNow;
             double? previousBest = await c.ExecuteScalarAsync<double?>(
                 "SELECT MAX(win_rate) FROM model_checkpoints WHERE fighter_id = @FighterId AND profile_name = @ProfileName", new { job.FighterId, job.ProfileName }, t);
-            bestSoFar = previousBest is null || winRate > previousBest;
+            bool bestSoFar = previousBest is null || winRate > previousBest;
             var p = await ProfilesApi.FindAsync(c, job.FighterId, job.ProfileName, t);
             bool exists = p is not null;
             p ??= new FighterProfile { FighterId = job.FighterId, ProfileName = job.ProfileName, CreatedAt = now };
@@ -199,6 +200,7 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
                 """, new { p.FighterId, p.ProfileName, p.ModelVersion, Iteration = result.Iterations, p.WinRate, p.AvgReward, p.TotalEpisodes,
                            result.Steps, p.ModelPath, p.TrainingMode, Now = now }, t);
             await c.ExecuteAsync("UPDATE fighters SET model_version = model_version + 1 WHERE id = @FighterId", new { p.FighterId }, t);
+            await StoreEvaluationReplaysAsync(c, t, job, p, replays, bestSoFar, now);
             await c.ExecuteAsync("""
                 UPDATE training_jobs SET status = 'completed', progress = 100, iteration = @Iterations, steps_done = @Steps,
                     final_reward = @Reward, final_win_rate = @WinRate, completed_at = @Now, updated_at = @Now
@@ -206,38 +208,48 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
                 """, new { job.Id, result.Iterations, result.Steps, Reward = meanReward, WinRate = winRate, Now = now }, t);
             return p;
         });
-        await StoreEvaluationReplaysAsync(job, profile, training, bestSoFar);
         log.LogInformation("Training job {Job} completed: profile '{Profile}' v{Version}, win rate {WinRate:P0} against the baselines.",
             job.Id, profile.ProfileName, profile.ModelVersion, winRate);
         events.Publish(await JobStore.FindAsync(db, job.Id) ?? job);
     }
 
-    /// <summary>
-    /// One evaluation episode against each baseline bot, recorded as a replay tagged as seed 004 does: "evaluation",
-    /// the opponent, "milestone:vN" for the profile's model version, and "best_so_far" when it is the profile's best.
-    /// </summary>
-    private async Task StoreEvaluationReplaysAsync(TrainingJob job, FighterProfile profile, ArenaTrainingOptions training, bool bestSoFar)
+    /// <summary>A recorded evaluation episode, stored as a replay with the profile's update.</summary>
+    private sealed record EvaluationReplay(string Bot, ulong Seed, MatchResult Result, byte[] Data);
+
+    /// <summary>One evaluation episode against each baseline bot, played by the new model and recorded.</summary>
+    private static List<EvaluationReplay> RecordEvaluationEpisodes(string modelPath, ArenaTrainingOptions training, string name)
     {
-        var me = Fighters.Load(profile.ModelPath!, 1, training.Seed, greedy: true);
-        var now = DateTime.UtcNow;
+        var me = Fighters.Load(modelPath, 1, training.Seed, greedy: true);
+        var replays = new List<EvaluationReplay>();
         foreach (var (bot, k) in Baselines.Select((b, k) => (b, k)))
         {
             ulong seed = SplitMix64.Mix(training.Seed ^ 0x5EED, (ulong)k);
             var config = new ArenaConfig { Fighters = [me.Spec, FighterSpec.Standard], MaxTicks = training.MaxTicks };
-            using var match = new Match(config, seed, [new PolicyController(me.Policy), Bots.Create(bot, FighterSpec.Standard, seed)], [profile.ProfileName, bot]);
+            using var match = new Match(config, seed, [new PolicyController(me.Policy), Bots.Create(bot, FighterSpec.Standard, seed)], [name, bot]);
             var result = match.Run();
             using var bytes = new MemoryStream();
             match.ToReplay().Save(bytes);
-            var tags = new List<string> { "evaluation", $"vs:{bot}", $"milestone:v{profile.ModelVersion}" };
+            replays.Add(new EvaluationReplay(bot, seed, result, bytes.ToArray()));
+        }
+        return replays;
+    }
+
+    /// <summary>Tags as seed 004's: "evaluation", the opponent, "milestone:vN" (the model version), "best_so_far" for the profile's best.</summary>
+    private static async Task StoreEvaluationReplaysAsync(DbConnection c, DbTransaction t, TrainingJob job, FighterProfile profile,
+        IReadOnlyList<EvaluationReplay> replays, bool bestSoFar, DateTime now)
+    {
+        foreach (var r in replays)
+        {
+            var tags = new List<string> { "evaluation", $"vs:{r.Bot}", $"milestone:v{profile.ModelVersion}" };
             if (bestSoFar) tags.Add("best_so_far");
-            await db.WriteAsync((c, t) => c.ExecuteAsync(
+            await c.ExecuteAsync(
                 "INSERT INTO replays (kind, training_job_id, fighter_ids, profile_ids, fighters, seed, ticks, winner_slot, outcome, tags, data, created_at) " +
                 "VALUES ('evaluation', @JobId, @Fighters, @Profiles, 2, @Seed, @Ticks, @Winner, @Outcome, @Tags, @Data, @Now)", new
             {
                 JobId = job.Id, Fighters = JsonSerializer.Serialize(new[] { job.FighterId }), Profiles = JsonSerializer.Serialize(new[] { profile.Id }),
-                Seed = (long)seed, Ticks = result.Frames, Winner = result.Winner, Outcome = result.Winner >= 0 ? "win" : "draw",
-                Tags = JsonSerializer.Serialize(tags), Data = bytes.ToArray(), Now = now,
-            }, t));
+                Seed = (long)r.Seed, Ticks = r.Result.Frames, Winner = r.Result.Winner, Outcome = r.Result.Winner >= 0 ? "win" : "draw",
+                Tags = JsonSerializer.Serialize(tags), r.Data, Now = now,
+            }, t);
         }
     }
 

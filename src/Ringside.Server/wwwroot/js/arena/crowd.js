@@ -29,8 +29,8 @@ export class Crowd {
     this.seats = seats;
     this._addStands(scene, inner, rows, rowDepth, rowRise);
 
-    const bodyGeometry = new THREE.CylinderGeometry(0.2, 0.26, 1, 7).translate(0, 0.5, 0);
-    const headGeometry = new THREE.SphereGeometry(0.15, 8, 6);
+    const bodyGeometry = new THREE.CylinderGeometry(0.2, 0.26, 1, 6).translate(0, 0.5, 0); // low-poly: 372 of them
+    const headGeometry = new THREE.SphereGeometry(0.15, 7, 4);
     this.bodies = new THREE.InstancedMesh(bodyGeometry, new THREE.MeshLambertMaterial(), seats.length);
     this.heads = new THREE.InstancedMesh(headGeometry, new THREE.MeshLambertMaterial(), seats.length);
     this.bodies.name = 'crowd-bodies';

@@ -119,7 +119,7 @@ export function describeController(info) {
     case 'bot': return `Bot: ${info.bot ?? ''}`.trim();
     case 'profile': return info.profile_name ? `AI: ${info.profile_name}` + (info.rating != null ? ` (${Math.round(info.rating)})` : '') : 'Default AI';
     case 'default': return 'Default AI';
-    default: return info.controller ?? '';
+    default: return ''; // a preview before the battle
   }
 }
 

@@ -1,7 +1,7 @@
 // The arena page: the stage, the crowd and the HUD; the assignment modal; a live match streamed from the server,
 // rendered and (for human slots) driven from the keyboard. window.ringside exposes what the browser tests check.
 import * as THREE from 'three';
-import { Stage, CAMERA_PRESETS } from './stage.js';
+import { Stage, CAMERA_PRESETS, chooseQuality } from './stage.js';
 import { Crowd } from './crowd.js';
 import { FighterView, loadModel } from './fighters.js';
 import { Hud, el } from './hud.js';
@@ -12,12 +12,12 @@ import { AssignmentModal } from './assign.js';
 import { MAT_HEIGHT, TICKS_PER_SECOND, simToThree, yawOfFacing } from './coords.js';
 import { getJson, postJson } from '../api.js';
 
-const stage = new Stage(document.getElementById('stage'));
+const params = new URLSearchParams(location.search);
+const stage = new Stage(document.getElementById('stage'), chooseQuality(params.get('quality')));
 const crowd = new Crowd(stage.scene);
 const hud = new Hud(document.body);
 const sound = new Sound();
 const input = new HumanInput(window);
-const params = new URLSearchParams(location.search);
 
 let fighters = []; // roster from GET /api/fighters
 let views = []; // FighterView per slot on stage
@@ -319,7 +319,7 @@ window.ringside = {
     const info = stage.renderer.info;
     return {
       calls: info.render.calls, triangles: info.render.triangles, geometries: info.memory.geometries, textures: info.memory.textures,
-      objects: objectCounts(), crowd: crowd.count, fighters: views.length, preset: stage.preset,
+      objects: objectCounts(), crowd: crowd.count, fighters: views.length, preset: stage.preset, quality: stage.quality,
       canvas: { width: stage.renderer.domElement.width, height: stage.renderer.domElement.height },
     };
   },
@@ -344,6 +344,7 @@ window.ringside = {
   },
   /** Shows or hides every overlay over the canvas (names, scoreboard, banners, bars). */
   showHud(show) { document.body.classList.toggle('hide-hud', !show); },
+  knockOut(slot) { views[slot]?.knockOut(false); },
   setFighterVisible(slot, visible) { const v = views[slot]; if (v) v.root.visible = visible; },
   /** Puts these fighter ids on stage as before a battle; resolves when their models are loaded. */
   async preview(ids) { await showPreview(ids); return views.length; },

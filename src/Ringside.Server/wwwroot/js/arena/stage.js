@@ -17,11 +17,32 @@ export const CAMERA_PRESETS = {
   ringside: { label: 'Ringside', position: [-2.5, 2.6, 9.8], target: [0, MAT_HEIGHT + 0.9, 0] },
 };
 
+/**
+ * "high" (antialiasing, 2048 shadow map, up to 2× pixel ratio) on a GPU; "low" (no antialiasing, 512 shadow map, 1×)
+ * when WebGL is rendered in software (SwiftShader, llvmpipe: headless browsers, machines without a GPU), where
+ * multisampling and a large shadow map cost more than the rest of the frame. ?quality=low|high overrides.
+ */
+export function chooseQuality(requested) {
+  if (requested === 'low' || requested === 'high') return requested;
+  try {
+    const gl = document.createElement('canvas').getContext('webgl2');
+    if (!gl) return 'low';
+    const debug = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return /swiftshader|llvmpipe|software|basic render/i.test(renderer) ? 'low' : 'high';
+  } catch {
+    return 'low';
+  }
+}
+
 export class Stage {
-  constructor(container) {
+  constructor(container, quality = 'high') {
     this.container = container;
-    this.renderer = new THREE.WebGLRenderer({ antialias: true, powerPreference: 'high-performance' });
-    this.renderer.setPixelRatio(Math.min(window.devicePixelRatio || 1, 2));
+    this.quality = quality;
+    const high = quality === 'high';
+    this.renderer = new THREE.WebGLRenderer({ antialias: high, powerPreference: 'high-performance' });
+    this.renderer.setPixelRatio(high ? Math.min(window.devicePixelRatio || 1, 2) : 1);
     this.renderer.shadowMap.enabled = true;
     this.renderer.shadowMap.type = THREE.PCFShadowMap;
     this.renderer.toneMapping = THREE.ACESFilmicToneMapping;
@@ -42,6 +63,8 @@ export class Stage {
     this.controls.maxDistance = 32;
     this.controls.maxPolarAngle = Math.PI * 0.47; // never below the floor
     this._tween = null;
+    this._userMoved = false;
+    this.controls.addEventListener('start', () => { this._userMoved = true; this._tween = null; });
     this.setPreset('broadcast', true);
 
     this._addLights();
@@ -57,8 +80,9 @@ export class Stage {
     key.position.set(4, 16, 7);
     key.target.position.set(0, MAT_HEIGHT, 0);
     key.castShadow = true;
-    key.shadow.mapSize.set(1024, 1024);
-    const s = APRON_HALF + 1.5;
+    const size = this.quality === 'high' ? 2048 : 512;
+    key.shadow.mapSize.set(size, size);
+    const s = APRON_HALF + 0.9; // the ring and apron: where fighters are
     Object.assign(key.shadow.camera, { left: -s, right: s, top: s, bottom: -s, near: 4, far: 30 });
     key.shadow.bias = -0.0008;
     key.shadow.normalBias = 0.02;
@@ -104,7 +128,7 @@ export class Stage {
     const apron = new THREE.Mesh(new THREE.BoxGeometry(2 * APRON_HALF, MAT_HEIGHT - 0.02, 2 * APRON_HALF),
       new THREE.MeshStandardMaterial({ map: apronTexture(), roughness: 0.8 }));
     apron.position.y = (MAT_HEIGHT - 0.02) / 2;
-    apron.castShadow = apron.receiveShadow = true;
+    apron.receiveShadow = true; // its shadow would only darken the floor under it: not worth a shadow-map pass
     apron.name = 'apron';
     const mat = new THREE.Mesh(new THREE.BoxGeometry(2 * APRON_HALF, 0.04, 2 * APRON_HALF),
       new THREE.MeshStandardMaterial({ map: matTexture(), roughness: 0.85 }));
@@ -152,20 +176,6 @@ export class Stage {
     ropes.name = 'ropes';
     ring.add(posts, pads, ropes);
 
-    // Ring steps at two corners.
-    const steps = new THREE.InstancedMesh(new THREE.BoxGeometry(1, 1, 1), new THREE.MeshStandardMaterial({ color: 0x3d4250, roughness: 0.7 }), 6);
-    [[1, 1], [-1, -1]].forEach(([cx, cz], c) => {
-      for (let k = 0; k < 3; k++) {
-        const h = (k + 1) * MAT_HEIGHT / 3;
-        const out = APRON_HALF + 0.3 + (2 - k) * 0.3; // along each axis: on the corner's diagonal
-        m.compose(new THREE.Vector3(cx * out, h / 2, cz * out), new THREE.Quaternion().setFromEuler(new THREE.Euler(0, Math.PI / 4, 0)), new THREE.Vector3(1.2, h, 0.35));
-        steps.setMatrixAt(c * 3 + k, m);
-      }
-    });
-    steps.castShadow = steps.receiveShadow = true;
-    steps.name = 'steps';
-    ring.add(steps);
-
     this.scene.add(ring);
     return ring;
   }
@@ -175,7 +185,9 @@ export class Stage {
     const preset = CAMERA_PRESETS[name];
     if (!preset) return;
     this.preset = name;
-    const position = new THREE.Vector3(...preset.position), target = new THREE.Vector3(...preset.target);
+    this._userMoved = false;
+    const target = new THREE.Vector3(...preset.target);
+    const position = new THREE.Vector3(...preset.position).sub(target).multiplyScalar(this._distanceScale()).add(target);
     if (immediate) {
       this.camera.position.copy(position);
       this.controls.target.copy(target);
@@ -184,6 +196,16 @@ export class Stage {
       return;
     }
     this._tween = { from: this.camera.position.clone(), fromTarget: this.controls.target.clone(), to: position, toTarget: target, t: 0 };
+  }
+
+  /**
+   * How much farther than the preset the camera stands so that the ring (with some apron) fits across the view:
+   * 1 on a landscape screen, more on a portrait phone, where the horizontal field of view is narrow.
+   */
+  _distanceScale() {
+    const halfWidth = Math.atan(Math.tan(THREE.MathUtils.degToRad(this.camera.fov) / 2) * this.camera.aspect);
+    const needed = 7.2 / Math.tan(halfWidth); // distance at which ±7.2 m fill the width
+    return THREE.MathUtils.clamp(needed / 14.5, 1, 2.6);
   }
 
   /** Per frame: camera tween and orbit damping. */
@@ -204,8 +226,12 @@ export class Stage {
     this.renderer.setSize(w, h, false);
     this.camera.aspect = w / h;
     // On a narrow (portrait) screen, widen the view so the whole ring stays in frame.
-    this.camera.fov = this.camera.aspect < 1 ? 62 : 45;
+    const fov = this.camera.aspect < 1 ? 55 : 45;
+    const reframe = fov !== this.camera.fov || (this._lastScale ?? 1) !== this._distanceScale();
+    this.camera.fov = fov;
     this.camera.updateProjectionMatrix();
+    if (reframe && this.preset && !this._userMoved) this.setPreset(this.preset, true);
+    this._lastScale = this._distanceScale();
   }
 
   render() {
