@@ -21,19 +21,7 @@ public abstract class RealtimeTests(RingsideFactory server)
         return await ws.ConnectAsync(new Uri(server.Server.BaseAddress, path.Replace("http", "ws")), CancellationToken.None);
     }
 
-    private static async Task<JsonNode?> Receive(WebSocket socket, TimeSpan? timeout = null)
-    {
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
-        var buffer = new byte[1 << 16];
-        using var message = new MemoryStream();
-        while (true)
-        {
-            var result = await socket.ReceiveAsync(buffer, cts.Token);
-            if (result.MessageType == WebSocketMessageType.Close) return null;
-            message.Write(buffer, 0, result.Count);
-            if (result.EndOfMessage) return JsonNode.Parse(Encoding.UTF8.GetString(message.ToArray()));
-        }
-    }
+    private static Task<JsonNode?> Receive(WebSocket socket) => socket.ReceiveJson();
 
     /// <summary>The next message of a type, skipping others (states keep coming meanwhile).</summary>
     private static async Task<JsonNode> Next(WebSocket socket, string type)
@@ -45,8 +33,7 @@ public abstract class RealtimeTests(RingsideFactory server)
         }
     }
 
-    private static Task Send(WebSocket socket, string text) =>
-        socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+    private static Task Send(WebSocket socket, string text) => socket.SendText(text);
 
     /// <summary>Reads messages until match_end, passing each state to <paramref name="onState"/>.</summary>
     private static async Task<JsonNode> UntilEnd(WebSocket socket, Func<JsonNode, Task>? onState = null)

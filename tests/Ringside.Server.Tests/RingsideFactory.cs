@@ -75,6 +75,24 @@ public static class Postgres
 
 public static class Api
 {
+    /// <summary>The next JSON message of a WebSocket, or null when it closes.</summary>
+    public static async Task<JsonNode?> ReceiveJson(this System.Net.WebSockets.WebSocket socket, int timeoutMs = 30_000)
+    {
+        using var cts = new CancellationTokenSource(timeoutMs);
+        var buffer = new byte[1 << 16];
+        using var message = new MemoryStream();
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(buffer, cts.Token);
+            if (result.MessageType == System.Net.WebSockets.WebSocketMessageType.Close) return null;
+            message.Write(buffer, 0, result.Count);
+            if (result.EndOfMessage) return JsonNode.Parse(System.Text.Encoding.UTF8.GetString(message.ToArray()));
+        }
+    }
+
+    public static Task SendText(this System.Net.WebSockets.WebSocket socket, string text) =>
+        socket.SendAsync(System.Text.Encoding.UTF8.GetBytes(text), System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None);
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static async Task<JsonNode> Json200(this HttpResponseMessage response, int status = 200)

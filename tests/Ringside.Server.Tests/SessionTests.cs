@@ -15,21 +15,9 @@ public sealed class SessionTests(SqliteServer server) : IClassFixture<SqliteServ
     private Task<WebSocket> Connect(string path) =>
         server.Server.CreateWebSocketClient().ConnectAsync(new Uri(server.Server.BaseAddress, path), CancellationToken.None);
 
-    private static async Task<JsonNode?> Receive(WebSocket socket, int timeoutMs = 30_000)
-    {
-        using var cts = new CancellationTokenSource(timeoutMs);
-        var buffer = new byte[1 << 16];
-        using var message = new MemoryStream();
-        while (true)
-        {
-            var result = await socket.ReceiveAsync(buffer, cts.Token);
-            if (result.MessageType == WebSocketMessageType.Close) return null;
-            message.Write(buffer, 0, result.Count);
-            if (result.EndOfMessage) return JsonNode.Parse(Encoding.UTF8.GetString(message.ToArray()));
-        }
-    }
+    private static Task<JsonNode?> Receive(WebSocket socket) => socket.ReceiveJson();
 
-    private static Task Send(WebSocket socket, string text) => socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+    private static Task Send(WebSocket socket, string text) => socket.SendText(text);
 
     private async Task<string> NewSession(object? body = null) =>
         (string)(await _client.PostJson("/api/training/sessions", body ?? new { training_id = "t", algorithm = "PPO", total_episodes = 100 }))["session_id"]!;

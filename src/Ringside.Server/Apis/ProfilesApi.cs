@@ -80,14 +80,7 @@ public static partial class ProfilesApi
                 };
                 SetPersonality(p, setup.Personality);
                 fill(p);
-                p.Id = await c.ExecuteScalarAsync<long>("""
-                    INSERT INTO fighter_profiles (fighter_id, profile_name, aggression, positioning, targeting, risk_tolerance, endurance,
-                        training_mode, reward_weights, model_path, model_version, win_rate, total_episodes, avg_reward, evaluation, fingerprint,
-                        created_at, updated_at)
-                    VALUES (@FighterId, @ProfileName, @Aggression, @Positioning, @Targeting, @RiskTolerance, @Endurance, @TrainingMode,
-                        @RewardWeights, @ModelPath, @ModelVersion, @WinRate, @TotalEpisodes, @AvgReward, @Evaluation, @Fingerprint, @CreatedAt, @UpdatedAt)
-                    RETURNING id
-                    """, p, t);
+                await InsertRowAsync(c, t, p);
                 return TypedResults.Created($"/api/fighter-profiles/{fighterId}/{Uri.EscapeDataString(name)}", p);
             });
         }
@@ -96,6 +89,17 @@ public static partial class ProfilesApi
             return DuplicateName(fighterId, name); // a concurrent create of the same name won the race
         }
     }
+
+    /// <summary>Inserts a profile row (every column the API shows) and sets its id.</summary>
+    internal static async Task InsertRowAsync(DbConnection c, DbTransaction t, FighterProfile p) =>
+        p.Id = await c.ExecuteScalarAsync<long>("""
+            INSERT INTO fighter_profiles (fighter_id, profile_name, aggression, positioning, targeting, risk_tolerance, endurance,
+                training_mode, reward_weights, model_path, model_version, win_rate, total_episodes, avg_reward, evaluation, fingerprint,
+                created_at, updated_at)
+            VALUES (@FighterId, @ProfileName, @Aggression, @Positioning, @Targeting, @RiskTolerance, @Endurance, @TrainingMode,
+                @RewardWeights, @ModelPath, @ModelVersion, @WinRate, @TotalEpisodes, @AvgReward, @Evaluation, @Fingerprint, @CreatedAt, @UpdatedAt)
+            RETURNING id
+            """, p, t);
 
     private static ProblemHttpResult DuplicateName(long fighterId, string name) =>
         Problems.Conflict("profile_name", $"fighter {fighterId} already has a profile named '{name}'.");

@@ -185,14 +185,7 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
                 evaluation = @Evaluation, fingerprint = @Fingerprint, updated_at = @UpdatedAt
                 """;
             if (exists) await c.ExecuteAsync($"UPDATE fighter_profiles SET {Columns} WHERE id = @Id", p, t);
-            else p.Id = await c.ExecuteScalarAsync<long>("""
-                INSERT INTO fighter_profiles (fighter_id, profile_name, aggression, positioning, targeting, risk_tolerance, endurance,
-                    training_mode, reward_weights, model_path, model_version, win_rate, total_episodes, avg_reward, evaluation, fingerprint,
-                    created_at, updated_at)
-                VALUES (@FighterId, @ProfileName, @Aggression, @Positioning, @Targeting, @RiskTolerance, @Endurance, @TrainingMode,
-                    @RewardWeights, @ModelPath, @ModelVersion, @WinRate, @TotalEpisodes, @AvgReward, @Evaluation, @Fingerprint, @CreatedAt, @UpdatedAt)
-                RETURNING id
-                """, p, t);
+            else await ProfilesApi.InsertRowAsync(c, t, p);
             await c.ExecuteAsync("""
                 INSERT INTO model_checkpoints (fighter_id, profile_name, model_version, training_iteration, win_rate, avg_reward,
                     total_episodes_trained, total_steps, weights_path, training_mode, created_at)
