@@ -84,6 +84,7 @@ public static class RingsideServer
         app.MapReplaysApi();
         app.MapTrainingSessionsApi();
         app.MapStatsApi();
+        app.MapRewardWeightsApi();
         app.MapWebUi();
         return app;
     }

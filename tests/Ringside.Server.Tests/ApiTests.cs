@@ -185,6 +185,11 @@ public abstract class ApiTests(RingsideFactory server)
         await (await _client.PostAsJsonAsync("/api/fighter-profiles", new { fighter_id = fighter, profile_name = "x", reward_weights = new { style = 1 } })).Problem(400, "reward_weights.style");
         await (await _client.PostAsJsonAsync("/api/fighter-profiles", new { fighter_id = fighter, profile_name = "bad/name" })).Problem(400, "profile_name");
 
+        // The trainer page's preview gives the same weights the profile got.
+        var preview = await _client.GetJson("/api/reward-weights?aggression=90&positioning=20&targeting=50&risk_tolerance=80&endurance=40&training_mode=aggression");
+        Assert.Equal(created["reward_weights"]!.ToJsonString(), preview.ToJsonString());
+        await (await _client.GetAsync("/api/reward-weights?aggression=300")).Problem(400, "aggression");
+
         var list = (await _client.GetJson($"/api/fighter-profiles/{fighter}")).AsArray();
         Assert.Single(list);
         var all = (await _client.GetJson("/api/fighter-profiles")).AsArray();

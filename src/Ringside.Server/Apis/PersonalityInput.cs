@@ -18,7 +18,8 @@ public interface IPersonalityRequest
 
 public sealed record PersonalitySetup(Personality Personality, TrainingMode Mode, RewardWeights Weights, Dictionary<string, double>? Overrides)
 {
-    public JsonElement WeightsJson => JsonSerializer.SerializeToElement(Weights.ToDictionary().ToDictionary(w => w.Key, w => Math.Round((double)w.Value, 5)));
+    public Dictionary<string, double> RoundedWeights => Weights.ToDictionary().ToDictionary(w => w.Key, w => Math.Round((double)w.Value, 5));
+    public JsonElement WeightsJson => JsonSerializer.SerializeToElement(RoundedWeights);
 }
 
 public static class PersonalityInput
