@@ -16,6 +16,14 @@ fi
 export RINGSIDE_TEST_POSTGRES
 trap 'scripts/postgres.sh stop "$pgdir" >/dev/null 2>&1' EXIT
 
+# The browser tests (tests/Ringside.Web.Tests) drive Debian's chromium; the web UI's three.js is vendored from npm.
+if [ ! -x /usr/bin/chromium ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  { $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+    || { echo "tests: 0 passed, 1 failed (could not install chromium)"; exit 1; }
+fi
+scripts/web.sh || { echo "tests: 0 passed, 1 failed (scripts/web.sh failed)"; exit 1; }
+
 dotnet build Ringside.slnx -c Release --nologo -v quiet -clp:ErrorsOnly || { echo "tests: 0 passed, 1 failed (build failed)"; exit 1; }
 
 log="$(mktemp)"

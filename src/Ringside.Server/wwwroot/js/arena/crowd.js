@@ -57,7 +57,7 @@ export class Crowd {
   /** The stepped stands: one unit box instanced per side and tier (one draw call). Sides alternate full and short
    *  widths so that they meet at the corners without overlapping. */
   _addStands(scene, inner, rows, rowDepth, rowRise) {
-    const stands = new THREE.InstancedMesh(new THREE.BoxGeometry(1, 1, 1), new THREE.MeshStandardMaterial({ color: 0x262a36, roughness: 0.9 }), 4 * rows);
+    const stands = new THREE.InstancedMesh(new THREE.BoxGeometry(1, 1, 1), new THREE.MeshLambertMaterial({ color: 0x262a36 }), 4 * rows);
     const m = new THREE.Matrix4(), q = new THREE.Quaternion(), up = new THREE.Vector3(0, 1, 0);
     for (let side = 0; side < 4; side++) {
       const yaw = side * Math.PI / 2;

@@ -75,10 +75,10 @@ export class Hud {
     }
   }
 
-  /** A floating text at a world position ("-10", "KO!"), gone after its animation. */
+  /** A floating text at a world position ("-10", "KO!"), gone after its animation; false when behind the camera. */
   popup(worldPosition, text, camera, width, height, kind = 'hit') {
     _v.copy(worldPosition).project(camera);
-    if (_v.z >= 1) return;
+    if (_v.z >= 1) return false;
     const p = el('div', `popup ${kind}`, text);
     p.style.left = `${((_v.x + 1) / 2 * width).toFixed(1)}px`;
     p.style.top = `${((1 - _v.y) / 2 * height).toFixed(1)}px`;
@@ -86,6 +86,7 @@ export class Hud {
     this.popupLayer.append(p);
     p.addEventListener('animationend', () => p.remove());
     setTimeout(() => p.remove(), 2000); // also when animations are paused (tests) or reduced
+    return true;
   }
 
   /** A big banner: "KNOCKOUT!", "VICTORY". Stays for `seconds` (0: until cleared). */

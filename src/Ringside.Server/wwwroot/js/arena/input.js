@@ -24,7 +24,10 @@ export class HumanInput {
       e.preventDefault(); // no page scrolling on arrows and space during a match
       this.down.add(e.code);
     });
-    target.addEventListener('keyup', e => this.down.delete(e.code));
+    target.addEventListener('keyup', e => {
+      this.down.delete(e.code);
+      if (this.players.length > 0 && this._handled.has(e.code)) e.preventDefault(); // Space must not also click a focused button
+    });
     window.addEventListener('blur', () => this.down.clear());
   }
 

@@ -11,7 +11,7 @@ const BUFFER = 90;
 export class LiveMatchClient {
   /**
    * @param created the POST /api/matches response (id, ws_url, player_tokens, fighters, ...)
-   * @param handlers {info, start, end, error, closed, events(slot, events, state)}
+   * @param handlers {info, you(slots), start, end, error, closed, events(slot, events, fighter, state)}
    */
   constructor(created, handlers) {
     this.created = created;
@@ -48,7 +48,11 @@ export class LiveMatchClient {
       let message;
       try { message = JSON.parse(e.data); } catch { return; }
       if (message.type === 'match_info') {
-        if (message.you !== null && message.you !== undefined && !this.you.includes(message.you)) this.you.push(message.you);
+        if (message.you !== null && message.you !== undefined && !this.you.includes(message.you)) {
+          this.you.push(message.you);
+          this.you.sort((a, b) => a - b); // the lowest slot gets the first keyboard layout
+          if (!primary) this.handlers.you?.(this.you);
+        }
         if (primary) {
           this.info = message;
           this.status = message.status;
@@ -99,7 +103,10 @@ export class LiveMatchClient {
    */
   update(dt) {
     const states = this.states;
-    if (states.length === 0) return null;
+    if (states.length === 0) {
+      if (this.pendingEnd && !this.ended) { this.ended = this.pendingEnd.message; this.handlers.end?.(this.ended); } // joined after the end
+      return null;
+    }
     const newest = states[states.length - 1].tick;
     const goal = newest - DELAY_TICKS;
     if (this.renderTick === null) this.renderTick = Math.max(states[0].tick, goal);

@@ -28,6 +28,8 @@ let lastRequest = null; // the POST body of the current battle (for a rematch)
 let paused = false;
 let lastHealth = new Map();
 let matchViewsReady = false; // the current match's fighters are on stage (until then, states wait in the buffer)
+/** What the page has shown of the current match (the browser tests read it). */
+const shown = { hits: 0, popups: 0, knockouts: 0, banners: [] };
 
 const modal = new AssignmentModal(document.getElementById('assign'), {
   change: slots => { if (!live) showPreview(slots.map(s => s.fighter_id)); },
@@ -61,14 +63,18 @@ async function showPreview(fighterIds) {
     return f && { slot, fighter_id: f.id, name: f.name, glb_filename: f.glb_filename, size: f.metadata_json?.size ?? 1, speed: f.metadata_json?.speed ?? 1, controller: 'preview' };
   }).filter(Boolean);
   await setFighters(infos);
-  const n = views.length;
+  standOnCircle();
+  hud.setStatus(views.length > 0 ? 'Choose fighters and controllers, then START BATTLE' : '');
+}
+
+/** Until the server says where they are: the fighters on the spawn circle (radius 2.75 m), facing the centre. */
+function standOnCircle() {
   views.forEach((v, i) => {
-    const angle = Math.PI + 2 * Math.PI * i / n; // the first on the west, counter-clockwise
+    const angle = Math.PI + 2 * Math.PI * i / views.length; // the first on the west, counter-clockwise
     const x = 2.75 * Math.cos(angle), y = 2.75 * Math.sin(angle);
     v.root.position.copy(simToThree(x, y, new THREE.Vector3(0, MAT_HEIGHT, 0)));
     v.root.rotation.y = yawOfFacing(-Math.cos(angle), -Math.sin(angle));
   });
-  hud.setStatus(n > 0 ? 'Choose fighters and controllers, then START BATTLE' : '');
 }
 
 // ---- Battle ----
@@ -94,6 +100,7 @@ async function startBattle(request) {
 /** Connects to a match (as its players when the POST response gave tokens, else as a spectator). */
 function connect(created) {
   leaveMatch();
+  Object.assign(shown, { hits: 0, popups: 0, knockouts: 0, banners: [] });
   lastHealth = new Map();
   matchViewsReady = false;
   hud.setStatus('Connecting…');
@@ -103,15 +110,16 @@ function connect(created) {
       document.title = `Ringside — match ${info.id}`;
       await setFighters(info.fighters);
       if (live !== client) return; // left meanwhile
+      standOnCircle();
       matchViewsReady = true;
+      if (document.activeElement instanceof HTMLElement) document.activeElement.blur(); // keys drive the fighter, not a button
       hud.setFighters(views, client.you);
-      input.setPlayers(client.you);
-      document.getElementById('help').textContent = client.you.length > 0 ? HumanInput.help(client.you.length) : 'Spectating';
-      document.body.classList.toggle('has-human', client.you.length > 0);
+      setPlayers(client.you);
       for (const f of info.fighters) lastHealth.set(f.slot, 100);
       hud.setClock(0, info.max_ticks / TICKS_PER_SECOND);
       hud.setStatus(info.status === 'waiting' ? 'Waiting for every human player to connect…' : 'Live');
     },
+    you: slots => { if (live === client && matchViewsReady) { setPlayers(slots); hud.setFighters(views, slots); } },
     start: () => {
       hud.setStatus('Live');
       hud.showBanner('FIGHT!', null, 'fight', 1.2);
@@ -126,6 +134,13 @@ function connect(created) {
   live = client;
   window.ringside.match = client;
   client.connect();
+}
+
+/** The slots this page plays (one keyboard layout each), the help line and the touch pad. */
+function setPlayers(slots) {
+  input.setPlayers(slots);
+  document.getElementById('help').textContent = slots.length > 0 ? HumanInput.help(slots.length) : 'Spectating';
+  document.body.classList.toggle('has-human', slots.length > 0);
 }
 
 function leaveMatch() {
@@ -145,10 +160,11 @@ function onEvents(slot, events, f) {
   const head = view.headPosition(new THREE.Vector3());
   if (events.includes('attack')) sound.whoosh();
   if (events.includes('hit_taken')) {
+    shown.hits++;
     const before = lastHealth.get(slot) ?? 100;
     const damage = Math.max(0, before - f.health);
     lastHealth.set(slot, f.health);
-    hud.popup(head.clone().setY(head.y - 0.3), damage > 0 ? `-${Math.round(damage)}` : HIT_WORDS[0], stage.camera, width, height, 'damage');
+    if (hud.popup(head.clone().setY(head.y - 0.3), damage > 0 ? `-${Math.round(damage)}` : HIT_WORDS[0], stage.camera, width, height, 'damage')) shown.popups++;
     if (Math.random() < 0.45) hud.popup(head, HIT_WORDS[Math.floor(Math.random() * HIT_WORDS.length)], stage.camera, width, height, 'word');
     sound.punch(Math.min(1.5, 0.6 + damage / 15));
     crowd.cheer(0.35);
@@ -156,7 +172,9 @@ function onEvents(slot, events, f) {
   if (events.includes('knockout') || events.includes('ring_out')) {
     const ringOut = events.includes('ring_out');
     hud.showBanner(ringOut ? 'RING OUT!' : 'KNOCKOUT!', view.info.name, 'ko', 2.2);
-    hud.popup(head, 'KO!', stage.camera, width, height, 'ko');
+    shown.knockouts++;
+    shown.banners.push(ringOut ? 'RING OUT!' : 'KNOCKOUT!');
+    if (hud.popup(head, 'KO!', stage.camera, width, height, 'ko')) shown.popups++;
     sound.thud();
     sound.cheer(1);
     crowd.cheer(1);
@@ -168,6 +186,7 @@ function onEnd(end) {
   if (winner) winner.celebrate();
   const reason = end.reason === 'time_limit' ? 'on health at the time limit' : end.reason === 'last_standing' ? 'last one standing' : (end.reason ?? '');
   hud.showBanner(winner ? 'VICTORY' : 'DRAW', winner ? `${winner.info.name} — ${reason}` : reason, 'victory', 0);
+  shown.banners.push(winner ? 'VICTORY' : 'DRAW');
   hud.setStatus('Match over');
   sound.bell(3);
   sound.cheer(1.5);
@@ -310,6 +329,7 @@ function objectCounts() {
 window.ringside = {
   ready: false,
   match: null,
+  shown,
   pause() { paused = true; },
   resume() { paused = false; lastFrame = performance.now(); },
   get paused() { return paused; },

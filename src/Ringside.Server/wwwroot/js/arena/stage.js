@@ -17,10 +17,14 @@ export const CAMERA_PRESETS = {
   ringside: { label: 'Ringside', position: [-2.5, 2.6, 9.8], target: [0, MAT_HEIGHT + 0.9, 0] },
 };
 
+/** In "low" quality the drawing buffer holds at most this many pixels (640×360) and is scaled up to the window. */
+const LOW_QUALITY_PIXELS = 640 * 360;
+
 /**
- * "high" (antialiasing, 2048 shadow map, up to 2× pixel ratio) on a GPU; "low" (no antialiasing, 512 shadow map, 1×)
- * when WebGL is rendered in software (SwiftShader, llvmpipe: headless browsers, machines without a GPU), where
- * multisampling and a large shadow map cost more than the rest of the frame. ?quality=low|high overrides.
+ * "high" (antialiasing, 2048 shadow map, PBR surfaces, up to 2× pixel ratio) on a GPU; "low" when WebGL is rendered
+ * in software (SwiftShader, llvmpipe: headless browsers, machines without a GPU): no antialiasing, a 512 shadow map,
+ * Lambert instead of PBR on the static surfaces, and at most 640×360 pixels drawn. Measured with SwiftShader, each
+ * of these roughly halves its part of the frame time. ?quality=low|high overrides the choice.
  */
 export function chooseQuality(requested) {
   if (requested === 'low' || requested === 'high') return requested;
@@ -42,7 +46,7 @@ export class Stage {
     this.quality = quality;
     const high = quality === 'high';
     this.renderer = new THREE.WebGLRenderer({ antialias: high, powerPreference: 'high-performance' });
-    this.renderer.setPixelRatio(high ? Math.min(window.devicePixelRatio || 1, 2) : 1);
+    this.renderer.setPixelRatio(this._pixelRatio(window.innerWidth, window.innerHeight));
     this.renderer.shadowMap.enabled = true;
     this.renderer.shadowMap.type = THREE.PCFShadowMap;
     this.renderer.toneMapping = THREE.ACESFilmicToneMapping;
@@ -73,6 +77,20 @@ export class Stage {
     this.resize();
   }
 
+  /** A material for a static surface: PBR in high quality, Lambert (much cheaper per pixel) in low. */
+  surface({ color, map, roughness = 0.8, metalness = 0 }) {
+    const base = {};
+    if (color !== undefined) base.color = color;
+    if (map !== undefined) base.map = map;
+    if (this.quality === 'high') return new THREE.MeshStandardMaterial({ ...base, roughness, metalness });
+    return new THREE.MeshLambertMaterial(base);
+  }
+
+  _pixelRatio(width, height) {
+    if (this.quality === 'high') return Math.min(window.devicePixelRatio || 1, 2);
+    return Math.min(1, Math.sqrt(LOW_QUALITY_PIXELS / Math.max(1, width * height)));
+  }
+
   _addLights() {
     this.scene.add(new THREE.HemisphereLight(0xbfd4ff, 0x2a2238, 1.1));
     // The key light: high over the ring, the only shadow caster (shadow camera fitted to the ring and apron).
@@ -97,19 +115,19 @@ export class Stage {
   }
 
   _addArena() {
-    const floor = new THREE.Mesh(new THREE.PlaneGeometry(70, 70), new THREE.MeshStandardMaterial({ color: 0x171a24, roughness: 0.95 }));
+    const floor = new THREE.Mesh(new THREE.PlaneGeometry(70, 70), this.surface({ color: 0x171a24, roughness: 0.95 }));
     floor.rotation.x = -Math.PI / 2;
     floor.receiveShadow = true;
     floor.name = 'arena-floor';
     this.scene.add(floor);
     // Padded mats around the apron and a barricade separating the crowd.
-    const mats = new THREE.Mesh(new THREE.PlaneGeometry(2 * APRON_HALF + 4, 2 * APRON_HALF + 4), new THREE.MeshStandardMaterial({ color: 0x23262f, roughness: 1 }));
+    const mats = new THREE.Mesh(new THREE.PlaneGeometry(2 * APRON_HALF + 4, 2 * APRON_HALF + 4), this.surface({ color: 0x23262f, roughness: 1 }));
     mats.rotation.x = -Math.PI / 2;
     mats.position.y = 0.01;
     mats.receiveShadow = true;
     this.scene.add(mats);
     const barricadeGeometry = new THREE.BoxGeometry(1, 1.1, 0.12);
-    const barricade = new THREE.InstancedMesh(barricadeGeometry, new THREE.MeshStandardMaterial({ color: 0x2b2f3a, roughness: 0.6, metalness: 0.3 }), 4);
+    const barricade = new THREE.InstancedMesh(barricadeGeometry, this.surface({ color: 0x2b2f3a, roughness: 0.6, metalness: 0.3 }), 4);
     const d = APRON_HALF + 3.2, length = 2 * d;
     const m = new THREE.Matrix4();
     [[0, d, 0], [0, -d, 0], [d, 0, Math.PI / 2], [-d, 0, Math.PI / 2]].forEach(([x, z, yaw], i) => {
@@ -126,12 +144,12 @@ export class Stage {
 
     // Apron: the skirt around the raised ring, and the mat on top with the logo.
     const apron = new THREE.Mesh(new THREE.BoxGeometry(2 * APRON_HALF, MAT_HEIGHT - 0.02, 2 * APRON_HALF),
-      new THREE.MeshStandardMaterial({ map: apronTexture(), roughness: 0.8 }));
+      this.surface({ map: apronTexture(), roughness: 0.8 }));
     apron.position.y = (MAT_HEIGHT - 0.02) / 2;
     apron.receiveShadow = true; // its shadow would only darken the floor under it: not worth a shadow-map pass
     apron.name = 'apron';
     const mat = new THREE.Mesh(new THREE.BoxGeometry(2 * APRON_HALF, 0.04, 2 * APRON_HALF),
-      new THREE.MeshStandardMaterial({ map: matTexture(), roughness: 0.85 }));
+      this.surface({ map: matTexture(), roughness: 0.85 }));
     mat.position.y = MAT_HEIGHT - 0.02;
     mat.receiveShadow = true;
     mat.name = 'mat';
@@ -140,8 +158,8 @@ export class Stage {
     // Four posts (red and blue corners, two neutral), three ropes per side, a turnbuckle pad at each rope end.
     const corners = [[1, 1], [-1, 1], [-1, -1], [1, -1]];
     const postColours = [0xd63031, 0xdfe6e9, 0x0984e3, 0xdfe6e9];
-    const posts = new THREE.InstancedMesh(new THREE.CylinderGeometry(0.09, 0.09, POST_HEIGHT + 0.1, 12), new THREE.MeshStandardMaterial({ roughness: 0.35, metalness: 0.6 }), 4);
-    const pads = new THREE.InstancedMesh(new THREE.BoxGeometry(0.26, 0.3, 0.26), new THREE.MeshStandardMaterial({ roughness: 0.7 }), 12);
+    const posts = new THREE.InstancedMesh(new THREE.CylinderGeometry(0.09, 0.09, POST_HEIGHT + 0.1, 12), this.surface({ roughness: 0.35, metalness: 0.6 }), 4);
+    const pads = new THREE.InstancedMesh(new THREE.BoxGeometry(0.26, 0.3, 0.26), this.surface({ roughness: 0.7 }), 12);
     const m = new THREE.Matrix4(), colour = new THREE.Color();
     corners.forEach(([cx, cz], i) => {
       m.makeTranslation(cx * POST_OFFSET, MAT_HEIGHT + POST_HEIGHT / 2 - 0.05, cz * POST_OFFSET);
@@ -159,7 +177,7 @@ export class Stage {
 
     // Ropes: one unit cylinder instanced 12 times (4 sides × 3 heights), red, white and blue from the top down.
     const ropes = new THREE.InstancedMesh(new THREE.CylinderGeometry(0.035, 0.035, 1, 8).rotateZ(Math.PI / 2),
-      new THREE.MeshStandardMaterial({ roughness: 0.45 }), 12);
+      this.surface({ roughness: 0.45 }), 12);
     const ropeColours = [0x0984e3, 0xf5f6fa, 0xd63031]; // bottom to top
     const span = 2 * POST_OFFSET;
     const sides = [[0, POST_OFFSET, 0], [0, -POST_OFFSET, 0], [POST_OFFSET, 0, Math.PI / 2], [-POST_OFFSET, 0, Math.PI / 2]];
@@ -187,7 +205,10 @@ export class Stage {
     this.preset = name;
     this._userMoved = false;
     const target = new THREE.Vector3(...preset.target);
-    const position = new THREE.Vector3(...preset.position).sub(target).multiplyScalar(this._distanceScale()).add(target);
+    const scale = this._distanceScale();
+    const offset = new THREE.Vector3(...preset.position).sub(target).multiplyScalar(scale);
+    offset.y *= 1 + (scale - 1) * 0.6; // farther back (a portrait screen): also higher, to look over the near stand
+    const position = offset.add(target);
     if (immediate) {
       this.camera.position.copy(position);
       this.controls.target.copy(target);
@@ -223,6 +244,7 @@ export class Stage {
 
   resize() {
     const w = Math.max(1, this.container.clientWidth), h = Math.max(1, this.container.clientHeight);
+    this.renderer.setPixelRatio(this._pixelRatio(w, h));
     this.renderer.setSize(w, h, false);
     this.camera.aspect = w / h;
     // On a narrow (portrait) screen, widen the view so the whole ring stays in frame.
