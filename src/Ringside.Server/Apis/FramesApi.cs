@@ -90,6 +90,7 @@ public static class FramesApi
     {
         try
         {
+            var rows = frames.Select(FrameRow.Of).ToArray();
             return await db.WriteAsync(async (c, t) =>
             {
                 var episodes = frames.Select(f => f.EpisodeId!.Value).Distinct().ToArray();
@@ -99,7 +100,7 @@ public static class FramesApi
                         int index = frames.ToList().FindIndex(f => f.EpisodeId == id);
                         return Problems.NotFound("episode", id, frames.Count == 1 ? "episode_id" : $"frames[{index}].episode_id");
                     }
-                await InsertAsync(c, t, frames);
+                await InsertAsync(c, t, rows);
                 return null;
             });
         }
@@ -113,8 +114,34 @@ public static class FramesApi
         }
     }
 
+    /// <summary>A frame's column values, formatted before the write lock is taken so the lock covers only the INSERTs.</summary>
+    internal readonly record struct FrameRow(long EpisodeId, int FrameNumber, string Position, double Health, string Velocity, string Enemies,
+        string Action, double Reward, double Cumulative, string? Observation)
+    {
+        public static FrameRow Of(FrameRequest f) => new(f.EpisodeId!.Value, f.FrameNumber!.Value, NumberArray(f.FighterPosition!), f.FighterHealth!.Value,
+            f.FighterVelocity is { } v ? NumberArray(v) : "[0,0]", f.EnemiesState is { ValueKind: JsonValueKind.Array } e ? e.GetRawText() : "[]",
+            NumberArray(f.ActionVector ?? []), f.RewardDelta ?? 0, f.CumulativeReward ?? 0, f.ObservationVector is { } o ? NumberArray(o) : null);
+    }
+
+    /// <summary>A JSON array of numbers, shortest round-trip form: several times faster than the general serializer here.</summary>
+    internal static string NumberArray(double[] values)
+    {
+        Span<char> buffer = stackalloc char[Math.Min(16_384, 2 + values.Length * 25)];
+        int n = 0;
+        buffer[n++] = '[';
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (i > 0) buffer[n++] = ',';
+            if (!values[i].TryFormat(buffer[n..], out int written, default, System.Globalization.CultureInfo.InvariantCulture))
+                return JsonSerializer.Serialize(values);
+            n += written;
+        }
+        buffer[n++] = ']';
+        return new string(buffer[..n]);
+    }
+
     /// <summary>One prepared INSERT reused for every frame: the batch path's speed comes from here.</summary>
-    internal static async Task InsertAsync(DbConnection c, DbTransaction t, IReadOnlyList<FrameRequest> frames)
+    internal static async Task InsertAsync(DbConnection c, DbTransaction t, IReadOnlyList<FrameRow> frames)
     {
         await using var command = c.CreateCommand();
         command.Transaction = t;
@@ -126,7 +153,7 @@ public static class FramesApi
         DbParameter Add(string name, DbType type)
         {
             var p = command.CreateParameter();
-            p.ParameterName = name;
+            p.ParameterName = "@" + name; // with the prefix, SQLite finds the parameter without trying each prefix per execution
             p.DbType = type;
             command.Parameters.Add(p);
             return p;
@@ -137,16 +164,8 @@ public static class FramesApi
         await command.PrepareAsync();
         foreach (var f in frames)
         {
-            e.Value = f.EpisodeId!.Value;
-            n.Value = f.FrameNumber!.Value;
-            p.Value = JsonSerializer.Serialize(f.FighterPosition);
-            h.Value = f.FighterHealth!.Value;
-            v.Value = JsonSerializer.Serialize(f.FighterVelocity ?? [0, 0]);
-            s.Value = f.EnemiesState is { ValueKind: JsonValueKind.Array } enemies ? enemies.GetRawText() : "[]";
-            a.Value = JsonSerializer.Serialize(f.ActionVector ?? []);
-            r.Value = f.RewardDelta ?? 0;
-            cr.Value = f.CumulativeReward ?? 0;
-            o.Value = f.ObservationVector is { } obs ? JsonSerializer.Serialize(obs) : DBNull.Value;
+            e.Value = f.EpisodeId; n.Value = f.FrameNumber; p.Value = f.Position; h.Value = f.Health; v.Value = f.Velocity;
+            s.Value = f.Enemies; a.Value = f.Action; r.Value = f.Reward; cr.Value = f.Cumulative; o.Value = (object?)f.Observation ?? DBNull.Value;
             await command.ExecuteNonQueryAsync();
         }
     }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ringside.Learning;
@@ -33,12 +34,7 @@ public static class InferenceApi
         if (body.ProfileName is { Length: > 64 }) v.Add("profile_name", "must be at most 64 characters.");
         if (!v.Ok) return Problems.Invalid(v);
 
-        var profile = await db.ReadAsync(c => body.ProfileName is { } name
-            ? ProfilesApi.FindAsync(c, id, name)
-            : c.QueryFirstOrDefaultAsync<FighterProfile>("""
-                SELECT * FROM fighter_profiles WHERE fighter_id = @id AND model_path IS NOT NULL
-                ORDER BY COALESCE(win_rate, -1) DESC, model_version DESC LIMIT 1
-                """, new { id }));
+        var profile = await models.FindProfileAsync(db, id, body.ProfileName);
         if (profile is null)
         {
             if (await db.ReadAsync(c => FightersApi.FindAsync(c, id)) is null) return Problems.NotFound("fighter", id);
@@ -63,6 +59,34 @@ public static class InferenceApi
 public sealed class ModelCache
 {
     private readonly ConcurrentDictionary<long, LoadedModel> _byProfile = new();
+    private readonly ConcurrentDictionary<(long Fighter, string Name), (FighterProfile Profile, long At)> _lookups = new();
+    /// <summary>How long a profile lookup is reused: inference at thousands of requests per second need not read the row each time.</summary>
+    public static readonly TimeSpan LookupLifetime = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The profile a request names (or the fighter's best trained one), read at most once per second per key; this
+    /// process's new model versions invalidate at once (<see cref="Invalidate"/>), other processes' within a second.
+    /// </summary>
+    public async Task<FighterProfile?> FindProfileAsync(Database db, long fighterId, string? name)
+    {
+        var key = (fighterId, name ?? "");
+        if (_lookups.TryGetValue(key, out var hit) && Stopwatch.GetElapsedTime(hit.At) < LookupLifetime) return hit.Profile;
+        var profile = await db.ReadAsync(c => name is not null
+            ? ProfilesApi.FindAsync(c, fighterId, name)
+            : c.QueryFirstOrDefaultAsync<FighterProfile>(
+                "SELECT * FROM fighter_profiles WHERE fighter_id = @fighterId AND model_path IS NOT NULL ORDER BY COALESCE(win_rate, -1) DESC, model_version DESC LIMIT 1",
+                new { fighterId }));
+        if (profile is not null) _lookups[key] = (profile, Stopwatch.GetTimestamp());
+        else _lookups.TryRemove(key, out _);
+        return profile;
+    }
+
+    /// <summary>Forgets the lookups of a fighter whose profiles changed (a finished job, an edit, a delete).</summary>
+    public void Invalidate(long fighterId)
+    {
+        foreach (var key in _lookups.Keys)
+            if (key.Fighter == fighterId) _lookups.TryRemove(key, out _);
+    }
 
     public LoadedModel Get(FighterProfile profile)
     {

@@ -132,13 +132,23 @@ public static partial class ProfilesApi
         c.QuerySingleOrDefaultAsync<FighterProfile>("SELECT * FROM fighter_profiles WHERE fighter_id = @fighterId AND profile_name = @name",
             new { fighterId, name }, t);
 
-    public static async Task<Results<Ok<FighterProfile>, ProblemHttpResult>> Update(long fighterId, string profileName, UpdateProfileRequest body, Database db)
+    public static async Task<Results<Ok<FighterProfile>, ProblemHttpResult>> Update(long fighterId, string profileName, UpdateProfileRequest body, Database db, ModelCache models)
     {
         var v = new Validation();
         v.Range(body.WinRate, 0, 1, "win_rate");
         v.Range(body.TotalEpisodes, 0, long.MaxValue, "total_episodes");
         v.Finite(body.AvgReward, "avg_reward");
         if (!v.Ok) return Problems.Invalid(v);
+        try
+        {
+            return await UpdateRowAsync(fighterId, profileName, body, db, v);
+        }
+        finally { models.Invalidate(fighterId); } // after the write, so no lookup can cache the old row again
+    }
+
+    private static async Task<Results<Ok<FighterProfile>, ProblemHttpResult>> UpdateRowAsync(long fighterId, string profileName, UpdateProfileRequest body,
+        Database db, Validation v)
+    {
         return await db.WriteAsync(async (c, t) =>
         {
             var p = await FindAsync(c, fighterId, profileName, t);
@@ -162,11 +172,17 @@ public static partial class ProfilesApi
         });
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(long fighterId, string profileName, Database db) =>
-        await db.WriteAsync(async (c, t) =>
+    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(long fighterId, string profileName, Database db, ModelCache models)
+    {
+        try
+        {
+            return await db.WriteAsync(async (c, t) =>
             await c.ExecuteAsync("DELETE FROM fighter_profiles WHERE fighter_id = @fighterId AND profile_name = @profileName", new { fighterId, profileName }, t) == 0
                 ? (Results<NoContent, ProblemHttpResult>)ProfileNotFound(fighterId, profileName)
                 : TypedResults.NoContent());
+        }
+        finally { models.Invalidate(fighterId); }
+    }
 
     public static async Task<Results<Ok<ProfileDocument>, ProblemHttpResult>> Export(long fighterId, string profileName, Database db)
     {

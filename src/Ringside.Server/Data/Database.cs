@@ -68,10 +68,6 @@ public sealed class Database : IDisposable
         if (_postgres is not null) return await _postgres.OpenConnectionAsync(token);
         var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync(token);
-        // Per connection: WAL makes NORMAL durable across application crashes (not power loss), and much faster.
-        using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA synchronous=NORMAL;";
-        await pragma.ExecuteNonQueryAsync(token);
         return connection;
     }
 
@@ -89,6 +85,13 @@ public sealed class Database : IDisposable
         try
         {
             await using var connection = await OpenAsync(token);
+            if (connection is SqliteConnection)
+            {
+                // WAL makes NORMAL durable across application crashes (not power loss), and much faster than FULL.
+                await using var pragma = connection.CreateCommand();
+                pragma.CommandText = "PRAGMA synchronous=NORMAL;";
+                await pragma.ExecuteNonQueryAsync(token);
+            }
             // SQLite: BEGIN IMMEDIATE takes the write lock up front, so a transaction never fails half-way on upgrade.
             await using var transaction = connection is SqliteConnection sqlite
                 ? sqlite.BeginTransaction(deferred: false)

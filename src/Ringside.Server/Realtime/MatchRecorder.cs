@@ -77,7 +77,7 @@ public sealed class MatchRecorder(Database db)
                     fighterIds.Where((_, i) => i != s).ToArray(), "match", result.Rewards[s], recording.Fighters[s].Count,
                     isVictory: winner == s);
                 await c.ExecuteAsync("UPDATE episodes SET rank = @rank, ended_at = @now WHERE id = @id", new { rank = placements[s], now, id = episode.Id }, t);
-                await FramesApi.InsertAsync(c, t, Frames(episode.Id, s, recording));
+                await FramesApi.InsertAsync(c, t, Frames(episode.Id, s, recording).Select(FramesApi.FrameRow.Of).ToArray());
                 await c.ExecuteAsync("""
                     INSERT INTO match_participants (match_id, slot, fighter_id, profile_id, profile_name, controller, placement, rating_before, rating_after, episode_id)
                     VALUES (@matchId, @slot, @fighterId, @profileId, @profileName, @controller, @placement, @ratingBefore, @ratingAfter, @episodeId)

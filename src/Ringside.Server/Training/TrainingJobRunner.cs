@@ -17,7 +17,7 @@ public sealed record JobProgress(TrainingJob Job, ArenaIterationMetrics Metrics)
 /// checkpoint every few iterations, resumes from it after a crash, stops at the next iteration when cancelled, and on
 /// completion evaluates the model against the baseline bots and creates or updates the profile.
 /// </summary>
-public sealed class TrainingJobRunner(Database db, RingsideOptions options, TrainingEvents events, ILogger<TrainingJobRunner> log)
+public sealed class TrainingJobRunner(Database db, RingsideOptions options, TrainingEvents events, ModelCache models, ILogger<TrainingJobRunner> log)
 {
     public static readonly string[] Baselines = ["chaser", "cautious", "random"];
 
@@ -201,6 +201,7 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
                 """, new { job.Id, result.Iterations, result.Steps, Reward = meanReward, WinRate = winRate, Now = now }, t);
             return p;
         });
+        models.Invalidate(job.FighterId);
         log.LogInformation("Training job {Job} completed: profile '{Profile}' v{Version}, win rate {WinRate:P0} against the baselines.",
             job.Id, profile.ProfileName, profile.ModelVersion, winRate);
         events.Publish(await JobStore.FindAsync(db, job.Id) ?? job);

@@ -82,6 +82,13 @@ export class AssignmentModal {
 
   /** The last assignment of this browser, else the first two fighters: you against the default AI. */
   _restore() {
+    // ?fighter_id=F&profile_name=P (the trainer's "fight it now"): that profile against you, on another fighter.
+    const url = new URLSearchParams(location.search);
+    const fighterId = Number(url.get('fighter_id')), profileName = url.get('profile_name');
+    if (this._fighter(fighterId) && profileName) {
+      const opponent = this.fighters.find(f => f.id !== fighterId);
+      return [{ fighter_id: fighterId, control: `profile:${profileName}` }, ...(opponent ? [{ fighter_id: opponent.id, control: 'human' }] : [])];
+    }
     try {
       const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? 'null');
       if (Array.isArray(saved) && saved.length >= MIN_FIGHTERS) return saved;
@@ -203,6 +210,7 @@ export class AssignmentModal {
       }),
       seed: seedText === '' ? Math.floor(Math.random() * 2 ** 31) : Number(seedText),
       max_seconds: Number(this.maxSeconds.value),
+      ...(Number(new URLSearchParams(location.search).get('speed')) > 0 ? { speed: Number(new URLSearchParams(location.search).get('speed')) } : {}), // ?speed=4: a faster match
     };
   }
 
