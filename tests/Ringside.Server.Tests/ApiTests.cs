@@ -256,6 +256,10 @@ public abstract class ApiTests(RingsideFactory server)
         Assert.All(evaluations, r => Assert.Contains("milestone:v1", r!["tags"]!.AsArray().Select(t => (string)t!)));
         Assert.All(evaluations, r => Assert.Contains("best_so_far", r!["tags"]!.AsArray().Select(t => (string)t!)));
         long evaluationReplay = (long)evaluations[0]!["id"]!;
+        var evaluationSlots = (await _client.GetJson($"/api/replays/{evaluationReplay}"))["slots"]!.AsArray();
+        Assert.Equal(fighter, (long)evaluationSlots[0]!["fighter_id"]!);
+        Assert.StartsWith("bot:", (string)evaluationSlots[1]!["controller"]!);
+        Assert.Null((await _client.GetJson($"/api/fighter-profiles/{fighter}/rookie/export"))["profile"]!["model_path"]);
         var replayFrames = await _client.GetJson($"/api/replays/{evaluationReplay}/frames?limit=2");
         Assert.Equal((int)evaluations[0]!["ticks"]! + 1, (int)replayFrames["total"]!);
         Assert.Single((await _client.GetJson($"/api/replays?tag=vs:chaser&profile_id={(long)profile["id"]!}")).AsArray());

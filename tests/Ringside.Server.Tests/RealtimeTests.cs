@@ -104,6 +104,9 @@ public abstract class RealtimeTests(RingsideFactory server)
         // The stored replay re-simulates the match exactly: its last frame is the end the stream showed.
         var replay = await _client.GetJson($"/api/replays/{replayId}");
         Assert.Equal(ticks, (int)replay["ticks"]!);
+        var slots = replay["slots"]!.AsArray();
+        Assert.Equal(new[] { a, b, c }, slots.Select(s => (long)s!["fighter_id"]!));
+        Assert.Equal("bot:chaser", (string)slots[0]!["controller"]!);
         var page = await _client.GetJson($"/api/replays/{replayId}/frames?offset={ticks}&limit=10");
         Assert.Equal(ticks + 1, (int)page["total"]!);
         Assert.Equal(ticks, (int)page["frames"]![0]!["tick"]!);

@@ -35,12 +35,12 @@ public sealed class WebUiTests(WebFixture web)
     }
 
     [Fact]
-    public async Task The_root_opens_the_arena_and_the_API_document_lists_the_upload()
+    public async Task The_root_opens_the_main_menu_and_the_API_document_lists_the_upload()
     {
         using var noRedirect = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(web.BaseUrl) };
         var root = await noRedirect.GetAsync("/");
         Assert.Equal(HttpStatusCode.Redirect, root.StatusCode);
-        Assert.Equal("/arena.html", root.Headers.Location?.OriginalString);
+        Assert.Equal("/index.html", root.Headers.Location?.OriginalString); // the main menu; the arena is one of its entries
 
         var document = await web.GetJsonAsync("/openapi/v1.json");
         Assert.NotNull(document["paths"]?["/api/fighters/upload"]?["post"]);

@@ -15,6 +15,8 @@ public static class BenchCommand
         command.Subcommands.Add(CreateSim());
         command.Subcommands.Add(CreateTrain());
         command.Subcommands.Add(CreateLearner());
+        command.Subcommands.Add(BenchServerCommand.Create());
+        command.Subcommands.Add(BenchRealtimeCommand.Create());
         return command;
     }
 

@@ -138,7 +138,7 @@ public static class MatchesApi
     }));
 
     /// <summary>WS /ws/matches/{id}?player_token=...: the live state stream; a player's connection also sends input.</summary>
-    public static async Task Stream(HttpContext context, long id, LiveMatches matches)
+    public static async Task Stream(HttpContext context, long id, LiveMatches matches, ILogger<WsConnection> log)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -159,6 +159,10 @@ public static class MatchesApi
         {
             await connection.ReceiveAsync(text => { match.OnMessage(connection, player, text); return Task.CompletedTask; }, context.RequestAborted);
         }
-        finally { match.Leave(connection); }
+        finally
+        {
+            match.Leave(connection);
+            connection.LogIfTooSlow(log, $"match {id}");
+        }
     }
 }

@@ -191,6 +191,7 @@ public static partial class ProfilesApi
         ExportedModel? model = profile.ModelPath is { } path && File.Exists(path)
             ? new ExportedModel(Path.GetFileName(path), Convert.ToBase64String(await File.ReadAllBytesAsync(path)))
             : null;
+        profile.ModelPath = null; // a path on this server means nothing elsewhere; the model travels in the document
         return TypedResults.Ok(new ProfileDocument(ProfileDocument.FormatName, 1, DateTime.UtcNow,
             new ExportedFighter(fighter.GlbFilename, fighter.MetadataJson), profile, model));
     }

@@ -28,7 +28,11 @@ public sealed class ReplayInfo
     /// <summary>Seed 004's tags: "match", "evaluation", "best_so_far", "milestone:vN".</summary>
     public JsonElement Tags { get; set; }
     public DateTime CreatedAt { get; set; }
+    /// <summary>Who is in each slot (name, size, speed, and for matches the fighter and controller): on a single replay only.</summary>
+    public List<ReplaySlot>? Slots { get; set; }
 }
+
+public sealed record ReplaySlot(int Slot, string Name, float Size, float Speed, long? FighterId, string? Controller);
 
 public sealed record ReplayFrame(int Tick, Messages.FighterState[] Fighters);
 
@@ -84,9 +88,19 @@ public static class ReplaysApi
         }));
     }
 
-    public static async Task<Results<Ok<ReplayInfo>, ProblemHttpResult>> Get(long id, Database db) =>
-        await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<ReplayInfo>($"SELECT {Columns} FROM replays WHERE id = @id", new { id })) is { } r
-            ? TypedResults.Ok(r) : Problems.NotFound("replay", id);
+    public static async Task<Results<Ok<ReplayInfo>, ProblemHttpResult>> Get(long id, Database db)
+    {
+        var info = await db.ReadAsync(c => c.QuerySingleOrDefaultAsync<ReplayInfo>($"SELECT {Columns} FROM replays WHERE id = @id", new { id }));
+        if (info is null || await LoadAsync(db, id) is not { } replay) return Problems.NotFound("replay", id);
+        var participants = info.MatchId is { } matchId
+            ? (await db.ReadAsync(c => c.QueryAsync<MatchParticipant>("SELECT * FROM match_participants WHERE match_id = @matchId", new { matchId }))).ToDictionary(p => p.Slot)
+            : [];
+        long?[] fighterIds = JsonSerializer.Deserialize<long?[]>(info.FighterIds.GetRawText()) ?? [];
+        info.Slots = replay.Config.Fighters.Select((spec, slot) => new ReplaySlot(slot, replay.FighterNames[slot], spec.Size, spec.Speed,
+            participants.GetValueOrDefault(slot)?.FighterId ?? (slot < fighterIds.Length && info.Kind == "match" || slot == 0 ? fighterIds.ElementAtOrDefault(slot) : null),
+            participants.GetValueOrDefault(slot)?.Controller ?? (info.Kind == "evaluation" ? (slot == 0 ? "profile" : "bot:" + replay.FighterNames[slot]) : null))).ToList();
+        return TypedResults.Ok(info);
+    }
 
     private static async Task<Replay?> LoadAsync(Database db, long id)
     {

@@ -21,7 +21,8 @@ public static class StatsApi
         var top = (await c.QueryAsync<TopProfileRow>("""
             SELECT p.id, p.fighter_id, p.profile_name, f.name AS fighter_name, p.rating_mu - 3 * p.rating_sigma AS rating, p.rated_matches, p.win_rate
             FROM fighter_profiles p JOIN fighters f ON f.id = p.fighter_id
-            WHERE p.model_path IS NOT NULL ORDER BY p.rating_mu - 3 * p.rating_sigma DESC, COALESCE(p.win_rate, -1) DESC LIMIT 5
+            WHERE p.model_path IS NOT NULL
+            ORDER BY CASE WHEN p.rated_matches > 0 THEN 0 ELSE 1 END, p.rating_mu - 3 * p.rating_sigma DESC, COALESCE(p.win_rate, -1) DESC LIMIT 5
             """)).Select(r => new TopProfile(r.Id, r.FighterId, r.ProfileName, r.FighterName, Math.Round(r.Rating, 2), r.RatedMatches, r.WinRate)).ToList();
         return new SiteStats(
             Count("SELECT COUNT(*) FROM fighters"), Count("SELECT COUNT(*) FROM fighter_profiles"),

@@ -23,7 +23,7 @@ public sealed record SessionView(string SessionId, string TrainingId, string Alg
 public sealed record HistoryPage(string SessionId, int Total, int Offset, int Limit, IReadOnlyList<SessionMessage> Messages);
 
 public sealed record ServerStatus(int Connections, int Sessions, int ActiveSessions, long MessagesPublished, double MessagesPerSecond, int LiveMatches,
-    int MaxConnectionsPerSession, int MaxTotalConnections);
+    int MaxConnectionsPerSession, int MaxTotalConnections, long SlowClientsClosed);
 
 /// <summary>Seed 003's training-metrics server: sessions, posting metrics, history, status, and the WS /ws/{session_id} stream.</summary>
 public static class TrainingSessionsApi
@@ -119,10 +119,11 @@ public static class TrainingSessionsApi
 
     public static Ok<ServerStatus> Status(TrainingSessions sessions, LiveMatches matches) => TypedResults.Ok(new ServerStatus(
         sessions.Connections, sessions.All.Count, sessions.All.Count(s => s.Status is "active" or "running"), sessions.Published,
-        Math.Round(sessions.MessagesPerSecond, 2), matches.Running, sessions.Options.MaxConnectionsPerSession, sessions.Options.MaxTotalConnections));
+        Math.Round(sessions.MessagesPerSecond, 2), matches.Running, sessions.Options.MaxConnectionsPerSession, sessions.Options.MaxTotalConnections,
+        WsConnection.ClosedTooSlow));
 
     /// <summary>WS /ws/{session_id or room code}?user_name=&amp;password=: a spectator of a training session.</summary>
-    public static async Task Stream(HttpContext context, string sessionId, TrainingSessions sessions)
+    public static async Task Stream(HttpContext context, string sessionId, TrainingSessions sessions, ILogger<WsConnection> log)
     {
         if (!context.WebSockets.IsWebSocketRequest) { await Problems.Field(400, "connection", "this is a WebSocket endpoint: connect with ws://").ExecuteAsync(context); return; }
         var session = sessions.Find(sessionId);
@@ -159,7 +160,11 @@ public static class TrainingSessionsApi
                 return Task.CompletedTask;
             }, context.RequestAborted);
         }
-        finally { session.Spectators.TryRemove(connection.Id, out _); }
+        finally
+        {
+            session.Spectators.TryRemove(connection.Id, out _);
+            connection.LogIfTooSlow(log, $"session {session.Id}");
+        }
     }
 
     /// <summary>{"type": "subscribe"|"unsubscribe", "message_types": [...]}; returns what is wrong, or null.</summary>

@@ -44,7 +44,8 @@ public sealed class JobSessions
         _sessions.Publish(session, "training_metrics", new
         {
             timestamp = now, episode = m.Iteration, total_episodes = m.Iterations, current_reward = Finite(m.MeanReturn), average_reward = Finite(m.MeanReturn),
-            episode_length = Finite(m.MeanLength), win_rate = Finite(m.WinRate * 100), loss_value = Finite(m.PolicyLoss + 0.5 * m.ValueLoss),
+            // win_rate in percent, as seed 003's TrainingMetricsData has it (the REST metrics keep fractions, as seed 001's).
+            episode_length = Finite(m.MeanLength), win_rate = Finite(m.WinRate * 100), loss_value = Finite(TrainingJobRunner.TotalLoss(m, ArenaTraining.DefaultPpo)),
             learning_rate = m.LearningRate, algorithm = "PPO", training_time_elapsed = iteration.WallSeconds, actions_per_second = m.Sps,
             iteration = m.Iteration, global_step = m.GlobalStep, progress = job.Progress, policy_loss = m.PolicyLoss, value_loss = m.ValueLoss,
             entropy = m.Entropy, approx_kl = m.ApproxKl, clip_fraction = m.ClipFrac, explained_variance = Finite(m.ExplainedVariance),

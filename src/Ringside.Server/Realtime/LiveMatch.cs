@@ -116,15 +116,19 @@ public sealed class LiveMatch
             await recorder.MarkStartedAsync(Id);
             Broadcast(Messages.Serialize(new { type = "match_start", tick = 0 }));
             var actions = new int[Slots.Count];
-            // Real time is one tick per 1/30 s (divided by the speed); timers do not wake much faster than every few
-            // milliseconds, so a fast-forwarded match steps several ticks per wake.
+            // Real time is one tick per 1/30 s (divided by the speed), paced against a clock: tick k is due at k periods
+            // after the start, so timer rounding never makes a match run fast, and a late wake catches up (a few
+            // ticks at most; beyond that the match slips rather than jumps).
             double period = 1.0 / (ArenaRules.TicksPerSecond * Speed);
-            int ticksPerWake = (int)Math.Max(1, Math.Ceiling(0.005 / period));
-            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(period * ticksPerWake));
-            int pending = 0;
-            while (!Simulation.IsOver && (pending > 0 || await timer.WaitForNextTickAsync(stopping)))
+            long origin = Stopwatch.GetTimestamp();
+            long due = 0;
+            while (!Simulation.IsOver)
             {
-                pending = pending > 0 ? pending - 1 : ticksPerWake - 1;
+                double wait = due * period - Stopwatch.GetElapsedTime(origin).TotalSeconds;
+                if (wait > 0.001) await Task.Delay(TimeSpan.FromSeconds(wait), stopping);
+                else if (wait < -5 * period) origin = Stopwatch.GetTimestamp() - (long)(due * period * Stopwatch.Frequency); // too far behind: slip
+                stopping.ThrowIfCancellationRequested();
+                due++;
                 long start = Stopwatch.GetTimestamp();
                 Decide(actions);
                 long simStart = Stopwatch.GetTimestamp();

@@ -28,6 +28,20 @@ public sealed class WsConnection : IAsyncDisposable
     public long SkippedStates => Interlocked.Read(ref _skipped);
     public bool IsOpen => !_stop.IsCancellationRequested;
     private long _sent, _skipped;
+    private static long _closedTooSlow;
+
+    /// <summary>Why the server closed the connection, if it did.</summary>
+    public string? CloseReason => _closeReason;
+
+    /// <summary>Logs a too-slow close (who, why); called by the endpoint when the connection ends.</summary>
+    public void LogIfTooSlow(ILogger log, string stream)
+    {
+        if (_closeStatus == WebSocketCloseStatus.PolicyViolation)
+            log.LogWarning("Closed {User} on {Stream}: {Reason} ({Sent} messages sent).", UserName, stream, _closeReason, Sent);
+    }
+
+    /// <summary>Clients this process closed for being too slow (shown by GET /status).</summary>
+    public static long ClosedTooSlow => Interlocked.Read(ref _closedTooSlow);
 
     public WsConnection(WebSocket socket, string userName, int queueCapacity = 1024, TimeSpan? sendTimeout = null)
     {
@@ -66,6 +80,7 @@ public sealed class WsConnection : IAsyncDisposable
     public void Close(WebSocketCloseStatus status, string reason)
     {
         if (Interlocked.CompareExchange(ref _closeReason, reason, null) is not null) return;
+        if (status == WebSocketCloseStatus.PolicyViolation) Interlocked.Increment(ref _closedTooSlow);
         _closeStatus = status;
         _stop.Cancel();
         _wake.Release();

@@ -123,7 +123,7 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
                 """, new
             {
                 job.FighterId, JobId = job.Id, m.Iteration, m.GlobalStep, Reward = Finite(m.MeanReturn), WinRate = Finite(m.WinRate),
-                Loss = Finite(m.PolicyLoss + 0.5 * m.ValueLoss - 0.001 * m.Entropy), PolicyLoss = Finite(m.PolicyLoss),
+                Loss = Finite(TotalLoss(m, ArenaTraining.DefaultPpo)), PolicyLoss = Finite(m.PolicyLoss),
                 ValueLoss = Finite(m.ValueLoss), Entropy = Finite(m.Entropy), ApproxKl = Finite(m.ApproxKl), m.Sps,
                 Terms = JsonSerializer.Serialize(line.RewardTerms), Now = DateTime.UtcNow,
             }, t);
@@ -132,6 +132,9 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
         if (!stillRunning) cancelled.Cancel();
         else events.Publish(job, line);
     }
+
+    /// <summary>PPO's total loss as the trainer minimises it: policy + vf_coef · value − ent_coef · entropy.</summary>
+    internal static double TotalLoss(IterationMetrics m, PpoConfig ppo) => m.PolicyLoss + ppo.VfCoef * m.ValueLoss - ppo.EntCoef * m.Entropy;
 
     private async Task<bool> IsCancelledAsync(long jobId) => (await JobStore.FindAsync(db, jobId))?.Status == JobStatus.Cancelled;
 

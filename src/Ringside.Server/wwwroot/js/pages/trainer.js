@@ -346,12 +346,16 @@ function showJob(job) {
 async function cancel() {
   if (!state.job) return;
   $('#cancel').disabled = true;
+  let job;
   try {
-    showJob(await postJson(`/api/training-jobs/${state.job.id}/cancel`, {}));
+    job = await postJson(`/api/training-jobs/${state.job.id}/cancel`, {});
   } catch (error) {
+    if (FINAL.includes(state.job.status)) return; // it ended meanwhile (the 409 says so): nothing to cancel
     $('#job-message').textContent = error.message;
     $('#cancel').disabled = false;
+    return;
   }
+  showJob(job);
 }
 
 // ---- Result ----

@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace Ringside.Web.Tests;
+
+/// <summary>
+/// The menu, trainer, dashboard and replay pages in the browser: opened like the arena page (a fresh context, console
+/// errors and requests collected by <see cref="ArenaPage"/>), ready when window.ringsidePages.ready is set.
+/// </summary>
+internal static class PagesSite
+{
+    public static readonly string[] Pages = ["/index.html", "/trainer.html", "/dashboard.html", "/replay.html"];
+
+    public static async Task<ArenaPage> OpenAsync(WebFixture web, string path, int width = 1280, int height = 720)
+    {
+        var context = await web.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = width, Height = height }, DeviceScaleFactor = 1, AcceptDownloads = true,
+        });
+        var page = await context.NewPageAsync();
+        var wrapped = new ArenaPage(web, context, page);
+        await page.GotoAsync(web.BaseUrl + path);
+        await WaitReadyAsync(page);
+        return wrapped;
+    }
+
+    public static Task WaitReadyAsync(IPage page) =>
+        page.WaitForFunctionAsync("() => window.ringsidePages && window.ringsidePages.ready === true", null, new() { Timeout = 60_000 });
+
+    /// <summary>A chart's dataset (by its id) as [x, y] pairs: what the chart holds and draws.</summary>
+    public static async Task<(double X, double? Y)[]> DatasetAsync(ArenaPage page, string chart, string dataset)
+    {
+        var json = await page.EvalAsync<JsonElement>(
+            "([c, d]) => { const ch = window.ringsidePages.charts[c]; const ds = ch && ch.data.datasets.find(x => x.id === d); return ds ? ds.data.map(p => [p.x, p.y]) : null; }",
+            new[] { chart, dataset });
+        Assert.True(json.ValueKind == JsonValueKind.Array, $"chart {chart} has no dataset {dataset}");
+        return json.EnumerateArray().Select(p => (p[0].GetDouble(), p[1].ValueKind == JsonValueKind.Null ? (double?)null : p[1].GetDouble())).ToArray();
+    }
+
+    /// <summary>Horizontal overflow: document.scrollingElement.scrollWidth against innerWidth.</summary>
+    public static async Task AssertNoSidewaysScrollAsync(ArenaPage page, string what)
+    {
+        var size = await page.EvalAsync<JsonElement>("() => [document.scrollingElement.scrollWidth, window.innerWidth]");
+        int scroll = size[0].GetInt32(), inner = size[1].GetInt32();
+        Assert.True(scroll <= inner, $"{what}: the page scrolls sideways ({scroll} > {inner} px)");
+    }
+
+    public static async Task ScreenshotFullAsync(ArenaPage page, string name) =>
+        await page.Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(WebFixture.ArtifactsDir, name + ".png"), FullPage = true });
+
+    /// <summary>
+    /// A number as the page shows it ("1,234.57", "-3.53", "58%"), rounded to `digits` decimals: within half a unit of the
+    /// last digit of the API's value (the browser rounds the shortest decimal, .NET the binary value: ties may differ).
+    /// </summary>
+    public static void AssertShown(double expected, string? shown, int digits, double scale = 1)
+    {
+        Assert.False(string.IsNullOrEmpty(shown), $"nothing shown for {expected}");
+        double value = double.Parse(shown!.TrimEnd('%', ' ', 's'), NumberStyles.Number, CultureInfo.InvariantCulture);
+        Assert.True(Math.Abs(expected * scale - value) <= 0.5 * Math.Pow(10, -digits) + 1e-9, $"shown {shown}, the API says {expected * scale}");
+    }
+
+    /// <summary>Errors other than the ones a test expects (e.g. the 409 of a job that has no checkpoint yet).</summary>
+    public static void AssertNoErrorsExcept(ArenaPage page, params string[] expected)
+    {
+        lock (page.Errors)
+        {
+            var left = page.Errors.Where(e => !expected.Any(e.Contains)).ToList();
+            Assert.True(left.Count == 0, "the page reported errors:\n" + string.Join("\n", left));
+        }
+    }
+}
