@@ -167,6 +167,38 @@ public abstract class ApiTests(RingsideFactory server)
         Assert.Equal("10", stored.Headers.GetValues("X-Total-Count").Single());
     }
 
+    [Theory]
+    [InlineData("{}", "frames")]
+    [InlineData("{\"frames\":{}}", "frames")]
+    [InlineData("[1]", "body")]
+    [InlineData("{\"frames\":[1]}", "frames[0]")]
+    [InlineData("{\"frames\":[{\"episode_id\":1,\"frame_number\":0,\"fighter_position\":[0,NaN],\"fighter_health\":1}]}", "body")]
+    [InlineData("{\"frames\":[{\"episode_id\":1,\"frame_number\":0,\"fighter_position\":[0,1e999],\"fighter_health\":1}]}", "frames[0].fighter_position[1]")]
+    [InlineData("{\"frames\":[{\"episode_id\":\"one\",\"frame_number\":0,\"fighter_position\":[0,0],\"fighter_health\":1}]}", "frames[0].episode_id")]
+    [InlineData("{\"frames\":[{\"episode_id\":1,\"frame_number\":-1,\"fighter_position\":[0,0],\"fighter_health\":1}]}", "frames[0].frame_number")]
+    [InlineData("{\"frames\":[{\"episode_id\":1,\"frame_number\":0,\"fighter_health\":1}]}", "frames[0].fighter_position")]
+    [InlineData("{\"frames\":[{\"episode_id\":1,\"frame_number\":0,\"fighter_position\":[0,0],\"fighter_health\":1,\"enemies_state\":5}]}", "frames[0].enemies_state")]
+    [InlineData("{\"frames\":[{\"episode_id\":1,\"frame_number\":0,\"fighter_position\":[0,0],\"fighter_health\":1,\"action_vector\":[\"x\"]}]}", "frames[0].action_vector[0]")]
+    [InlineData("{\"frames\":[{\"episode_id\":1,", "body")]
+    public async Task Bad_frame_batches_get_problem_details_naming_the_field(string json, string field) =>
+        await (await _client.PostRaw("/api/fight-frames/batch", json)).Problem(400, field);
+
+    [Fact]
+    public async Task A_batch_keeps_each_arrays_numbers_and_ignores_unknown_fields()
+    {
+        long fighter = await NewFighter();
+        long episode = (long)(await _client.PostJson("/api/episodes", new { fighter_id = fighter }))["id"]!;
+        string json = "{\"frames\":[{\"episode_id\":" + episode + ",\"frame_number\":0,\"fighter_position\":[1.5, -2.25],\"fighter_health\":99.5," +
+                      "\"enemies_state\":[{\"id\":2,\"pos\":[3,4]}],\"team\":\"red\",\"action_vector\":[0,1]}],\"client\":\"game\"}";
+        var stored = await (await _client.PostRaw("/api/fight-frames/batch", json)).Json200(201);
+        Assert.Equal(1, (int)stored["inserted"]!);
+        var frame = (await _client.GetJson($"/api/episodes/{episode}/frames"))[0]!;
+        Assert.Equal(-2.25, (double)frame["fighter_position"]![1]!);
+        Assert.Equal(4, (double)frame["enemies_state"]![0]!["pos"]![1]!);
+        Assert.Equal(new[] { 0.0, 0.0 }, frame["fighter_velocity"]!.AsArray().Select(x => (double)x!));
+        Assert.Null(frame["observation_vector"]);
+    }
+
     [Fact]
     public async Task Profiles_create_list_get_update_delete_and_duplicate_names_conflict()
     {

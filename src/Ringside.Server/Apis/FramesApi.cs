@@ -28,7 +28,7 @@ public static class FramesApi
     {
         var api = app.MapGroup("api").WithTags("Fight frames");
         api.MapPost("fight-frames", PostOne).WithSummary("Record one frame");
-        api.MapPost("fight-frames/batch", PostBatch).WithSummary("Record many frames at once (all or nothing)");
+        api.MapPost("fight-frames/batch", PostBatch).Accepts<FrameBatchRequest>("application/json").WithSummary("Record many frames at once (all or nothing)");
         api.MapGet("episodes/{id:long}/frames", List).WithSummary("Frames of an episode in order (skip/limit)");
     }
 
@@ -37,28 +37,37 @@ public static class FramesApi
         var v = new Validation();
         Validate(body, "", v);
         if (!v.Ok) return Problems.Invalid(v);
-        var result = await StoreAsync([body], db);
+        var result = await StoreAsync([FrameRow.Of(body)], db);
         if (result is not null) return result;
         var frame = await db.ReadAsync(c => c.QuerySingleAsync<FightFrame>(
             "SELECT * FROM fight_frames WHERE episode_id = @EpisodeId AND frame_number = @FrameNumber", body));
         return TypedResults.Created($"/api/episodes/{frame.EpisodeId}/frames", frame);
     }
 
-    public static async Task<Results<Created<FramesStored>, ProblemHttpResult>> PostBatch(FrameBatchRequest body, Database db, RingsideOptions options)
+    /// <summary>The batch endpoint reads its body itself (<see cref="FrameBatchReader"/>): same fields, same problems, several times faster.</summary>
+    public static async Task<Results<Created<FramesStored>, ProblemHttpResult>> PostBatch(HttpRequest request, Database db, RingsideOptions options)
     {
+        byte[] body = await ReadBodyAsync(request, options.Limits.MaxBodyBytes);
         var v = new Validation();
-        if (body.Frames is null) v.Add("frames", "is required: an array of frames.");
-        else if (body.Frames.Length == 0) v.Add("frames", "must hold at least one frame.");
-        else if (body.Frames.Length > options.Limits.MaxFramesPerBatch) v.Add("frames", $"holds {body.Frames.Length} frames; at most {options.Limits.MaxFramesPerBatch} per request.");
-        else
-            for (int i = 0; i < body.Frames.Length && v.Errors.Count < 20; i++)
-                Validate(body.Frames[i] ?? new FrameRequest(null, null, null, null, null, null, null, null, null, null), $"frames[{i}].", v);
+        var rows = FrameBatchReader.Read(body, options.Limits.MaxFramesPerBatch, v);
         if (!v.Ok) return Problems.Invalid(v);
-        var frames = body.Frames!;
-        var problem = await StoreAsync(frames, db);
+        var problem = await StoreAsync(rows, db);
         if (problem is not null) return problem;
-        long[] episodes = frames.Select(f => f.EpisodeId!.Value).Distinct().ToArray();
-        return TypedResults.Created($"/api/episodes/{episodes[0]}/frames", new FramesStored(frames.Length, episodes));
+        long[] episodes = rows.Select(f => f.EpisodeId).Distinct().ToArray();
+        return TypedResults.Created($"/api/episodes/{episodes[0]}/frames", new FramesStored(rows.Count, episodes));
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, long maxBytes)
+    {
+        if (request.ContentLength is { } length and > 0 && length <= maxBytes)
+        {
+            var buffer = new byte[length];
+            await request.Body.ReadExactlyAsync(buffer);
+            return buffer;
+        }
+        using var copy = new MemoryStream();
+        await request.Body.CopyToAsync(copy); // Kestrel stops a body of unknown length at the limit
+        return copy.ToArray();
     }
 
     private static void Validate(FrameRequest f, string prefix, Validation v)
@@ -86,21 +95,20 @@ public static class FramesApi
     }
 
     /// <summary>Stores validated frames in one transaction; a problem (unknown episode, duplicate frame) stores none.</summary>
-    private static async Task<ProblemHttpResult?> StoreAsync(IReadOnlyList<FrameRequest> frames, Database db)
+    private static async Task<ProblemHttpResult?> StoreAsync(IReadOnlyList<FrameRow> frames, Database db)
     {
         try
         {
-            var rows = frames.Select(FrameRow.Of).ToArray();
             return await db.WriteAsync(async (c, t) =>
             {
-                var episodes = frames.Select(f => f.EpisodeId!.Value).Distinct().ToArray();
+                var episodes = frames.Select(f => f.EpisodeId).Distinct().ToArray();
                 foreach (var id in episodes)
                     if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM episodes WHERE id = @id", new { id }, t) == 0)
                     {
                         int index = frames.ToList().FindIndex(f => f.EpisodeId == id);
                         return Problems.NotFound("episode", id, frames.Count == 1 ? "episode_id" : $"frames[{index}].episode_id");
                     }
-                await InsertAsync(c, t, rows);
+                await InsertAsync(c, t, frames);
                 return null;
             });
         }
