@@ -174,7 +174,7 @@ public static class FramesApi
         {
             e.Value = f.EpisodeId; n.Value = f.FrameNumber; p.Value = f.Position; h.Value = f.Health; v.Value = f.Velocity;
             s.Value = f.Enemies; a.Value = f.Action; r.Value = f.Reward; cr.Value = f.Cumulative; o.Value = (object?)f.Observation ?? DBNull.Value;
-            await command.ExecuteNonQueryAsync();
+            command.ExecuteNonQuery(); // synchronous: inside the write transaction there is nothing to wait for but SQLite itself
         }
     }
 

@@ -38,7 +38,7 @@ public static class Schema
             );
             CREATE INDEX ix_episodes_fighter ON episodes (fighter_id, id);
             CREATE TABLE fight_frames (
-                id {db.IdColumn},
+                id {db.RowIdColumn},
                 episode_id BIGINT NOT NULL REFERENCES episodes(id) ON DELETE CASCADE,
                 frame_number INTEGER NOT NULL,
                 fighter_position TEXT NOT NULL,
