@@ -162,13 +162,11 @@ public static class BenchRealtimeCommand
         double EndDelayMs, LatencyMs StateIntervalMs, double MeanSimulationMs, double MeanTickMs, ProcessUse Process, string Target,
         bool MeetsTarget);
 
-    public sealed record Machine(int Processors, double[]? LoadAverage);
 
-    public sealed record Report(string Url, bool InProcess, string RateLimiter, Machine Machine, SpectatorsResult? Spectators, SpectatorsResult? Stalled,
+    public sealed record Report(string Url, bool InProcess, string RateLimiter, BenchHost.Machine Machine, SpectatorsResult? Spectators, SpectatorsResult? Stalled,
         MatchResult? Match, bool MeetsAllTargets);
 
     /// <summary>A failure of the server or of the run (not of the user's input): reported as one line.</summary>
-    private sealed class BenchException(string message) : Exception(message);
 
     // ----------------------------------------------------------------------------------------------------------------
     // The run
@@ -177,16 +175,16 @@ public static class BenchRealtimeCommand
 
     private static async Task<int> RunAsync(Settings s)
     {
-        var machine = new Machine(Environment.ProcessorCount, LoadAverage());
+        var machine = BenchHost.Machine.Now();
         string dataDir = Path.Combine(Path.GetTempPath(), $"ringside-bench-realtime-{Environment.ProcessId}-{Guid.NewGuid():N}"[..50]);
-        string url = $"http://127.0.0.1:{FreePort()}";
+        string url = BenchHost.FreeLoopbackUrl();
         WebApplication? app = null;
         Report report;
         try
         {
             app = StartServer(url, dataDir, s);
             await app.StartAsync();
-            using var http = CreateClient();
+            using var http = BenchHost.CreateClient(8, TimeSpan.FromSeconds(60));
             var api = new Api(http, url);
             if (!(await api.SendAsync(HttpMethod.Get, "api/health", null)).Ok) throw new BenchException($"{url} does not answer GET /api/health.");
             SpectatorsResult? spectators = null, stalled = null;
@@ -206,16 +204,7 @@ public static class BenchRealtimeCommand
         catch (BenchException e) { return Output.Fail(e.Message); }
         finally
         {
-            if (app is not null)
-            {
-                using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                try { await app.StopAsync(stopping.Token); }
-                catch (OperationCanceledException) { }
-                await app.DisposeAsync();
-            }
-            SqliteConnection.ClearAllPools();
-            try { Directory.Delete(dataDir, recursive: true); }
-            catch (IOException) { }
+            await BenchHost.StopAndCleanAsync(app, dataDir);
         }
 
         if (s.Json) Output.WriteJson(report);
@@ -223,59 +212,15 @@ public static class BenchRealtimeCommand
         return 0;
     }
 
-    private static WebApplication StartServer(string url, string dataDir, Settings s) => RingsideServer.Build(["--urls", url], builder =>
+    private static WebApplication StartServer(string url, string dataDir, Settings s)
     {
         int perSession = s.Spectators + s.Stalled + 16;
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        return BenchHost.BuildServer(url, dataDir, new Dictionary<string, string?>
         {
-            ["Ringside:DataDir"] = dataDir,
-            ["Ringside:SeedRoster"] = "true",
-            ["Ringside:Database:Provider"] = "sqlite",
-            ["Ringside:Database:ConnectionString"] = "", // DataDir/ringside.db
-            // The bench measures the server, not the limiter: one trainer posting 30 messages/s is far below it anyway.
-            ["Ringside:RateLimit:Enabled"] = "false",
-            ["Ringside:Security:RequireApiKey"] = "auto", // loopback only: no key needed
             ["Ringside:Training:RunWorker"] = "false", // no training jobs here
             ["Ringside:Sessions:MaxConnectionsPerSession"] = perSession.ToString(CultureInfo.InvariantCulture),
             ["Ringside:Sessions:MaxTotalConnections"] = Math.Max(1000, 2 * perSession + s.MatchViewers).ToString(CultureInfo.InvariantCulture),
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["Logging:LogLevel:Microsoft"] = "Warning",
-            ["Logging:LogLevel:Quartz"] = "Warning",
         });
-        builder.Logging.ClearProviders();
-        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace); // stdout stays for the figures
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-    });
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
-    private static HttpClient CreateClient()
-    {
-        var handler = new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = 8, UseProxy = false, UseCookies = false, AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None, PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-        };
-        var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
-        http.DefaultRequestHeaders.ExpectContinue = false;
-        return http;
-    }
-
-    private static double[]? LoadAverage()
-    {
-        try
-        {
-            var parts = File.ReadAllText("/proc/loadavg").Split(' ');
-            return parts.Take(3).Select(p => double.Parse(p, CultureInfo.InvariantCulture)).ToArray();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { return null; }
     }
 
     private static void Progress(string message) => Console.Error.WriteLine($"bench realtime: {message}");
@@ -596,32 +541,19 @@ public static class BenchRealtimeCommand
         /// <summary>Closed before the bench closed it.</summary>
         public bool LostEarly { get; private set; }
 
-        public async Task ConnectAsync(Uri uri)
-        {
-            _socket.Options.KeepAliveInterval = TimeSpan.Zero;
-            try { await _socket.ConnectAsync(uri, CancellationToken.None); }
-            catch (Exception e) when (e is WebSocketException or HttpRequestException)
-            {
-                throw new BenchException($"spectator {Index} could not connect to {uri}: {e.Message}");
-            }
-        }
+        public Task ConnectAsync(Uri uri) => BenchSockets.ConnectAsync(_socket, uri, $"spectator {Index}");
 
         public async Task ReceiveLoopAsync()
         {
-            var buffer = new byte[16 * 1024];
+            var reader = new BenchSockets.MessageReader(_socket);
             try
             {
                 while (true)
                 {
-                    int count = 0;
-                    ValueWebSocketReceiveResult result;
-                    do
-                    {
-                        if (count == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
-                        result = await _socket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None);
-                        count += result.Count;
-                    } while (!result.EndOfMessage);
-                    if (result.MessageType == WebSocketMessageType.Close)
+                    var (message, closed) = await reader.NextAsync();
+                    int count = message.Length;
+                    var buffer = reader.Buffer;
+                    if (closed)
                     {
                         if (!_closing)
                         {
@@ -762,32 +694,19 @@ public static class BenchRealtimeCommand
         public List<long> Intervals { get; } = [];
         public List<(long At, int Tick)> Ticks { get; } = [];
 
-        public async Task ConnectAsync(Uri uri)
-        {
-            _socket.Options.KeepAliveInterval = TimeSpan.Zero;
-            try { await _socket.ConnectAsync(uri, CancellationToken.None); }
-            catch (Exception e) when (e is WebSocketException or HttpRequestException)
-            {
-                throw new BenchException($"match viewer {Index} could not connect to {uri}: {e.Message}");
-            }
-        }
+        public Task ConnectAsync(Uri uri) => BenchSockets.ConnectAsync(_socket, uri, $"match viewer {Index}");
 
         public async Task ReceiveLoopAsync()
         {
-            var buffer = new byte[16 * 1024];
+            var reader = new BenchSockets.MessageReader(_socket);
             try
             {
                 while (true)
                 {
-                    int count = 0;
-                    ValueWebSocketReceiveResult result;
-                    do
-                    {
-                        if (count == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
-                        result = await _socket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None);
-                        count += result.Count;
-                    } while (!result.EndOfMessage);
-                    if (result.MessageType == WebSocketMessageType.Close) return;
+                    var (message, closed) = await reader.NextAsync();
+                    int count = message.Length;
+                    var buffer = reader.Buffer;
+                    if (closed) return;
                     long now = Stopwatch.GetTimestamp();
                     using var doc = JsonDocument.Parse(buffer.AsMemory(0, count));
                     var root = doc.RootElement;
@@ -952,5 +871,38 @@ public static class BenchRealtimeCommand
         }
         Console.WriteLine();
         Console.WriteLine(r.MeetsAllTargets ? "All measured targets met." : "Not every measured target was met.");
+    }
+}
+
+/// <summary>The client side of the WebSocket benches: connecting and reading whole messages into one reused buffer.</summary>
+internal static class BenchSockets
+{
+    public static async Task ConnectAsync(ClientWebSocket socket, Uri uri, string who)
+    {
+        socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        try { await socket.ConnectAsync(uri, CancellationToken.None); }
+        catch (Exception e) when (e is WebSocketException or HttpRequestException)
+        {
+            throw new BenchException($"{who} could not connect to {uri}: {e.Message}");
+        }
+    }
+
+    public sealed class MessageReader(WebSocket socket)
+    {
+        public byte[] Buffer { get; private set; } = new byte[16 * 1024];
+
+        /// <summary>The next whole message (in <see cref="Buffer"/>), or closed when the server closed.</summary>
+        public async Task<(ReadOnlyMemory<byte> Message, bool Closed)> NextAsync()
+        {
+            int count = 0;
+            ValueWebSocketReceiveResult result;
+            do
+            {
+                if (count == Buffer.Length) { var bigger = new byte[Buffer.Length * 2]; Buffer.CopyTo(bigger, 0); Buffer = bigger; }
+                result = await socket.ReceiveAsync(Buffer.AsMemory(count), CancellationToken.None);
+                count += result.Count;
+            } while (!result.EndOfMessage);
+            return (Buffer.AsMemory(0, count), result.MessageType == WebSocketMessageType.Close);
+        }
     }
 }

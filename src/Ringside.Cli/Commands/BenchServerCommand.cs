@@ -136,13 +136,11 @@ public static class BenchServerCommand
         LatencyMs LatencyMs, long Errors, long Locked, Dictionary<string, long> ErrorStatuses, string[] ErrorSamples, ProcessUse Process,
         string Target, bool MeetsTarget);
 
-    public sealed record Machine(int Processors, double[]? LoadAverage);
 
     public sealed record Report(string Url, bool InProcess, string Database, string RateLimiter, double Seconds, double MinWarmupSeconds, double MaxWarmupSeconds,
-        Machine Machine, FramesResult? Frames, InferenceResult? Inference, WritersResult? Writers, bool MeetsAllTargets);
+        BenchHost.Machine Machine, FramesResult? Frames, InferenceResult? Inference, WritersResult? Writers, bool MeetsAllTargets);
 
     /// <summary>A failure of the server or of the run (not of the user's input): reported as one line.</summary>
-    private sealed class BenchException(string message) : Exception(message);
 
     // ----------------------------------------------------------------------------------------------------------------
     // The run
@@ -151,7 +149,7 @@ public static class BenchServerCommand
 
     private static async Task<int> RunAsync(Settings s)
     {
-        var machine = new Machine(Environment.ProcessorCount, LoadAverage());
+        var machine = BenchHost.Machine.Now();
         string? dataDir = null;
         WebApplication? app = null;
         Report? report = null;
@@ -161,12 +159,12 @@ public static class BenchServerCommand
             if (s.Url is null)
             {
                 dataDir = Path.Combine(Path.GetTempPath(), $"ringside-bench-server-{Environment.ProcessId}-{Guid.NewGuid():N}"[..48]);
-                url = $"http://127.0.0.1:{FreePort()}";
+                url = BenchHost.FreeLoopbackUrl();
                 app = StartServer(url, dataDir);
                 await app.StartAsync();
             }
             int connections = s.Concurrency ?? 32;
-            using var http = CreateClient(connections + 8, s.ApiKey);
+            using var http = BenchHost.CreateClient(connections + 8, TimeSpan.FromSeconds(120), s.ApiKey);
             var api = new Api(http, url);
             var health = await api.SendAsync(HttpMethod.Get, api.Health, null);
             if (!health.Ok) throw new BenchException($"{url} does not answer GET /api/health: {health.Describe()}");
@@ -193,17 +191,7 @@ public static class BenchServerCommand
         catch (BenchException e) { return Output.Fail(e.Message); }
         finally
         {
-            if (app is not null)
-            {
-                using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                try { await app.StopAsync(stopping.Token); }
-                catch (OperationCanceledException) { }
-                await app.DisposeAsync();
-            }
-            SqliteConnection.ClearAllPools();
-            if (dataDir is not null)
-                try { Directory.Delete(dataDir, recursive: true); }
-                catch (IOException) { }
+            await BenchHost.StopAndCleanAsync(app, dataDir);
         }
 
         if (s.Json) Output.WriteJson(report!);
@@ -211,66 +199,12 @@ public static class BenchServerCommand
         return 0;
     }
 
-    private static WebApplication StartServer(string url, string dataDir) => RingsideServer.Build(["--urls", url], builder =>
+    private static WebApplication StartServer(string url, string dataDir) => BenchHost.BuildServer(url, dataDir, new Dictionary<string, string?>
     {
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Ringside:DataDir"] = dataDir,
-            ["Ringside:SeedRoster"] = "true",
-            ["Ringside:Database:Provider"] = "sqlite",
-            ["Ringside:Database:ConnectionString"] = "", // DataDir/ringside.db
-            // The bench measures the server, not the limiter: with it on, one client would get 429 beyond 200 requests/s.
-            ["Ringside:RateLimit:Enabled"] = "false",
-            ["Ringside:Security:RequireApiKey"] = "auto", // loopback only: no key needed
-            ["Ringside:Training:RunWorker"] = "true",
-            ["Ringside:Training:Clustered"] = "false",
-            // The inference scenario only needs a real model; a short evaluation of it saves half a minute.
-            ["Ringside:Training:EvaluationEpisodes"] = "10",
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["Logging:LogLevel:Microsoft"] = "Warning",
-            ["Logging:LogLevel:Quartz"] = "Warning",
-        });
-        builder.Logging.ClearProviders();
-        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace); // stdout stays for the figures
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        ["Ringside:Training:RunWorker"] = "true",
+        // The inference scenario only needs a real model; a short evaluation of it saves half a minute.
+        ["Ringside:Training:EvaluationEpisodes"] = "10",
     });
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
-    private static HttpClient CreateClient(int connections, string? apiKey)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = connections,
-            UseProxy = false,
-            UseCookies = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-        };
-        var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(120) };
-        http.DefaultRequestHeaders.ExpectContinue = false;
-        if (apiKey is { Length: > 0 }) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
-        return http;
-    }
-
-    private static double[]? LoadAverage()
-    {
-        try
-        {
-            var parts = File.ReadAllText("/proc/loadavg").Split(' ');
-            return parts.Take(3).Select(p => double.Parse(p, CultureInfo.InvariantCulture)).ToArray();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { return null; }
-    }
 
     private static void Progress(string message) => Console.Error.WriteLine($"bench server: {message}");
 
