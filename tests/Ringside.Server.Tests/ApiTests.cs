@@ -266,6 +266,8 @@ public abstract class ApiTests(RingsideFactory server)
         Assert.Equal(100, (double)done["progress"]!);
         Assert.Equal(3, (int)done["iteration"]!);
         Assert.Equal(3 * 8192, (long)done["steps_done"]!);
+        Assert.True((bool)done["has_checkpoint"]!);
+        Assert.False((bool)job["has_checkpoint"]!);
         Assert.NotNull(done["final_win_rate"]);
 
         var metrics = (await _client.GetJson($"/api/training-jobs/{id}/metrics")).AsArray();

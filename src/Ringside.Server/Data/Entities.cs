@@ -155,6 +155,8 @@ public sealed class TrainingJob
     /// <summary>How many times the job was started; above 1 it resumed from a checkpoint after a crash.</summary>
     public int Attempts { get; set; }
     public string? RunDir { get; set; }
+    /// <summary>A resumable checkpoint exists: the job's current policy can fight (spectating) or resume.</summary>
+    public bool HasCheckpoint => RunDir is not null && File.Exists(Path.Combine(RunDir, Learning.Arena.ArenaTraining.ModelFile));
     public DateTime CreatedAt { get; set; }
     public DateTime? StartedAt { get; set; }
     public DateTime? CompletedAt { get; set; }

@@ -3,7 +3,7 @@
 // newer network; beside it, the job's bot_decision messages (action probabilities, value, chosen action) live.
 import { LiveMatchClient } from '../arena/live.js';
 import { ArenaView } from './arena-view.js';
-import { ACTION_NAMES, BOTS, fillSelect, hbar, num, pages, postJson } from './common.js';
+import { ACTION_NAMES, BOTS, fillSelect, getJson, hbar, num, pages, postJson } from './common.js';
 
 const ACTION_LABELS = { move_e: 'move E', move_ne: 'move NE', move_n: 'move N', move_nw: 'move NW', move_w: 'move W', move_sw: 'move SW', move_s: 'move S', move_se: 'move SE', idle: 'idle', attack: 'attack' };
 const RETRY_MS = 3000;
@@ -67,6 +67,15 @@ export class Spectator {
   async _startMatch() {
     if (!this.active || !this.job) return;
     if (this.job.status && !['running', 'queued', 'pending'].includes(this.job.status)) { this.jobEnded(this.job.status); return; }
+    // The job's policy can fight once it has saved its first checkpoint; until then wait without asking for a match.
+    try {
+      const fresh = await getJson(`/api/training-jobs/${this.job.id}`);
+      if (!fresh.has_checkpoint) {
+        this._status(`Waiting for the job's first checkpoint… (iteration ${fresh.iteration})`);
+        if (this.active) this._next(RETRY_MS);
+        return;
+      }
+    } catch { /* the POST below reports what is wrong */ }
     const opponent = this.fighters.find(f => f.id !== this.job.fighter_id) ?? this.fighters[0];
     const bot = this.$.bot.value || 'chaser';
     let created;
