@@ -57,6 +57,8 @@ public sealed class LimitOptions
     public long MaxBodyBytes { get; set; } = 32 * 1024 * 1024;
     public int MaxFramesPerBatch { get; set; } = 20_000;
     public int MaxPageSize { get; set; } = 1_000;
+    /// <summary>Live matches this process runs at once (each is simulated in real time).</summary>
+    public int MaxLiveMatches { get; set; } = 32;
 }
 
 public sealed class TrainingOptions

@@ -113,6 +113,16 @@ public sealed class SecurityTests
     }
 
     [Fact]
+    public async Task Live_matches_beyond_the_limit_get_429()
+    {
+        using var server = new RingsideFactory(new() { ["Ringside:Limits:MaxLiveMatches"] = "1" });
+        var client = server.CreateClient();
+        var fighters = new object[] { new { fighter_id = 1, controller = "bot", bot = "idle" }, new { fighter_id = 2, controller = "bot", bot = "idle" } };
+        await client.PostJson("/api/matches", new { fighters, max_seconds = 60 });
+        await (await client.PostAsJsonAsync("/api/matches", new { fighters, max_seconds = 60 })).Problem(429, "fighters");
+    }
+
+    [Fact]
     public async Task An_oversized_body_gets_413_and_stores_nothing()
     {
         using var server = new RingsideFactory(new() { ["Ringside:Limits:MaxBodyBytes"] = "2000" });

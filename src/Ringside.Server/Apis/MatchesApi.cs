@@ -71,7 +71,7 @@ public static class MatchesApi
         if (match is null)
             return TypedResults.Problem(new HttpValidationProblemDetails(v.Errors)
             {
-                Status = status, Title = status == 404 ? "Not found." : status == 409 ? "Conflict." : "One or more fields are invalid.",
+                Status = status, Title = status switch { 404 => "Not found.", 409 => "Conflict.", 429 => "Too many live matches.", _ => "One or more fields are invalid." },
                 Detail = string.Join(" ", v.Errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")),
             });
         var tokens = match.Slots.Where(s => s.PlayerToken is not null).ToDictionary(s => s.Slot.ToString(), s => s.PlayerToken!);

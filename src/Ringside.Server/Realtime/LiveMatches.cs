@@ -13,7 +13,7 @@ public sealed record MatchFighterRequest(long? FighterId, string? Controller, st
 public sealed record CreateMatchRequest(MatchFighterRequest[]? Fighters, long? Seed, double? MaxSeconds, double? Speed);
 
 /// <summary>The live matches of this process: created from a request, run in the background, kept a while after the end for late viewers.</summary>
-public sealed class LiveMatches(Database db, ModelCache models, MatchRecorder recorder, ILogger<LiveMatches> log, IHostApplicationLifetime lifetime)
+public sealed class LiveMatches(Database db, ModelCache models, MatchRecorder recorder, RingsideOptions options, ILogger<LiveMatches> log, IHostApplicationLifetime lifetime)
 {
     private readonly ConcurrentDictionary<long, LiveMatch> _matches = new();
     public static readonly TimeSpan KeepAfterEnd = TimeSpan.FromMinutes(10);
@@ -25,6 +25,11 @@ public sealed class LiveMatches(Database db, ModelCache models, MatchRecorder re
     public async Task<(LiveMatch? Match, Http.Validation Problems, int Status)> CreateAsync(CreateMatchRequest body)
     {
         var v = new Http.Validation();
+        if (Running >= options.Limits.MaxLiveMatches)
+        {
+            v.Add("fighters", $"{Running} live matches are running, the most this server runs at once ({options.Limits.MaxLiveMatches}): try again when one ends.");
+            return (null, v, 429);
+        }
         var fighters = body.Fighters;
         if (fighters is null || fighters.Length < ArenaConfig.MinFighters || fighters.Length > ArenaConfig.MaxFighters)
             v.Add("fighters", $"give {ArenaConfig.MinFighters} to {ArenaConfig.MaxFighters} fighters.");
