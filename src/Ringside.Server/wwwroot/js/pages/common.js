@@ -256,6 +256,19 @@ export function reportError(error) {
   if (line) line.textContent = message;
 }
 
+// The top bar of every page, written once here (every page script imports this module first) rather than in each page.
+const TOPNAV = `
+<a class="brand" href="/index.html"><span class="logo">R</span> Ringside</a>
+<nav aria-label="Sections">
+  <a href="/arena.html" data-page="arena">Arena</a>
+  <a href="/trainer.html" data-page="trainer">Train</a>
+  <a href="/dashboard.html" data-page="dashboard">Analytics</a>
+  <a href="/replay.html" data-page="replay">Replays</a>
+</nav>
+<span class="live" title="Live updates"><span class="dot"></span><span class="label">connecting…</span></span>`;
+const topnav = document.querySelector('header.topnav');
+if (topnav && topnav.childElementCount === 0) topnav.innerHTML = TOPNAV;
+
 /** Marks the page's entry in the top bar, shows the server's liveness dot, and sets window.ringsidePages.page. */
 export function initPage(name) {
   pages.page = name;
