@@ -1,0 +1,73 @@
+using Ringside.Sim;
+
+namespace Ringside.Sim.Tests;
+
+/// <summary>
+/// Pins the simulation bit for bit: a digest of every state, observation, reward, reward term and flag
+/// over long runs with random and scripted actions. Replays store only seeds and actions, so a change
+/// here breaks every stored replay: optimisations must leave these digests as they are, and a deliberate
+/// change of the rules needs a new contract version, not a new digest.
+/// </summary>
+public class GoldenTraceTests
+{
+    [Theory]
+    [InlineData(2, 1, 0xB86EA9654F6E8859UL)]
+    [InlineData(2, 2, 0xB86EA9654F6E8859UL)]
+    [InlineData(3, 1, 0x29DF3C65A9426FE8UL)]
+    [InlineData(6, 2, 0x1D36CBE9326BD780UL)]
+    [InlineData(8, 1, 0xFB0AD2CAF42210F3UL)]
+    public void RandomActions_GiveThePinnedDigest(int fighters, int threads, ulong expected)
+    {
+        var config = ArenaConfig.Standard(fighters) with { MaxTicks = 150 };
+        using var batch = new ArenaBatch(config, arenaCount: 48, threads);
+        batch.Reset(20261121);
+        var buffers = new StepBuffers(batch.AgentCount, withFinalObservations: true);
+        var actions = new int[batch.AgentCount];
+        var rng = new SplitMix64(7);
+        var digest = new Digest();
+        for (int t = 0; t < 400; t++)
+        {
+            // Half the agents attack twice as often as the rest would by chance: more hits, knockouts and contacts.
+            for (int i = 0; i < actions.Length; i++) actions[i] = rng.NextInt(4) == 0 ? Contract.Attack : rng.NextInt(Contract.ActionCount);
+            batch.Step(actions, buffers);
+            digest.Add(buffers, batch);
+        }
+        Assert.Equal(expected, digest.Value);
+    }
+
+    [Fact]
+    public void ScriptedMatch_GivesThePinnedDigest()
+    {
+        var specs = new FighterSpec[] { new(1f, 1f), new(1.4f, 0.8f), new(0.8f, 1.3f), new(1.1f, 1.1f) };
+        var config = new ArenaConfig { Fighters = specs };
+        using var match = new Match(config, 99, [Bots.Create("chaser", specs[0], 1), Bots.Create("cautious", specs[1], 2),
+            Bots.Create("chaser", specs[2], 3), Bots.Create("random", specs[3], 4)]);
+        var result = match.Run();
+        Assert.Equal((0x8CDEF3CA920E4B3DUL, 153), (result.StateHash, result.Frames));
+    }
+
+    /// <summary>FNV-1a over the bits of everything a step reports.</summary>
+    private sealed class Digest
+    {
+        public ulong Value { get; private set; } = 14695981039346656037UL;
+
+        public void Add(StepBuffers buffers, ArenaBatch batch)
+        {
+            foreach (float v in buffers.Observations) Mix(BitConverter.SingleToUInt32Bits(v));
+            foreach (float v in buffers.FinalObservations!) Mix(BitConverter.SingleToUInt32Bits(v));
+            foreach (float v in buffers.Rewards) Mix(BitConverter.SingleToUInt32Bits(v));
+            foreach (float v in batch.RewardTerms) Mix(BitConverter.SingleToUInt32Bits(v));
+            for (int i = 0; i < buffers.Agents; i++)
+                Mix((buffers.Terminals[i] ? 1u : 0u) | (buffers.Truncations[i] ? 2u : 0u) | ((uint)batch.Fighter(i).Events << 8));
+            for (int a = 0; a < batch.ArenaCount; a++) { Mix((uint)batch.StateHash(a)); Mix((uint)(batch.StateHash(a) >> 32)); }
+            foreach (int a in batch.CompletedArenas) { var r = batch.LastResult(a); Mix((uint)a); Mix((uint)r.Ticks); Mix((uint)r.Winner); }
+        }
+
+        private void Mix(uint value)
+        {
+            ulong h = Value;
+            for (int b = 0; b < 4; b++) { h ^= (byte)(value >> (8 * b)); h *= 1099511628211UL; }
+            Value = h;
+        }
+    }
+}
