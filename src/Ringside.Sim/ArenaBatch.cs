@@ -222,7 +222,19 @@ public sealed class ArenaBatch : IDisposable
     public void WriteObservations(float[] observations)
     {
         CheckLength(observations.Length, AgentCount * Contract.ObservationSize, "observations");
-        for (int a = 0; a < ArenaCount; a++) WriteArenaObservations(a, observations);
+        for (int a = 0; a < ArenaCount; a++)
+        {
+            switch (FighterCount)
+            {
+                case 2: WriteArenaObservations<Two>(a, observations); break;
+                case 3: WriteArenaObservations<Three>(a, observations); break;
+                case 4: WriteArenaObservations<Four>(a, observations); break;
+                case 5: WriteArenaObservations<Five>(a, observations); break;
+                case 6: WriteArenaObservations<Six>(a, observations); break;
+                case 7: WriteArenaObservations<Seven>(a, observations); break;
+                default: WriteArenaObservations<Eight>(a, observations); break;
+            }
+        }
     }
 
     /// <summary>
@@ -332,67 +344,93 @@ public sealed class ArenaBatch : IDisposable
         buffers.Truncations.AsSpan(firstAgent, agents).Clear();
         rewardTerms.AsSpan(firstAgent * RewardWeights.Count, agents * RewardWeights.Count).Clear();
 
-        for (int a = start; a < end; a++)
+        switch (FighterCount)
         {
-            if (finished[a]) SkipArena(a, buffers);
-            else StepArena(a, actions, buffers);
+            case 2: StepArenas<Two>(start, end, actions, buffers); break;
+            case 3: StepArenas<Three>(start, end, actions, buffers); break;
+            case 4: StepArenas<Four>(start, end, actions, buffers); break;
+            case 5: StepArenas<Five>(start, end, actions, buffers); break;
+            case 6: StepArenas<Six>(start, end, actions, buffers); break;
+            case 7: StepArenas<Seven>(start, end, actions, buffers); break;
+            default: StepArenas<Eight>(start, end, actions, buffers); break;
         }
     }
 
-    private void StepArena(int arena, int[] actions, StepBuffers buffers)
+    private void StepArenas<TFighters>(int start, int end, int[] actions, StepBuffers buffers) where TFighters : struct, IFighterCount
     {
-        // Array fields as locals: the JIT then loads each array once instead of at every access.
-        float[] posX = this.posX, posY = this.posY, velX = this.velX, velY = this.velY, facingX = this.facingX, facingY = this.facingY;
-        float[] health = this.health, rewardTerms = this.rewardTerms, radius = this.radius, invMass = this.invMass;
-        float[] accel = this.accel, damage = this.damage, knockback = this.knockback, weights = this.weights;
-        int[] cooldown = this.cooldown, lastHitBy = this.lastHitBy, lastHitTick = this.lastHitTick, eliminatedAtTick = this.eliminatedAtTick;
-        bool[] alive = this.alive;
-        FighterEvents[] events = this.events;
-        int first = arena * FighterCount, end = first + FighterCount;
+        for (int a = start; a < end; a++)
+        {
+            if (finished[a]) SkipArena(a, buffers);
+            else StepArena<TFighters>(a, actions, buffers);
+        }
+    }
+
+    private void StepArena<TFighters>(int arena, int[] actionArray, StepBuffers buffers) where TFighters : struct, IFighterCount
+    {
+        // One span of constant length per array and slot loops up to that length: the JIT then compiles each
+        // fighter count separately and checks each array's bounds once per arena, not at every access.
+        const int terms = RewardWeights.Count;
+        int n = TFighters.Value, first = arena * n;
+        Span<float> posX = this.posX.AsSpan(first, n), posY = this.posY.AsSpan(first, n);
+        Span<float> velX = this.velX.AsSpan(first, n), velY = this.velY.AsSpan(first, n);
+        Span<float> facingX = this.facingX.AsSpan(first, n), facingY = this.facingY.AsSpan(first, n);
+        Span<float> health = this.health.AsSpan(first, n);
+        ReadOnlySpan<float> radius = this.radius.AsSpan(first, n), invMass = this.invMass.AsSpan(first, n);
+        ReadOnlySpan<float> accel = this.accel.AsSpan(first, n), damage = this.damage.AsSpan(first, n), knockback = this.knockback.AsSpan(first, n);
+        Span<int> cooldown = this.cooldown.AsSpan(first, n), lastHitBy = this.lastHitBy.AsSpan(first, n);
+        Span<int> lastHitTick = this.lastHitTick.AsSpan(first, n), eliminatedAtTick = this.eliminatedAtTick.AsSpan(first, n);
+        Span<bool> alive = this.alive.AsSpan(first, n);
+        Span<Elimination> elimination = this.elimination.AsSpan(first, n);
+        Span<FighterEvents> events = this.events.AsSpan(first, n);
+        Span<byte> lastAction = this.lastAction.AsSpan(first, n);
+        Span<float> rewardTerms = this.rewardTerms.AsSpan(first * terms, n * terms);
+        ReadOnlySpan<float> weights = this.weights.AsSpan(0, n * terms);
+        ReadOnlySpan<int> actions = actionArray.AsSpan(first, n);
+        Span<bool> terminals = buffers.Terminals.AsSpan(first, n), truncations = buffers.Truncations.AsSpan(first, n);
+        Span<float> rewards = buffers.Rewards.AsSpan(first, n);
         int now = ++tick[arena];
-        bool[] terminals = buffers.Terminals, truncations = buffers.Truncations;
 
         // 1. Read actions: movement input accelerates.
-        for (int i = first; i < end; i++)
+        for (int s = 0; s < n; s++)
         {
-            if (!alive[i]) { lastAction[i] = Contract.Idle; continue; }
-            int action = actions[i];
-            lastAction[i] = (byte)action;
+            if (!alive[s]) { lastAction[s] = Contract.Idle; continue; }
+            int action = actions[s];
+            lastAction[s] = (byte)action;
             // Idle and attack have a zero move vector, so every action adds its input without a branch.
             float dx = MoveInputX[action], dy = MoveInputY[action];
-            float dv = accel[i] * ArenaRules.Dt;
-            velX[i] += dx * dv;
-            velY[i] += dy * dv;
-            if (action < 8) { facingX[i] = dx; facingY[i] = dy; }
+            float dv = accel[s] * ArenaRules.Dt;
+            velX[s] += dx * dv;
+            velY[s] += dy * dv;
+            if (action < 8) { facingX[s] = dx; facingY[s] = dy; }
         }
 
         // 2. Attacks, all resolved against the positions at the start of the tick, so that two fighters
         //    who swing at each other on the same tick both land whatever their slot order.
-        for (int i = first; i < end; i++)
+        for (int s = 0; s < n; s++)
         {
-            if (!alive[i] || actions[i] != Contract.Attack || cooldown[i] > 0) continue;
-            cooldown[i] = ArenaRules.AttackCooldownTicks;
-            events[i] |= FighterEvents.Attacked;
-            int target = NearestInReach(i, first, end);
+            if (!alive[s] || actions[s] != Contract.Attack || cooldown[s] > 0) continue;
+            cooldown[s] = ArenaRules.AttackCooldownTicks;
+            events[s] |= FighterEvents.Attacked;
+            int target = NearestInReach(first + s, first, first + n) - first;
             if (target < 0) continue;
 
-            float dx = posX[target] - posX[i], dy = posY[target] - posY[i];
+            float dx = posX[target] - posX[s], dy = posY[target] - posY[s];
             float distance = MathF.Sqrt(dx * dx + dy * dy);
             float nx, ny;
             if (distance > 1e-6f) { nx = dx / distance; ny = dy / distance; }
-            else { nx = facingX[i]; ny = facingY[i]; }
+            else { nx = facingX[s]; ny = facingY[s]; }
 
-            health[target] = MathF.Max(0f, health[target] - damage[i]);
-            float push = MathF.Min(knockback[i] * invMass[target], ArenaRules.MaxKnockbackSpeed);
+            health[target] = MathF.Max(0f, health[target] - damage[s]);
+            float push = MathF.Min(knockback[s] * invMass[target], ArenaRules.MaxKnockbackSpeed);
             velX[target] += nx * push;
             velY[target] += ny * push;
-            facingX[i] = nx; facingY[i] = ny;
-            lastHitBy[target] = i - first;
+            facingX[s] = nx; facingY[s] = ny;
+            lastHitBy[target] = s;
             lastHitTick[target] = now;
-            events[i] |= FighterEvents.HitLanded;
+            events[s] |= FighterEvents.HitLanded;
             events[target] |= FighterEvents.WasHit;
-            rewardTerms[i * RewardWeights.Count + (int)RewardTerm.AttackHit] += 1f;
-            rewardTerms[target * RewardWeights.Count + (int)RewardTerm.DamageTaken] += damage[i] / ArenaRules.BaseDamage;
+            rewardTerms[s * terms + (int)RewardTerm.AttackHit] += 1f;
+            rewardTerms[target * terms + (int)RewardTerm.DamageTaken] += damage[s] / ArenaRules.BaseDamage;
         }
 
         // 3. Integrate: friction, then position (input and knockback are already in the velocity).
@@ -400,15 +438,15 @@ public sealed class ArenaBatch : IDisposable
         // 4. Ropes: they stop a fighter unless it hits them faster than the rope-break speed, and
         //    then it goes over them (ring-out, applied below with the knockouts).
         int overRopesMask = 0;
-        for (int i = first; i < end; i++)
+        for (int s = 0; s < n; s++)
         {
-            if (!alive[i]) continue;
-            if (cooldown[i] > 0) cooldown[i]--;
-            float vx = velX[i] * ArenaRules.Damping, vy = velY[i] * ArenaRules.Damping;
-            float x = posX[i] + vx * ArenaRules.Dt, y = posY[i] + vy * ArenaRules.Dt;
-            float limit = ArenaRules.RingHalfSize - radius[i];
-            if (Rope(ref x, ref vx, limit) | Rope(ref y, ref vy, limit)) overRopesMask |= 1 << (i - first);
-            posX[i] = x; posY[i] = y; velX[i] = vx; velY[i] = vy;
+            if (!alive[s]) continue;
+            if (cooldown[s] > 0) cooldown[s]--;
+            float vx = velX[s] * ArenaRules.Damping, vy = velY[s] * ArenaRules.Damping;
+            float x = posX[s] + vx * ArenaRules.Dt, y = posY[s] + vy * ArenaRules.Dt;
+            float limit = ArenaRules.RingHalfSize - radius[s];
+            if (Rope(ref x, ref vx, limit) | Rope(ref y, ref vy, limit)) overRopesMask |= 1 << s;
+            posX[s] = x; posY[s] = y; velX[s] = vx; velY[s] = vy;
         }
 
         // 5. Bodies do not overlap: separate each overlapping pair of fighters in the ring by inverse
@@ -418,15 +456,15 @@ public sealed class ArenaBatch : IDisposable
         for (int pass = 0; pass < ContactPasses; pass++)
         {
             bool touching = false;
-            for (int i = first; i < end; i++)
+            for (int s = 0; s < n; s++)
             {
-                if (!alive[i] || (overRopesMask & (1 << (i - first))) != 0) continue;
-                for (int j = i + 1; j < end; j++)
+                if (!alive[s] || (overRopesMask & (1 << s)) != 0) continue;
+                for (int t = s + 1; t < n; t++)
                 {
-                    if (!alive[j] || (overRopesMask & (1 << (j - first))) != 0) continue;
-                    float dx = posX[j] - posX[i], dy = posY[j] - posY[i], reach2 = radius[i] + radius[j];
+                    if (!alive[t] || (overRopesMask & (1 << t)) != 0) continue;
+                    float dx = posX[t] - posX[s], dy = posY[t] - posY[s], reach2 = radius[s] + radius[t];
                     if (dx * dx + dy * dy >= reach2 * reach2) continue; // apart: the common case, decided here
-                    if (Separate(i, j)) touching = true;
+                    if (Separate(first + s, first + t)) touching = true;
                 }
             }
             if (!touching) break;
@@ -434,27 +472,26 @@ public sealed class ArenaBatch : IDisposable
 
         // 6. Eliminations: over the ropes is a ring-out, health 0 a knockout (which counts first).
         int eliminatedMask = 0;
-        for (int i = first; i < end; i++)
+        for (int s = 0; s < n; s++)
         {
-            if (!alive[i]) continue;
-            bool overRopes = (overRopesMask & (1 << (i - first))) != 0;
-            var how = health[i] <= 0f ? Elimination.Knockout : overRopes ? Elimination.RingOut : Elimination.None;
+            if (!alive[s]) continue;
+            bool overRopes = (overRopesMask & (1 << s)) != 0;
+            var how = health[s] <= 0f ? Elimination.Knockout : overRopes ? Elimination.RingOut : Elimination.None;
             if (how == Elimination.None) continue;
 
-            int s = i - first;
-            alive[i] = false;
-            elimination[i] = how;
-            eliminatedAtTick[i] = now;
+            alive[s] = false;
+            elimination[s] = how;
+            eliminatedAtTick[s] = now;
             aliveCount[arena]--;
             eliminatedMask |= 1 << s;
-            terminals[i] = true;
-            events[i] |= how == Elimination.Knockout ? FighterEvents.KnockedOut : FighterEvents.RingOut;
-            if (how == Elimination.RingOut) rewardTerms[i * RewardWeights.Count + (int)RewardTerm.RingOut] = 1f;
-            if (lastHitBy[i] >= 0 && now - lastHitTick[i] <= ArenaRules.CreditTicks)
+            terminals[s] = true;
+            events[s] |= how == Elimination.Knockout ? FighterEvents.KnockedOut : FighterEvents.RingOut;
+            if (how == Elimination.RingOut) rewardTerms[s * terms + (int)RewardTerm.RingOut] = 1f;
+            int hitter = lastHitBy[s];
+            if (hitter >= 0 && now - lastHitTick[s] <= ArenaRules.CreditTicks)
             {
-                int credited = first + lastHitBy[i];
-                events[credited] |= FighterEvents.Eliminated;
-                rewardTerms[credited * RewardWeights.Count + (int)RewardTerm.Knockout] += 1f;
+                events[hitter] |= FighterEvents.Eliminated;
+                rewardTerms[hitter * terms + (int)RewardTerm.Knockout] += 1f;
             }
         }
 
@@ -467,39 +504,39 @@ public sealed class ArenaBatch : IDisposable
         //    When the episode ends by eliminations, those standing have survived the match: they are
         //    credited the rest of the time limit, so that winning early never costs survival reward.
         float survived = over ? (Config.MaxTicks - now + 1) * ArenaRules.Dt : ArenaRules.Dt;
-        float[] rewards = buffers.Rewards;
-        for (int i = first; i < end; i++)
+        for (int s = 0; s < n; s++)
         {
-            int t = i * RewardWeights.Count, w = (i - first) * RewardWeights.Count;
-            if (alive[i])
+            var term = rewardTerms.Slice(s * terms, terms);
+            var weight = weights.Slice(s * terms, terms);
+            if (alive[s])
             {
-                rewardTerms[t + (int)RewardTerm.Survival] = survived;
-                float toRopes = ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(posX[i]), MathF.Abs(posY[i]));
-                if (toRopes < ArenaRules.EdgeZone) rewardTerms[t + (int)RewardTerm.NearEdge] = ArenaRules.Dt;
+                term[(int)RewardTerm.Survival] = survived;
+                float toRopes = ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(posX[s]), MathF.Abs(posY[s]));
+                if (toRopes < ArenaRules.EdgeZone) term[(int)RewardTerm.NearEdge] = ArenaRules.Dt;
             }
-            rewards[i] = rewardTerms[t] * weights[w] + rewardTerms[t + 1] * weights[w + 1] + rewardTerms[t + 2] * weights[w + 2]
-                       + rewardTerms[t + 3] * weights[w + 3] + rewardTerms[t + 4] * weights[w + 4] + rewardTerms[t + 5] * weights[w + 5];
+            rewards[s] = term[0] * weight[0] + term[1] * weight[1] + term[2] * weight[2]
+                       + term[3] * weight[3] + term[4] * weight[4] + term[5] * weight[5];
         }
 
         // 9. Observations; a finished arena reports how it ended and starts the next episode.
-        WriteArenaObservations(arena, buffers.Observations);
+        WriteArenaObservations<TFighters>(arena, buffers.Observations);
         if (!justEnded[arena]) return;
 
-        for (int i = first; i < end; i++)
+        for (int s = 0; s < n; s++)
         {
-            if (!alive[i]) continue;
-            if (over) terminals[i] = true;
-            else truncations[i] = true;
+            if (!alive[s]) continue;
+            if (over) terminals[s] = true;
+            else truncations[s] = true;
         }
-        lastResult[arena] = new EpisodeResult(arena, episodeSeed[arena], now, Winner(first, end), timeUp);
+        lastResult[arena] = new EpisodeResult(arena, episodeSeed[arena], now, Winner(first, first + n), timeUp);
         if (buffers.FinalObservations is { } final)
         {
-            int offset = first * Contract.ObservationSize, length = FighterCount * Contract.ObservationSize;
+            int offset = first * Contract.ObservationSize, length = n * Contract.ObservationSize;
             Array.Copy(buffers.Observations, offset, final, offset, length);
         }
         if (!AutoReset) { finished[arena] = true; return; }
         Respawn(arena, SplitMix64.Mix(episodeSeed[arena], 1));
-        WriteArenaObservations(arena, buffers.Observations);
+        WriteArenaObservations<TFighters>(arena, buffers.Observations);
     }
 
     private void SkipArena(int arena, StepBuffers buffers)
@@ -614,7 +651,7 @@ public sealed class ArenaBatch : IDisposable
     // OBSERVATIONS (contract v1, docs/CONTRACT.md)
     // ----------------------------------------------------------------------------------------------
 
-    private void WriteArenaObservations(int arena, float[] observations)
+    private void WriteArenaObservations<TFighters>(int arena, float[] observationArray) where TFighters : struct, IFighterCount
     {
         const float positionScale = 1f / ArenaRules.RingHalfSize;
         const float offsetScale = 1f / (2f * ArenaRules.RingHalfSize);
@@ -622,51 +659,70 @@ public sealed class ArenaBatch : IDisposable
         const float speedScale = 1f / ArenaRules.ObservedSpeedScale;
         const float cooldownScale = 1f / ArenaRules.AttackCooldownTicks;
         const float marginScale = 1f / ArenaRules.ObservedMarginScale;
-        int first = arena * FighterCount, end = first + FighterCount;
-        float[] posX = this.posX, posY = this.posY, velX = this.velX, velY = this.velY, health = this.health;
-        float[] radius = this.radius, reach = this.reach;
-        int[] cooldown = this.cooldown;
-        bool[] alive = this.alive;
-        Span<int> order = stackalloc int[ArenaConfig.MaxFighters];
-        Span<float> orderDistance = stackalloc float[ArenaConfig.MaxFighters];
+        const int size = Contract.ObservationSize, values = Contract.ValuesPerEnemy;
+        int n = TFighters.Value, first = arena * n;
+        ReadOnlySpan<float> posX = this.posX.AsSpan(first, n), posY = this.posY.AsSpan(first, n);
+        ReadOnlySpan<float> velX = this.velX.AsSpan(first, n), velY = this.velY.AsSpan(first, n), health = this.health.AsSpan(first, n);
+        ReadOnlySpan<float> radius = this.radius.AsSpan(first, n), reach = this.reach.AsSpan(first, n);
+        ReadOnlySpan<int> cooldown = this.cooldown.AsSpan(first, n);
+        ReadOnlySpan<bool> alive = this.alive.AsSpan(first, n);
+        Span<float> observations = observationArray.AsSpan(first * size, n * size);
+        // Enemy blocks that can hold an enemy with this many fighters; the blocks after them are always empty.
+        int possible = Math.Min(n - 1, Contract.ObservedEnemies);
+        SlotOrder order = default;
 
-        for (int i = first; i < end; i++)
+        for (int s = 0; s < n; s++)
         {
-            var obs = observations.AsSpan(i * Contract.ObservationSize, Contract.ObservationSize);
-            if (!alive[i]) { obs.Clear(); continue; }
-            float x = posX[i], y = posY[i];
+            var obs = observations.Slice(s * size, size);
+            if (!alive[s]) { obs.Clear(); continue; }
+            float x = posX[s], y = posY[s];
             obs[0] = x * positionScale;
             obs[1] = y * positionScale;
-            obs[2] = health[i] * healthScale;
-            obs[3] = Math.Clamp(velX[i] * speedScale, -1f, 1f);
-            obs[4] = Math.Clamp(velY[i] * speedScale, -1f, 1f);
+            obs[2] = health[s] * healthScale;
+            obs[3] = Math.Clamp(velX[s] * speedScale, -1f, 1f);
+            obs[4] = Math.Clamp(velY[s] * speedScale, -1f, 1f);
 
             // Living enemies by distance (insertion sort; ties keep slot order).
             int count = 0;
-            for (int j = first; j < end; j++)
+            for (int t = 0; t < n; t++)
             {
-                if (j == i || !alive[j]) continue;
-                float dx = posX[j] - x, dy = posY[j] - y, squared = dx * dx + dy * dy;
+                if (t == s || !alive[t]) continue;
+                float dx = posX[t] - x, dy = posY[t] - y, squared = dx * dx + dy * dy;
                 int k = count++;
-                while (k > 0 && orderDistance[k - 1] > squared) { order[k] = order[k - 1]; orderDistance[k] = orderDistance[k - 1]; k--; }
-                order[k] = j; orderDistance[k] = squared;
+                while (k > 0 && order.Distance[k - 1] > squared) { order.Slot[k] = order.Slot[k - 1]; order.Distance[k] = order.Distance[k - 1]; k--; }
+                order.Slot[k] = t; order.Distance[k] = squared;
             }
 
-            int shown = Math.Min(count, Contract.ObservedEnemies), o = Contract.EnemyBlockOffset;
-            for (int e = 0; e < shown; e++, o += Contract.ValuesPerEnemy)
+            int shown = Math.Min(count, Contract.ObservedEnemies), e = 0;
+            for (; e < shown; e++)
             {
-                int j = order[e];
-                obs[o] = (posX[j] - x) * offsetScale;
-                obs[o + 1] = (posY[j] - y) * offsetScale;
-                obs[o + 2] = health[j] * healthScale;
+                var block = obs.Slice(Contract.EnemyBlockOffset + e * values, values);
+                int t = order.Slot[e];
+                block[0] = (posX[t] - x) * offsetScale;
+                block[1] = (posY[t] - y) * offsetScale;
+                block[2] = health[t] * healthScale;
                 // Reach margin: the gap between the bodies minus our reach; at or below 0 our attack lands.
-                float margin = MathF.Sqrt(orderDistance[e]) - radius[i] - radius[j] - reach[i];
-                obs[o + 3] = Math.Clamp(margin * marginScale, -1f, 1f);
-                obs[o + 4] = cooldown[j] * cooldownScale;
+                float margin = MathF.Sqrt(order.Distance[e]) - radius[s] - radius[t] - reach[s];
+                block[3] = Math.Clamp(margin * marginScale, -1f, 1f);
+                block[4] = cooldown[t] * cooldownScale;
             }
             // Padding rule: slots without a living enemy are all zeros (health 0 marks them empty).
-            obs[o..].Clear();
+            for (; e < possible; e++) obs.Slice(Contract.EnemyBlockOffset + e * values, values).Clear();
+            obs[(Contract.EnemyBlockOffset + possible * values)..].Clear();
         }
+    }
+
+    /// <summary>Living enemies sorted by squared distance: scratch space on the stack for one observation.</summary>
+    private struct SlotOrder
+    {
+        public SlotBuffer<int> Slot;
+        public SlotBuffer<float> Distance;
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(ArenaConfig.MaxFighters)]
+    private struct SlotBuffer<T>
+    {
+        private T element;
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -704,4 +760,17 @@ public sealed class ArenaBatch : IDisposable
         if (actual != expected)
             throw new ArgumentException($"{name} must hold {expected} values (one per agent or per observation value), got {actual}.", name);
     }
+
+    // ----------------------------------------------------------------------------------------------
+    // Fighter counts as types: the step is compiled once per count, with constant loop bounds.
+    // ----------------------------------------------------------------------------------------------
+
+    private interface IFighterCount { static abstract int Value { get; } }
+    private readonly struct Two : IFighterCount { public static int Value => 2; }
+    private readonly struct Three : IFighterCount { public static int Value => 3; }
+    private readonly struct Four : IFighterCount { public static int Value => 4; }
+    private readonly struct Five : IFighterCount { public static int Value => 5; }
+    private readonly struct Six : IFighterCount { public static int Value => 6; }
+    private readonly struct Seven : IFighterCount { public static int Value => 7; }
+    private readonly struct Eight : IFighterCount { public static int Value => 8; }
 }
