@@ -33,6 +33,11 @@ for project in tests/*/*.csproj; do
   dotnet test "$project" -c Release --no-build --nologo 2>&1 | tee -a "$log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 done
+# The simulation indexes its arrays without bounds checks in Release (src/Ringside.Sim/Slots.cs); its tests also run
+# in Debug, where every index is checked, so that an out-of-range index fails here instead of corrupting memory.
+echo "== tests/Ringside.Sim.Tests (Debug: bounds-checked indexing)"
+dotnet test tests/Ringside.Sim.Tests -c Debug --nologo 2>&1 | tee -a "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 
 # Sum the per-project summaries ("Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12").
 read -r passed failed skipped < <(grep -E '(Passed|Failed)! +- +Failed: ' "$log" | awk -F'[:,]' '

@@ -367,27 +367,27 @@ public sealed class ArenaBatch : IDisposable
 
     private void StepArena<TFighters>(int arena, int[] actionArray, StepBuffers buffers) where TFighters : struct, IFighterCount
     {
-        // One span of constant length per array and slot loops up to that length: the JIT then compiles each
-        // fighter count separately and checks each array's bounds once per arena, not at every access.
+        // Each array's run of this arena's slots (Slots.cs), and slot loops of constant length: the JIT compiles
+        // each fighter count separately.
         const int terms = RewardWeights.Count;
         int n = TFighters.Value, first = arena * n;
-        Span<float> posX = this.posX.AsSpan(first, n), posY = this.posY.AsSpan(first, n);
-        Span<float> velX = this.velX.AsSpan(first, n), velY = this.velY.AsSpan(first, n);
-        Span<float> facingX = this.facingX.AsSpan(first, n), facingY = this.facingY.AsSpan(first, n);
-        Span<float> health = this.health.AsSpan(first, n);
-        ReadOnlySpan<float> radius = this.radius.AsSpan(first, n), invMass = this.invMass.AsSpan(first, n);
-        ReadOnlySpan<float> accel = this.accel.AsSpan(first, n), damage = this.damage.AsSpan(first, n), knockback = this.knockback.AsSpan(first, n);
-        Span<int> cooldown = this.cooldown.AsSpan(first, n), lastHitBy = this.lastHitBy.AsSpan(first, n);
-        Span<int> lastHitTick = this.lastHitTick.AsSpan(first, n), eliminatedAtTick = this.eliminatedAtTick.AsSpan(first, n);
-        Span<bool> alive = this.alive.AsSpan(first, n);
-        Span<Elimination> elimination = this.elimination.AsSpan(first, n);
-        Span<FighterEvents> events = this.events.AsSpan(first, n);
-        Span<byte> lastAction = this.lastAction.AsSpan(first, n);
-        Span<float> rewardTerms = this.rewardTerms.AsSpan(first * terms, n * terms);
-        ReadOnlySpan<float> weights = this.weights.AsSpan(0, n * terms);
-        ReadOnlySpan<int> actions = actionArray.AsSpan(first, n);
-        Span<bool> terminals = buffers.Terminals.AsSpan(first, n), truncations = buffers.Truncations.AsSpan(first, n);
-        Span<float> rewards = buffers.Rewards.AsSpan(first, n);
+        Slots<float> posX = new(this.posX, first, n), posY = new(this.posY, first, n);
+        Slots<float> velX = new(this.velX, first, n), velY = new(this.velY, first, n);
+        Slots<float> facingX = new(this.facingX, first, n), facingY = new(this.facingY, first, n);
+        Slots<float> health = new(this.health, first, n);
+        Slots<float> radius = new(this.radius, first, n), invMass = new(this.invMass, first, n);
+        Slots<float> accel = new(this.accel, first, n), damage = new(this.damage, first, n), knockback = new(this.knockback, first, n);
+        Slots<int> cooldown = new(this.cooldown, first, n), lastHitBy = new(this.lastHitBy, first, n);
+        Slots<int> lastHitTick = new(this.lastHitTick, first, n), eliminatedAtTick = new(this.eliminatedAtTick, first, n);
+        Slots<bool> alive = new(this.alive, first, n);
+        Slots<Elimination> elimination = new(this.elimination, first, n);
+        Slots<FighterEvents> events = new(this.events, first, n);
+        Slots<byte> lastAction = new(this.lastAction, first, n);
+        Slots<float> rewardTerms = new(this.rewardTerms, first * terms, n * terms);
+        Slots<float> weights = new(this.weights, 0, n * terms);
+        Slots<int> actions = new(actionArray, first, n);
+        Slots<bool> terminals = new(buffers.Terminals, first, n), truncations = new(buffers.Truncations, first, n);
+        Slots<float> rewards = new(buffers.Rewards, first, n);
         int now = ++tick[arena];
 
         // 1. Read actions: movement input accelerates.
@@ -441,7 +441,7 @@ public sealed class ArenaBatch : IDisposable
         for (int s = 0; s < n; s++)
         {
             if (!alive[s]) continue;
-            if (cooldown[s] > 0) cooldown[s]--;
+            cooldown[s] = Math.Max(cooldown[s] - 1, 0);
             float vx = velX[s] * ArenaRules.Damping, vy = velY[s] * ArenaRules.Damping;
             float x = posX[s] + vx * ArenaRules.Dt, y = posY[s] + vy * ArenaRules.Dt;
             float limit = ArenaRules.RingHalfSize - radius[s];
@@ -661,12 +661,12 @@ public sealed class ArenaBatch : IDisposable
         const float marginScale = 1f / ArenaRules.ObservedMarginScale;
         const int size = Contract.ObservationSize, values = Contract.ValuesPerEnemy;
         int n = TFighters.Value, first = arena * n;
-        ReadOnlySpan<float> posX = this.posX.AsSpan(first, n), posY = this.posY.AsSpan(first, n);
-        ReadOnlySpan<float> velX = this.velX.AsSpan(first, n), velY = this.velY.AsSpan(first, n), health = this.health.AsSpan(first, n);
-        ReadOnlySpan<float> radius = this.radius.AsSpan(first, n), reach = this.reach.AsSpan(first, n);
-        ReadOnlySpan<int> cooldown = this.cooldown.AsSpan(first, n);
-        ReadOnlySpan<bool> alive = this.alive.AsSpan(first, n);
-        Span<float> observations = observationArray.AsSpan(first * size, n * size);
+        Slots<float> posX = new(this.posX, first, n), posY = new(this.posY, first, n);
+        Slots<float> velX = new(this.velX, first, n), velY = new(this.velY, first, n), health = new(this.health, first, n);
+        Slots<float> radius = new(this.radius, first, n), reach = new(this.reach, first, n);
+        Slots<int> cooldown = new(this.cooldown, first, n);
+        Slots<bool> alive = new(this.alive, first, n);
+        Slots<float> observations = new(observationArray, first * size, n * size);
         // Enemy blocks that can hold an enemy with this many fighters; the blocks after them are always empty.
         int possible = Math.Min(n - 1, Contract.ObservedEnemies);
         SlotOrder order = default;
@@ -674,13 +674,13 @@ public sealed class ArenaBatch : IDisposable
         for (int s = 0; s < n; s++)
         {
             var obs = observations.Slice(s * size, size);
-            if (!alive[s]) { obs.Clear(); continue; }
+            if (!alive[s]) { obs.AsSpan(0, size).Clear(); continue; }
             float x = posX[s], y = posY[s];
             obs[0] = x * positionScale;
             obs[1] = y * positionScale;
             obs[2] = health[s] * healthScale;
-            obs[3] = Math.Clamp(velX[s] * speedScale, -1f, 1f);
-            obs[4] = Math.Clamp(velY[s] * speedScale, -1f, 1f);
+            obs[3] = ClampUnit(velX[s] * speedScale);
+            obs[4] = ClampUnit(velY[s] * speedScale);
 
             // Living enemies by distance (insertion sort; ties keep slot order).
             int count = 0;
@@ -703,14 +703,21 @@ public sealed class ArenaBatch : IDisposable
                 block[2] = health[t] * healthScale;
                 // Reach margin: the gap between the bodies minus our reach; at or below 0 our attack lands.
                 float margin = MathF.Sqrt(order.Distance[e]) - radius[s] - radius[t] - reach[s];
-                block[3] = Math.Clamp(margin * marginScale, -1f, 1f);
+                block[3] = ClampUnit(margin * marginScale);
                 block[4] = cooldown[t] * cooldownScale;
             }
             // Padding rule: slots without a living enemy are all zeros (health 0 marks them empty).
-            for (; e < possible; e++) obs.Slice(Contract.EnemyBlockOffset + e * values, values).Clear();
-            obs[(Contract.EnemyBlockOffset + possible * values)..].Clear();
+            for (; e < possible; e++) obs.AsSpan(Contract.EnemyBlockOffset + e * values, values).Clear();
+            int padding = Contract.EnemyBlockOffset + possible * values;
+            obs.AsSpan(padding, size - padding).Clear();
         }
     }
+
+    /// <summary>
+    /// <c>Math.Clamp(value, -1, 1)</c> without branches (min and max instructions): the same result for every
+    /// input, NaN and -0 included, but no misprediction when random play puts values on either side.
+    /// </summary>
+    private static float ClampUnit(float value) => MathF.Min(MathF.Max(value, -1f), 1f);
 
     /// <summary>Living enemies sorted by squared distance: scratch space on the stack for one observation.</summary>
     private struct SlotOrder
