@@ -441,7 +441,8 @@ public sealed class ArenaBatch : IDisposable
         for (int s = 0; s < n; s++)
         {
             if (!alive[s]) continue;
-            cooldown[s] = Math.Max(cooldown[s] - 1, 0);
+            int left = cooldown[s] - 1;
+            cooldown[s] = left & ~(left >> 31); // max(left, 0) without a branch: random play makes it unpredictable
             float vx = velX[s] * ArenaRules.Damping, vy = velY[s] * ArenaRules.Damping;
             float x = posX[s] + vx * ArenaRules.Dt, y = posY[s] + vy * ArenaRules.Dt;
             float limit = ArenaRules.RingHalfSize - radius[s];
@@ -512,7 +513,8 @@ public sealed class ArenaBatch : IDisposable
             {
                 term[(int)RewardTerm.Survival] = survived;
                 float toRopes = ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(posX[s]), MathF.Abs(posY[s]));
-                if (toRopes < ArenaRules.EdgeZone) term[(int)RewardTerm.NearEdge] = ArenaRules.Dt;
+                // dt or 0 (exactly) without a branch, which random play would mispredict.
+                term[(int)RewardTerm.NearEdge] = ArenaRules.Dt * (toRopes < ArenaRules.EdgeZone ? 1 : 0);
             }
             rewards[s] = term[0] * weight[0] + term[1] * weight[1] + term[2] * weight[2]
                        + term[3] * weight[3] + term[4] * weight[4] + term[5] * weight[5];
