@@ -247,10 +247,10 @@ public sealed class ArenaBatch : IDisposable
         ArgumentNullException.ThrowIfNull(buffers);
         CheckLength(actions.Length, AgentCount, "actions");
         CheckLength(buffers.Agents, AgentCount, "buffers");
-        for (int i = 0; i < actions.Length; i++)
-            if (!Contract.IsValidAction(actions[i]))
-                throw new ArgumentOutOfRangeException(nameof(actions), actions[i],
-                    $"action of agent {i} must be 0-{Contract.ActionCount - 1} (0-7 move, 8 idle, 9 attack), got {actions[i]}.");
+        int bad = actions.AsSpan().IndexOfAnyExceptInRange(0, Contract.ActionCount - 1); // vectorised
+        if (bad >= 0)
+            throw new ArgumentOutOfRangeException(nameof(actions), actions[bad],
+                $"action of agent {bad} must be 0-{Contract.ActionCount - 1} (0-7 move, 8 idle, 9 attack), got {actions[bad]}.");
 
         stepActions = actions;
         stepBuffers = buffers;
