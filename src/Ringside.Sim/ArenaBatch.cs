@@ -512,9 +512,12 @@ public sealed class ArenaBatch : IDisposable
             if (alive[s])
             {
                 term[(int)RewardTerm.Survival] = survived;
-                float toRopes = ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(posX[s]), MathF.Abs(posY[s]));
-                // dt or 0 (exactly) without a branch, which random play would mispredict.
-                term[(int)RewardTerm.NearEdge] = ArenaRules.Dt * (toRopes < ArenaRules.EdgeZone ? 1 : 0);
+                // Within EdgeZone of the ropes on either axis: dt, else 0, without a branch (random play would
+                // mispredict it). Same as "RingHalfSize - max(|x|, |y|) < EdgeZone": near the ropes that
+                // subtraction is exact (Sterbenz), and 5 - 1 is exact.
+                bool nearEdge = (MathF.Abs(posX[s]) > ArenaRules.RingHalfSize - ArenaRules.EdgeZone)
+                              | (MathF.Abs(posY[s]) > ArenaRules.RingHalfSize - ArenaRules.EdgeZone);
+                term[(int)RewardTerm.NearEdge] = ArenaRules.Dt * (nearEdge ? 1 : 0);
             }
             rewards[s] = term[0] * weight[0] + term[1] * weight[1] + term[2] * weight[2]
                        + term[3] * weight[3] + term[4] * weight[4] + term[5] * weight[5];
