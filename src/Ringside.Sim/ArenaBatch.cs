@@ -81,7 +81,7 @@ public sealed class ArenaBatch : IDisposable
     private readonly byte[] lastAction;
     private readonly float[] rewardTerms; // [agents, RewardWeights.Count]
 
-    // Per agent: constants from the fighter specs and weights of its slot.
+    // Per slot (the same in every arena): constants from the fighter specs, and reward weights.
     private readonly float[] radius, invMass, accel, reach, damage, knockback;
     private readonly float[] weights; // [fighters, RewardWeights.Count]
 
@@ -128,24 +128,21 @@ public sealed class ArenaBatch : IDisposable
         alive = new bool[n]; elimination = new Elimination[n]; events = new FighterEvents[n]; lastAction = new byte[n];
         rewardTerms = new float[n * RewardWeights.Count];
 
-        radius = new float[n]; invMass = new float[n]; accel = new float[n];
-        reach = new float[n]; damage = new float[n]; knockback = new float[n];
-        weights = new float[FighterCount * RewardWeights.Count];
-        for (int s = 0; s < FighterCount; s++)
+        int f = FighterCount;
+        radius = new float[f]; invMass = new float[f]; accel = new float[f];
+        reach = new float[f]; damage = new float[f]; knockback = new float[f];
+        weights = new float[f * RewardWeights.Count];
+        for (int s = 0; s < f; s++)
         {
             (config.Weights?[s] ?? RewardWeights.Seed).CopyTo(weights.AsSpan(s * RewardWeights.Count, RewardWeights.Count));
             var stats = config.Fighters[s].Stats;
-            for (int a = 0; a < arenaCount; a++)
-            {
-                int i = a * FighterCount + s;
-                radius[i] = stats.Radius;
-                invMass[i] = 1f / stats.Mass;
-                // Terminal speed under constant input is accel*dt*d/(1-d); choose accel so that it equals MaxSpeed.
-                accel[i] = stats.MaxSpeed * (1f - ArenaRules.Damping) / (ArenaRules.Damping * ArenaRules.Dt);
-                reach[i] = stats.Reach;
-                damage[i] = stats.Damage;
-                knockback[i] = stats.Knockback;
-            }
+            radius[s] = stats.Radius;
+            invMass[s] = 1f / stats.Mass;
+            // Terminal speed under constant input is accel*dt*d/(1-d); choose accel so that it equals MaxSpeed.
+            accel[s] = stats.MaxSpeed * (1f - ArenaRules.Damping) / (ArenaRules.Damping * ArenaRules.Dt);
+            reach[s] = stats.Reach;
+            damage[s] = stats.Damage;
+            knockback[s] = stats.Knockback;
         }
 
         tick = new int[arenaCount]; aliveCount = new int[arenaCount]; episodeSeed = new ulong[arenaCount];
@@ -295,8 +292,8 @@ public sealed class ArenaBatch : IDisposable
         public int EliminatedAtTick => batch.eliminatedAtTick[agent];
         public FighterEvents Events => batch.events[agent];
         public int LastAction => batch.lastAction[agent];
-        public float Radius => batch.radius[agent];
-        public float Reach => batch.reach[agent];
+        public float Radius => batch.radius[agent % batch.FighterCount];
+        public float Reach => batch.reach[agent % batch.FighterCount];
     }
 
     /// <summary>FNV-1a over every state value of one arena: equal hashes mean bit-identical states.</summary>
@@ -375,8 +372,8 @@ public sealed class ArenaBatch : IDisposable
         Slots<float> velX = new(this.velX, first, n), velY = new(this.velY, first, n);
         Slots<float> facingX = new(this.facingX, first, n), facingY = new(this.facingY, first, n);
         Slots<float> health = new(this.health, first, n);
-        Slots<float> radius = new(this.radius, first, n), invMass = new(this.invMass, first, n);
-        Slots<float> accel = new(this.accel, first, n), damage = new(this.damage, first, n), knockback = new(this.knockback, first, n);
+        Slots<float> radius = new(this.radius, 0, n), invMass = new(this.invMass, 0, n);
+        Slots<float> accel = new(this.accel, 0, n), damage = new(this.damage, 0, n), knockback = new(this.knockback, 0, n);
         Slots<int> cooldown = new(this.cooldown, first, n), lastHitBy = new(this.lastHitBy, first, n);
         Slots<int> lastHitTick = new(this.lastHitTick, first, n), eliminatedAtTick = new(this.eliminatedAtTick, first, n);
         Slots<bool> alive = new(this.alive, first, n);
@@ -411,7 +408,7 @@ public sealed class ArenaBatch : IDisposable
             if (!alive[s] || actions[s] != Contract.Attack || cooldown[s] > 0) continue;
             cooldown[s] = ArenaRules.AttackCooldownTicks;
             events[s] |= FighterEvents.Attacked;
-            int target = NearestInReach(first + s, first, first + n) - first;
+            int target = NearestInReach(first, s, n);
             if (target < 0) continue;
 
             float dx = posX[target] - posX[s], dy = posY[target] - posY[s];
@@ -465,7 +462,7 @@ public sealed class ArenaBatch : IDisposable
                     if (!alive[t] || (overRopesMask & (1 << t)) != 0) continue;
                     float dx = posX[t] - posX[s], dy = posY[t] - posY[s], reach2 = radius[s] + radius[t];
                     if (dx * dx + dy * dy >= reach2 * reach2) continue; // apart: the common case, decided here
-                    if (Separate(first + s, first + t)) touching = true;
+                    if (Separate(first, s, t)) touching = true;
                 }
             }
             if (!touching) break;
@@ -557,25 +554,26 @@ public sealed class ArenaBatch : IDisposable
     private static readonly float[] MoveInputY = [.. Contract.MoveY, 0f, 0f];
 
     /// <summary>Pushes fighters i and j apart if their bodies overlap; returns whether they did.</summary>
-    private bool Separate(int i, int j)
+    private bool Separate(int first, int si, int sj)
     {
+        int i = first + si, j = first + sj;
         float dx = posX[j] - posX[i], dy = posY[j] - posY[i];
-        float minDistance = radius[i] + radius[j];
+        float minDistance = radius[si] + radius[sj];
         float d2 = dx * dx + dy * dy;
         if (d2 >= minDistance * minDistance) return false;
         float distance = MathF.Sqrt(d2);
         float nx = 1f, ny = 0f;
         if (distance > 1e-6f) { nx = dx / distance; ny = dy / distance; }
         float overlap = minDistance - distance;
-        float wi = invMass[i] / (invMass[i] + invMass[j]);
-        bool iPinned = PinnedAgainstRopes(i, -nx, -ny), jPinned = PinnedAgainstRopes(j, nx, ny);
+        float wi = invMass[si] / (invMass[si] + invMass[sj]);
+        bool iPinned = PinnedAgainstRopes(i, radius[si], -nx, -ny), jPinned = PinnedAgainstRopes(j, radius[sj], nx, ny);
         if (iPinned && !jPinned) wi = 0f;
         else if (jPinned && !iPinned) wi = 1f;
         float wj = 1f - wi;
         posX[i] -= nx * overlap * wi; posY[i] -= ny * overlap * wi;
         posX[j] += nx * overlap * wj; posY[j] += ny * overlap * wj;
-        ClampToRing(i);
-        ClampToRing(j);
+        ClampToRing(i, radius[si]);
+        ClampToRing(j, radius[sj]);
         float approach = (velX[j] - velX[i]) * nx + (velY[j] - velY[i]) * ny;
         if (approach < 0f)
         {
@@ -586,16 +584,16 @@ public sealed class ArenaBatch : IDisposable
     }
 
     /// <summary>Whether fighter i touches the ropes on a side that a push along (px, py) would press it into.</summary>
-    private bool PinnedAgainstRopes(int i, float px, float py)
+    private bool PinnedAgainstRopes(int i, float radius, float px, float py)
     {
-        float limit = ArenaRules.RingHalfSize - radius[i] - 1e-5f;
+        float limit = ArenaRules.RingHalfSize - radius - 1e-5f;
         return (px > 0f && posX[i] >= limit) || (px < 0f && posX[i] <= -limit)
             || (py > 0f && posY[i] >= limit) || (py < 0f && posY[i] <= -limit);
     }
 
-    private void ClampToRing(int i)
+    private void ClampToRing(int i, float radius)
     {
-        float limit = ArenaRules.RingHalfSize - radius[i];
+        float limit = ArenaRules.RingHalfSize - radius;
         posX[i] = Math.Clamp(posX[i], -limit, limit);
         posY[i] = Math.Clamp(posY[i], -limit, limit);
     }
@@ -618,19 +616,20 @@ public sealed class ArenaBatch : IDisposable
         return false;
     }
 
-    /// <summary>The nearest living opponent whose body is within reach of fighter i, or -1.</summary>
-    private int NearestInReach(int i, int first, int end)
+    /// <summary>The slot of the nearest living opponent whose body is within reach of slot s's fighter, or -1.</summary>
+    private int NearestInReach(int first, int s, int fighters)
     {
-        int best = -1;
+        int best = -1, i = first + s;
         float bestDistance = float.MaxValue;
-        for (int j = first; j < end; j++)
+        for (int t = 0; t < fighters; t++)
         {
-            if (j == i || !alive[j]) continue;
+            int j = first + t;
+            if (t == s || !alive[j]) continue;
             float dx = posX[j] - posX[i], dy = posY[j] - posY[i];
             float distance = MathF.Sqrt(dx * dx + dy * dy);
-            if (distance - radius[i] - radius[j] <= reach[i] && distance < bestDistance)
+            if (distance - radius[s] - radius[t] <= reach[s] && distance < bestDistance)
             {
-                best = j;
+                best = t;
                 bestDistance = distance;
             }
         }
@@ -668,7 +667,7 @@ public sealed class ArenaBatch : IDisposable
         int n = TFighters.Value, first = arena * n;
         Slots<float> posX = new(this.posX, first, n), posY = new(this.posY, first, n);
         Slots<float> velX = new(this.velX, first, n), velY = new(this.velY, first, n), health = new(this.health, first, n);
-        Slots<float> radius = new(this.radius, first, n), reach = new(this.reach, first, n);
+        Slots<float> radius = new(this.radius, 0, n), reach = new(this.reach, 0, n);
         Slots<int> cooldown = new(this.cooldown, first, n);
         Slots<bool> alive = new(this.alive, first, n);
         Slots<float> observations = new(observationArray, first * size, n * size);

@@ -7,7 +7,7 @@ namespace Ringside.Sim;
 /// One arena's run of a state array (its fighters' slots), indexed without bounds checks in Release builds.
 /// The step makes some 25 of these per arena; as spans each would cost a null check and a length check
 /// on creation and a check on many accesses, which for a duel is more work than the physics itself.
-/// Safe because <see cref="ArenaBatch"/> sizes every array for all its arenas and checks the caller's
+/// Safe because <see cref="ArenaBatch"/> sizes every array for all its arenas (or slots) and checks the caller's
 /// buffers in <c>Step</c>. Debug builds keep every check, and scripts/test.sh runs the simulation tests in both.
 /// </summary>
 internal readonly ref struct Slots<T>
