@@ -365,25 +365,22 @@ public sealed class ArenaBatch : IDisposable
     private void StepArena<TFighters>(int arena, int[] actionArray, StepBuffers buffers) where TFighters : struct, IFighterCount
     {
         // Each array's run of this arena's slots (Slots.cs), and slot loops of constant length: the JIT compiles
-        // each fighter count separately.
+        // each fighter count separately. What happens rarely (a hit, an elimination, the end) is in methods of
+        // its own, so that the common path sets up only the arrays it reads.
         const int terms = RewardWeights.Count;
         int n = TFighters.Value, first = arena * n;
         Slots<float> posX = new(this.posX, first, n), posY = new(this.posY, first, n);
         Slots<float> velX = new(this.velX, first, n), velY = new(this.velY, first, n);
         Slots<float> facingX = new(this.facingX, first, n), facingY = new(this.facingY, first, n);
         Slots<float> health = new(this.health, first, n);
-        Slots<float> radius = new(this.radius, 0, n), invMass = new(this.invMass, 0, n);
-        Slots<float> accel = new(this.accel, 0, n), damage = new(this.damage, 0, n), knockback = new(this.knockback, 0, n);
-        Slots<int> cooldown = new(this.cooldown, first, n), lastHitBy = new(this.lastHitBy, first, n);
-        Slots<int> lastHitTick = new(this.lastHitTick, first, n), eliminatedAtTick = new(this.eliminatedAtTick, first, n);
+        Slots<float> radius = new(this.radius, 0, n), accel = new(this.accel, 0, n);
+        Slots<int> cooldown = new(this.cooldown, first, n);
         Slots<bool> alive = new(this.alive, first, n);
-        Slots<Elimination> elimination = new(this.elimination, first, n);
         Slots<FighterEvents> events = new(this.events, first, n);
         Slots<byte> lastAction = new(this.lastAction, first, n);
         Slots<float> rewardTerms = new(this.rewardTerms, first * terms, n * terms);
         Slots<float> weights = new(this.weights, 0, n * terms);
         Slots<int> actions = new(actionArray, first, n);
-        Slots<bool> terminals = new(buffers.Terminals, first, n), truncations = new(buffers.Truncations, first, n);
         Slots<float> rewards = new(buffers.Rewards, first, n);
         int now = ++tick[arena];
 
@@ -409,25 +406,7 @@ public sealed class ArenaBatch : IDisposable
             cooldown[s] = ArenaRules.AttackCooldownTicks;
             events[s] |= FighterEvents.Attacked;
             int target = NearestInReach(first, s, n);
-            if (target < 0) continue;
-
-            float dx = posX[target] - posX[s], dy = posY[target] - posY[s];
-            float distance = MathF.Sqrt(dx * dx + dy * dy);
-            float nx, ny;
-            if (distance > 1e-6f) { nx = dx / distance; ny = dy / distance; }
-            else { nx = facingX[s]; ny = facingY[s]; }
-
-            health[target] = MathF.Max(0f, health[target] - damage[s]);
-            float push = MathF.Min(knockback[s] * invMass[target], ArenaRules.MaxKnockbackSpeed);
-            velX[target] += nx * push;
-            velY[target] += ny * push;
-            facingX[s] = nx; facingY[s] = ny;
-            lastHitBy[target] = s;
-            lastHitTick[target] = now;
-            events[s] |= FighterEvents.HitLanded;
-            events[target] |= FighterEvents.WasHit;
-            rewardTerms[s * terms + (int)RewardTerm.AttackHit] += 1f;
-            rewardTerms[target * terms + (int)RewardTerm.DamageTaken] += damage[s] / ArenaRules.BaseDamage;
+            if (target >= 0) LandHit(first, s, target, now);
         }
 
         // 3. Integrate: friction, then position (input and knockback are already in the velocity).
@@ -476,21 +455,8 @@ public sealed class ArenaBatch : IDisposable
             bool overRopes = (overRopesMask & (1 << s)) != 0;
             var how = health[s] <= 0f ? Elimination.Knockout : overRopes ? Elimination.RingOut : Elimination.None;
             if (how == Elimination.None) continue;
-
-            alive[s] = false;
-            elimination[s] = how;
-            eliminatedAtTick[s] = now;
-            aliveCount[arena]--;
+            Eliminate(arena, s, how, now, buffers);
             eliminatedMask |= 1 << s;
-            terminals[s] = true;
-            events[s] |= how == Elimination.Knockout ? FighterEvents.KnockedOut : FighterEvents.RingOut;
-            if (how == Elimination.RingOut) rewardTerms[s * terms + (int)RewardTerm.RingOut] = 1f;
-            int hitter = lastHitBy[s];
-            if (hitter >= 0 && now - lastHitTick[s] <= ArenaRules.CreditTicks)
-            {
-                events[hitter] |= FighterEvents.Eliminated;
-                rewardTerms[hitter * terms + (int)RewardTerm.Knockout] += 1f;
-            }
         }
 
         // 7. Episode end: one fighter (or none) left, a watched slot eliminated, or the time limit.
@@ -522,15 +488,67 @@ public sealed class ArenaBatch : IDisposable
 
         // 9. Observations; a finished arena reports how it ended and starts the next episode.
         WriteArenaObservations<TFighters>(arena, buffers.Observations);
-        if (!justEnded[arena]) return;
+        if (justEnded[arena]) EndEpisode<TFighters>(arena, over, now, buffers);
+    }
 
-        for (int s = 0; s < n; s++)
+    /// <summary>Slot <paramref name="s"/>'s attack lands on slot <paramref name="target"/>: damage, knockback away from the attacker, and who hit whom.</summary>
+    private void LandHit(int first, int s, int target, int now)
+    {
+        const int terms = RewardWeights.Count;
+        int i = first + s, j = first + target;
+        float dx = posX[j] - posX[i], dy = posY[j] - posY[i];
+        float distance = MathF.Sqrt(dx * dx + dy * dy);
+        float nx, ny;
+        if (distance > 1e-6f) { nx = dx / distance; ny = dy / distance; }
+        else { nx = facingX[i]; ny = facingY[i]; }
+
+        health[j] = MathF.Max(0f, health[j] - damage[s]);
+        float push = MathF.Min(knockback[s] * invMass[target], ArenaRules.MaxKnockbackSpeed);
+        velX[j] += nx * push;
+        velY[j] += ny * push;
+        facingX[i] = nx; facingY[i] = ny;
+        lastHitBy[j] = s;
+        lastHitTick[j] = now;
+        events[i] |= FighterEvents.HitLanded;
+        events[j] |= FighterEvents.WasHit;
+        rewardTerms[i * terms + (int)RewardTerm.AttackHit] += 1f;
+        rewardTerms[j * terms + (int)RewardTerm.DamageTaken] += damage[s] / ArenaRules.BaseDamage;
+    }
+
+    /// <summary>Takes slot <paramref name="s"/> out of the arena, and credits whoever hit it within the last 3 s.</summary>
+    private void Eliminate(int arena, int s, Elimination how, int now, StepBuffers buffers)
+    {
+        const int terms = RewardWeights.Count;
+        int first = arena * FighterCount, i = first + s;
+        alive[i] = false;
+        elimination[i] = how;
+        eliminatedAtTick[i] = now;
+        aliveCount[arena]--;
+        buffers.Terminals[i] = true;
+        events[i] |= how == Elimination.Knockout ? FighterEvents.KnockedOut : FighterEvents.RingOut;
+        if (how == Elimination.RingOut) rewardTerms[i * terms + (int)RewardTerm.RingOut] = 1f;
+        int hitter = lastHitBy[i];
+        if (hitter >= 0 && now - lastHitTick[i] <= ArenaRules.CreditTicks)
         {
-            if (!alive[s]) continue;
-            if (over) terminals[s] = true;
-            else truncations[s] = true;
+            events[first + hitter] |= FighterEvents.Eliminated;
+            rewardTerms[(first + hitter) * terms + (int)RewardTerm.Knockout] += 1f;
         }
-        lastResult[arena] = new EpisodeResult(arena, episodeSeed[arena], now, Winner(first, first + n), timeUp);
+    }
+
+    /// <summary>
+    /// Reports how the arena's episode ended (terminal when it ended by eliminations, truncated at the time
+    /// limit) and, with auto-reset, starts the next one.
+    /// </summary>
+    private void EndEpisode<TFighters>(int arena, bool over, int now, StepBuffers buffers) where TFighters : struct, IFighterCount
+    {
+        int n = TFighters.Value, first = arena * n;
+        for (int i = first; i < first + n; i++)
+        {
+            if (!alive[i]) continue;
+            if (over) buffers.Terminals[i] = true;
+            else buffers.Truncations[i] = true;
+        }
+        lastResult[arena] = new EpisodeResult(arena, episodeSeed[arena], now, Winner(first, first + n), TimeLimit: !over);
         if (buffers.FinalObservations is { } final)
         {
             int offset = first * Contract.ObservationSize, length = n * Contract.ObservationSize;
