@@ -10,6 +10,7 @@ var root = new RootCommand("Ringside: a deterministic wrestling-arena simulation
     EvalCommand.Create(),
     EvalCommand.CreateCompare(),
     ServeCommand.Create(),
+    ExportCommand.Create(),
     ServeCommand.CreateApiKey(),
 };
 return root.Parse(args).Invoke();

@@ -1,8 +1,15 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
+using Ringside.Cli.Commands;
 
 namespace Ringside.Cli.Tests;
 
-/// <summary><c>ringside train --env arena</c>, <c>--resume</c>, <c>eval</c> and <c>compare</c> on tiny budgets.</summary>
+/// <summary>
+/// <c>ringside train --env arena</c>, <c>--resume</c>, <c>eval</c>, <c>compare</c> and <c>export</c> on tiny budgets: a model
+/// trained on the command line becomes a profile that a server imports and fights with.
+/// </summary>
 [Collection(nameof(CliCollection))]
 public class TrainEvalCommandTests : IDisposable
 {
@@ -76,6 +83,10 @@ public class TrainEvalCommandTests : IDisposable
             (["eval", "--model", "bot:chaser", "--vs", "wizard"], "wizard"),
             (["eval", "--model", Path.Combine(dir, "missing.safetensors")], "does not exist"),
             (["compare", "bot:chaser"], "at least two"),
+            (["export", bogus, "--name", "p", "--out", Path.Combine(dir, "p.json")], "not-a-model"),
+            (["export", "bot:chaser", "--name", "p", "--out", Path.Combine(dir, "p.json")], "bot has no model"),
+            (["export", bogus, "--name", "no/slashes", "--out", Path.Combine(dir, "p.json")], "--name"),
+            (["export", bogus, "--name", "p"], "--out"),
         ];
         foreach (var (args, expect) in cases)
         {
@@ -83,5 +94,62 @@ public class TrainEvalCommandTests : IDisposable
             Assert.True(result.ExitCode != 0, $"{string.Join(' ', args)} should fail\n{result}");
             Assert.Contains(expect, result.Err, StringComparison.OrdinalIgnoreCase);
         }
+    }
+
+    [Fact]
+    public async Task A_CliTrainedModel_IsExported_ImportedIntoAServer_AndAnswersInference()
+    {
+        var train = Cli.Run("train", "--env", "arena", "--steps", "1024", "--out", dir, "--aggression", "80", "--endurance", "30",
+            "--mode", "aggression", "--size", "1.3", "--num-envs", "8", "--num-steps", "64", "--num-minibatches", "2", "--update-epochs", "1");
+        Assert.True(train.ExitCode == 0, train.ToString());
+        string model = Path.Combine(dir, "best.safetensors"), document = Path.Combine(dir, "brawler.json");
+
+        var export = Cli.Run("export", model, "--name", "cli brawler", "--glb", "viper-vance.glb", "--out", document, "--episodes", "6", "--json");
+        Assert.True(export.ExitCode == 0, export.ToString());
+        double winRate = export.Json.GetProperty("win_rate").GetDouble();
+        Assert.InRange(winRate, 0, 1);
+        Assert.Equal("aggression", export.Json.GetProperty("training_mode").GetString());
+
+        // The document is the server's export format, with the model inside.
+        using (var doc = JsonDocument.Parse(File.ReadAllText(document)))
+        {
+            var root = doc.RootElement;
+            Assert.Equal("ringside-profile", root.GetProperty("format").GetString());
+            Assert.Equal("viper-vance.glb", root.GetProperty("fighter").GetProperty("glb_filename").GetString());
+            Assert.Equal(1.3, root.GetProperty("fighter").GetProperty("metadata_json").GetProperty("size").GetDouble(), 5);
+            Assert.Equal(File.ReadAllBytes(model), Convert.FromBase64String(root.GetProperty("model").GetProperty("safetensors_base64").GetString()!));
+            var evaluation = root.GetProperty("profile").GetProperty("evaluation");
+            Assert.Equal(["cautious", "chaser", "random"], evaluation.EnumerateObject().Select(e => e.Name).Order());
+            Assert.All(evaluation.EnumerateObject(), e => Assert.Equal(6, e.Value.GetProperty("episodes").GetInt32()));
+        }
+
+        // A server takes it in under the fighter with that GLB, and its network answers for that profile.
+        string url = BenchHost.FreeLoopbackUrl(), data = Path.Combine(dir, "server");
+        var app = BenchHost.BuildServer(url, data, new Dictionary<string, string?>());
+        await app.StartAsync();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(url) };
+            var imported = await http.PostAsync("/api/fighter-profiles/import", new StringContent(File.ReadAllText(document), Encoding.UTF8, "application/json"));
+            Assert.True(imported.StatusCode == HttpStatusCode.Created, await imported.Content.ReadAsStringAsync());
+            var profile = await imported.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("cli brawler", profile.GetProperty("profile_name").GetString());
+            Assert.Equal(80, profile.GetProperty("aggression").GetDouble());
+            Assert.Equal(30, profile.GetProperty("endurance").GetDouble());
+            Assert.Equal("aggression", profile.GetProperty("training_mode").GetString());
+            Assert.Equal(1, profile.GetProperty("model_version").GetInt32());
+            Assert.Equal(winRate, profile.GetProperty("win_rate").GetDouble(), 9);
+            long fighterId = profile.GetProperty("fighter_id").GetInt64();
+            var fighter = await http.GetFromJsonAsync<JsonElement>($"/api/fighters/{fighterId}");
+            Assert.Equal("viper-vance.glb", fighter.GetProperty("glb_filename").GetString());
+
+            var inference = await http.PostAsJsonAsync($"/api/fighters/{fighterId}/inference",
+                new { observation = new float[30], profile_name = "cli brawler" });
+            Assert.True(inference.IsSuccessStatusCode, await inference.Content.ReadAsStringAsync());
+            var answer = await inference.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.InRange(answer.GetProperty("action").GetInt32(), 0, 9);
+            Assert.Equal(1.0, answer.GetProperty("action_probabilities").EnumerateArray().Sum(p => p.GetDouble()), 4);
+        }
+        finally { await BenchHost.StopAndCleanAsync(app, null); }
     }
 }

@@ -46,7 +46,7 @@ public static partial class ProfilesApi
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")]
     private static partial Regex ProfileNamePattern();
 
-    internal static void ValidateName(string? name, Validation v, string field = "profile_name")
+    public static void ValidateName(string? name, Validation v, string field = "profile_name")
     {
         if (v.Required(name, field, 64) is { } n && !ProfileNamePattern().IsMatch(n))
             v.Add(field, "must be 1-64 letters, digits, spaces, '_', '-' or '.', starting with a letter or digit.");

@@ -19,7 +19,6 @@ public sealed record JobProgress(TrainingJob Job, ArenaIterationMetrics Metrics)
 /// </summary>
 public sealed class TrainingJobRunner(Database db, RingsideOptions options, TrainingEvents events, ModelCache models, ILogger<TrainingJobRunner> log)
 {
-    public static readonly string[] Baselines = ["chaser", "cautious", "random"];
 
     public async Task RunAsync(long jobId, CancellationToken shutdown)
     {
@@ -141,23 +140,12 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
     /// <summary>Evaluates the best checkpoint against each baseline bot, stores the model as the profile's next version.</summary>
     private async Task CompleteAsync(TrainingJob job, ArenaTrainingOptions training, ArenaTrainingResult result, long episodes)
     {
-        var evaluation = Evaluate(result.BestModelPath, training, options.Training.EvaluationEpisodes);
-        double winRate = evaluation.Average(e => e.WinRate);
-        double meanReward = double.IsFinite(result.MeanReturn) ? result.MeanReturn : evaluation.Average(e => e.MeanReward);
+        var evaluation = ProfileEvaluation.Run(result.BestModelPath, training.Seed, training.EffectiveWeights, training.MaxTicks,
+            options.Training.EvaluationEpisodes);
+        double winRate = evaluation.WinRate;
+        double meanReward = double.IsFinite(result.MeanReturn) ? result.MeanReturn : evaluation.MeanReward;
         string modelPath = ModelFiles.NewPath(options, $"fighter-{job.FighterId}-job-{job.Id}");
         File.Copy(result.BestModelPath, modelPath, overwrite: false);
-        var evaluationJson = JsonSerializer.SerializeToElement(evaluation.ToDictionary(e => e.Opponents, e => new
-        {
-            win_rate = e.WinRate, draw_rate = e.DrawRate, mean_reward = e.MeanReward, episodes = e.Episodes, mean_seconds = e.MeanSeconds,
-            knockouts_dealt = e.KnockoutsDealt, ring_outs_dealt = e.RingOutsDealt, wins_by_decision = e.WinsByDecision,
-        }));
-        var fingerprint = JsonSerializer.SerializeToElement(new
-        {
-            attacks_per_second = Mean(e => e.AttacksPerSecond), mean_distance_to_edge = Mean(e => e.MeanDistanceToEdge),
-            mean_distance_to_nearest_enemy = Mean(e => e.MeanDistanceToNearestEnemy), damage_dealt_per_episode = Mean(e => e.DamageDealtPerEpisode),
-            damage_taken_per_episode = Mean(e => e.DamageTakenPerEpisode),
-        });
-        double Mean(Func<BehaviourFingerprint, double> pick) => evaluation.Average(e => pick(e.Fingerprint));
         long episodesTrained = episodes; // of this attempt: a resumed job counts from its checkpoint
 
         var replays = RecordEvaluationEpisodes(modelPath, training, job.ProfileName);
@@ -178,8 +166,8 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
             p.WinRate = winRate;
             p.AvgReward = meanReward;
             p.TotalEpisodes += episodesTrained;
-            p.Evaluation = evaluationJson;
-            p.Fingerprint = fingerprint;
+            p.Evaluation = evaluation.Evaluation;
+            p.Fingerprint = evaluation.Fingerprint;
             p.UpdatedAt = now;
             const string Columns = """
                 aggression = @Aggression, positioning = @Positioning, targeting = @Targeting, risk_tolerance = @RiskTolerance,
@@ -218,7 +206,7 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
     {
         var me = Fighters.Load(modelPath, 1, training.Seed, greedy: true);
         var replays = new List<EvaluationReplay>();
-        foreach (var (bot, k) in Baselines.Select((b, k) => (b, k)))
+        foreach (var (bot, k) in ProfileEvaluation.Baselines.Select((b, k) => (b, k)))
         {
             ulong seed = SplitMix64.Mix(training.Seed ^ 0x5EED, (ulong)k);
             var config = new ArenaConfig { Fighters = [me.Spec, FighterSpec.Standard], MaxTicks = training.MaxTicks };
@@ -259,16 +247,5 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
             policy.Act(observation, 1, _action);
             return _action[0];
         }
-    }
-
-    /// <summary>1v1 against each baseline bot, greedy actions, seeded.</summary>
-    internal static IReadOnlyList<EvaluationResult> Evaluate(string modelPath, ArenaTrainingOptions training, int episodes)
-    {
-        var me = Fighters.Load(modelPath, episodes, training.Seed ^ 0xE7A1, greedy: true);
-        return Baselines.Select(bot => Evaluation.Run(me.Policy, new EvaluationOptions
-        {
-            Opponents = [bot], Fighters = 2, Episodes = episodes, Seed = training.Seed, Learner = me.Spec, Weights = training.EffectiveWeights,
-            MaxTicks = training.MaxTicks,
-        })).ToList();
     }
 }
