@@ -326,9 +326,19 @@ public abstract class ApiTests(RingsideFactory server)
         Assert.Equal(2, (int)again["model_info"]!["model_version"]!);
         Assert.Equal(2, (await _client.GetJson($"/api/fighters/{fighter}/checkpoints")).AsArray().Count);
 
+        // The model downloads as the .safetensors file itself, the same bytes the export carries.
+        var download = await _client.GetAsync($"/api/fighter-profiles/{fighter}/rookie/model");
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal("application/octet-stream", download.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("rookie-v2.safetensors", download.Content.Headers.ContentDisposition!.FileName);
+        byte[] modelBytes = await download.Content.ReadAsByteArrayAsync();
+        await (await _client.GetAsync($"/api/fighter-profiles/{fighter}/nobody/model")).Problem(404, "profile_name");
+        await _client.PostJson("/api/fighter-profiles", new { fighter_id = fighter, profile_name = "untrained" });
+        await (await _client.GetAsync($"/api/fighter-profiles/{fighter}/untrained/model")).Problem(404, "profile_name");
+
         // Export carries the model; importing it under another name gives the same decisions.
         var exported = await _client.GetJson($"/api/fighter-profiles/{fighter}/rookie/export");
-        Assert.False(string.IsNullOrEmpty((string?)exported["model"]?["safetensors_base64"]));
+        Assert.Equal(modelBytes, Convert.FromBase64String((string)exported["model"]!["safetensors_base64"]!));
         var imported = await _client.PostJson($"/api/fighter-profiles/import?fighter_id={fighter}&profile_name=rookie-copy", exported);
         Assert.Equal("rookie-copy", (string)imported["profile_name"]!);
         var copy = await _client.PostJson($"/api/fighters/{fighter}/inference", new { observation = Api.Observation(), profile_name = "rookie-copy" }, status: 200);

@@ -40,6 +40,7 @@ public static partial class ProfilesApi
         api.MapPatch("{fighterId:long}/{profileName}", Update).WithSummary("Update a profile's personality or stats");
         api.MapDelete("{fighterId:long}/{profileName}", Delete).WithSummary("Delete a profile");
         api.MapGet("{fighterId:long}/{profileName}/export", Export).WithSummary("Export a profile (with its model) as JSON");
+        api.MapGet("{fighterId:long}/{profileName}/model", Model).WithSummary("The profile's model as a .safetensors file (PyTorch, Hugging Face, the browser)");
         api.MapPost("import", Import).WithSummary("Import a profile exported as JSON");
     }
 
@@ -194,6 +195,16 @@ public static partial class ProfilesApi
         profile.ModelPath = null; // a path on this server means nothing elsewhere; the model travels in the document
         return TypedResults.Ok(new ProfileDocument(ProfileDocument.FormatName, 1, DateTime.UtcNow,
             new ExportedFighter(fighter.GlbFilename, fighter.MetadataJson), profile, model));
+    }
+
+    public static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> Model(long fighterId, string profileName, Database db)
+    {
+        var profile = await db.ReadAsync(c => FindAsync(c, fighterId, profileName));
+        if (profile is null) return ProfileNotFound(fighterId, profileName);
+        if (profile.ModelPath is not { } path || !File.Exists(path))
+            return Problems.Field(404, "profile_name", $"profile '{profileName}' has no trained model yet.");
+        string download = $"{string.Concat(profileName.Select(ch => char.IsLetterOrDigit(ch) || ch is '-' or '_' or '.' ? ch : '_'))}-v{profile.ModelVersion}.safetensors";
+        return TypedResults.PhysicalFile(path, "application/octet-stream", download);
     }
 
     /// <summary>
