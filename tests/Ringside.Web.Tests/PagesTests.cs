@@ -244,6 +244,48 @@ public sealed class PagesTests(WebFixture web, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task The_dashboard_runs_each_profiles_network_in_the_browser_from_its_model_file_as_the_server_does()
+    {
+        var (fighterId, profile) = await web.TrainedProfileAsync();
+        var trained = await web.GetJsonAsync($"/api/fighter-profiles/{fighterId}/{profile}");
+        string untrained = $"untrained-{Guid.NewGuid():N}"[..18];
+        var blank = await web.PostJsonAsync("/api/fighter-profiles", new { fighter_id = fighterId, profile_name = untrained });
+        await using var page = await PagesSite.OpenAsync(web, $"/dashboard.html?a={(long)trained["id"]!}&b={(long)blank["id"]!}");
+        var p = page.Page;
+        await p.WaitForFunctionAsync("ids => { const d = window.ringsidePages.state.decisions; return d && d.profiles[0] === ids[0] && d.profiles[1] === ids[1]; }",
+            new[] { (long)trained["id"]!, (long)blank["id"]! }, new() { Timeout = 30_000 });
+
+        // The browser read the .safetensors file and ran the network: for every situation, the same probabilities
+        // and value as the server's inference on the same observation (float32 there, float64 here).
+        var situations = await page.EvalAsync<JsonElement>("async () => (await import('/js/pages/dashboard.js')).SITUATIONS");
+        var decisions = await page.EvalAsync<JsonElement>("() => window.ringsidePages.state.decisions.a");
+        Assert.Equal(5, situations.GetArrayLength());
+        for (int k = 0; k < situations.GetArrayLength(); k++)
+        {
+            var observation = situations[k].GetProperty("observation").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            var server = await web.PostJsonAsync($"/api/fighters/{fighterId}/inference", new { observation, profile_name = profile });
+            var browser = decisions[k];
+            var shown = browser.GetProperty("probabilities").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            var expected = server["action_probabilities"]!.AsArray().Select(v => (double)v!).ToArray();
+            for (int a = 0; a < expected.Length; a++) Assert.Equal(expected[a], shown[a], 5);
+            Assert.Equal((double)server["value"]!, browser.GetProperty("value").GetDouble(), 4);
+            Assert.Equal((int)server["action"]!, browser.GetProperty("action").GetInt32());
+            string situation = situations[k].GetProperty("id").GetString()!;
+            Assert.Equal(server["action_name"]!.ToString(), await p.Locator($"#decisions tr[data-situation='{situation}'] td:nth-child(2)").GetAttributeAsync("data-action"));
+            Assert.Equal("not trained", await p.Locator($"#decisions tr[data-situation='{situation}'] td:nth-child(3)").TextContentAsync());
+        }
+
+        // The model link downloads the file the browser ran.
+        var download = await p.RunAndWaitForDownloadAsync(() => p.Locator("#model-a").ClickAsync());
+        string file = Path.Combine(WebFixture.ArtifactsDir, "profile-model.safetensors");
+        await download.SaveAsAsync(file);
+        Assert.Equal(await web.Http.GetByteArrayAsync($"/api/fighter-profiles/{fighterId}/{profile}/model"), await File.ReadAllBytesAsync(file));
+        Assert.True(await p.Locator("#model-b").IsHiddenAsync());
+        await PagesSite.ScreenshotFullAsync(page, "pages-dashboard-decisions");
+        page.AssertNoErrors();
+    }
+
+    [Fact]
     public async Task A_replay_plays_over_both_transports_and_draws_the_servers_frames()
     {
         var (fighterId, _) = await web.TrainedProfileAsync();

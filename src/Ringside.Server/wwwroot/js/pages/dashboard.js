@@ -3,12 +3,13 @@
 // with TensorBoard-style smoothing, spectating a running job, fighter statistics, checkpoint and profile comparison,
 // profile export and import, the battle history and the ratings. Everything refreshes without a reload.
 import {
-  $, LiveSocket, TRAITS, badge, compact, el, every, exportProfile, fillSelect, getJson, getList, importProfile, initPage, int,
+  $, ACTION_NAMES, LiveSocket, TRAITS, badge, compact, el, every, exportProfile, fillSelect, getJson, getList, importProfile, initPage, int,
   markReady, num, pages, pct, reportError, setLive, when, fullDate, TICKS_PER_SECOND,
 } from './common.js';
 import { COLOURS, barChart, lineChart, radarChart, setPoints, smooth } from './charts.js';
 import { Spectator } from './spectate.js';
 import { controllerOf } from './player.js';
+import { loadPolicy } from '../policy.js';
 
 export const MAX_POINTS = 500;
 const params = new URLSearchParams(location.search);
@@ -257,6 +258,53 @@ function compareProfiles() {
   }
   $('#export-a').disabled = !a;
   $('#export-b').disabled = !b;
+  showDecisions(a, b).catch(reportError);
+}
+
+// Contract-v1 observations of a few situations (docs/CONTRACT.md: positions / 5, offsets / 10, health / 100, reach
+// margin / 2, for standard fighters: radius 0.5 m, reach 0.6 m, so a 1.2 m gap between centres is in reach).
+const observe = ({ me = [0, 0, 1], enemy }) => { const o = new Array(30).fill(0); o.splice(0, 3, ...me); o.splice(5, 5, ...enemy); return o; };
+export const SITUATIONS = [
+  { id: 'in-reach', label: 'Face to face, enemy in reach', observation: observe({ enemy: [0.12, 0, 1, -0.2, 0] }) },
+  { id: 'far', label: 'Enemy across the ring', observation: observe({ me: [-0.5, 0, 1], enemy: [0.5, 0, 1, 1, 0] }) },
+  { id: 'ropes', label: 'Backed against the ropes, enemy in reach', observation: observe({ me: [0.88, 0, 1], enemy: [-0.12, 0, 1, -0.2, 0] }) },
+  { id: 'hurt', label: 'Badly hurt, enemy closing in', observation: observe({ me: [0, 0, 0.15], enemy: [0, 0.25, 0.9, 0.45, 0] }) },
+  { id: 'finish', label: 'Enemy badly hurt, just out of reach', observation: observe({ me: [0, 0, 0.8], enemy: [0.2, 0, 0.2, 0.2, 0.5] }) },
+];
+const ACTION_LABELS = ['move east', 'move north-east', 'move north', 'move north-west', 'move west', 'move south-west', 'move south', 'move south-east', 'idle', 'attack'];
+const policies = new Map(); // "id:version" -> the loaded policy (a promise)
+let decisionsShown = 0;
+
+const modelUrl = p => `/api/fighter-profiles/${p.fighter_id}/${encodeURIComponent(p.profile_name)}/model`;
+
+/** Each situation's most probable action and its probability for A and B, from their networks run here. */
+async function showDecisions(a, b) {
+  const token = ++decisionsShown;
+  for (const [p, link] of [[a, $('#model-a')], [b, $('#model-b')]]) {
+    link.hidden = !p?.model_version;
+    if (p?.model_version) { link.href = modelUrl(p); link.download = `${p.profile_name}-v${p.model_version}.safetensors`; }
+  }
+  const load = p => {
+    if (!p?.model_version) return null;
+    const key = `${p.id}:${p.model_version}`;
+    if (!policies.has(key)) policies.set(key, loadPolicy(modelUrl(p)).catch(error => { policies.delete(key); throw error; }));
+    return policies.get(key);
+  };
+  const [pa, pb] = await Promise.all([load(a), load(b)]);
+  if (token !== decisionsShown) return; // the selection changed meanwhile
+  const decide = policy => policy ? SITUATIONS.map(s => ({ situation: s.id, ...policy.act(s.observation) })) : null;
+  state.decisions = { a: decide(pa), b: decide(pb), profiles: [a?.id ?? null, b?.id ?? null] };
+  $('#decide-a').textContent = a ? `A: ${a.profile_name}` : 'A';
+  $('#decide-b').textContent = b ? `B: ${b.profile_name}` : 'B';
+  const cell = (p, d) => {
+    if (!p) return el('td', { class: 'num', text: '—' });
+    if (!d) return el('td', { class: 'num', text: 'not trained' });
+    const label = `${ACTION_LABELS[d.action]} ${pct(d.probabilities[d.action], 0)}`;
+    return el('td', { class: 'num', text: label, title: d.probabilities.map((q, k) => `${ACTION_NAMES[k]} ${pct(q, 1)}`).join(', ') + ` · value ${num(d.value, 2)}`,
+      dataset: { action: ACTION_NAMES[d.action] } });
+  };
+  $('#decisions tbody').replaceChildren(...SITUATIONS.map((s, k) =>
+    el('tr', { dataset: { situation: s.id } }, el('td', { text: s.label }), cell(a, state.decisions.a?.[k]), cell(b, state.decisions.b?.[k]))));
 }
 
 async function importSubmit(e) {
