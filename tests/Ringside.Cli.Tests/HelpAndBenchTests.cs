@@ -52,13 +52,19 @@ public class HelpAndBenchTests
     [Fact]
     public void BenchSim_Json_ReportsAPositiveThroughput()
     {
-        var result = Cli.Run("bench", "sim", "--seconds", "0.2", "--json");
+        var result = Cli.Run("bench", "sim", "--seconds", "1.1", "--json");
         Assert.True(result.ExitCode == 0, result.ToString());
         var json = result.Json;
-        Assert.True(json.GetProperty("agent_steps_per_second").GetDouble() > 0);
+        double rate = json.GetProperty("agent_steps_per_second").GetDouble();
+        Assert.True(rate > 0);
         Assert.True(json.GetProperty("steps").GetInt64() > 0);
         Assert.Equal(json.GetProperty("arenas").GetInt32() * 2, json.GetProperty("agents").GetInt32());
-        Assert.InRange(json.GetProperty("seconds").GetDouble(), 0.2, 30);
+        Assert.InRange(json.GetProperty("seconds").GetDouble(), 1.1, 30);
+        // Half-second windows: at least two in 1.1 s, and ordered.
+        var windows = json.GetProperty("half_second_windows");
+        Assert.True(windows.GetProperty("count").GetInt32() >= 2, windows.ToString());
+        double min = windows.GetProperty("min").GetDouble(), median = windows.GetProperty("median").GetDouble(), max = windows.GetProperty("max").GetDouble();
+        Assert.True(0 < min && min <= median && median <= max, windows.ToString());
     }
 
     [Theory]

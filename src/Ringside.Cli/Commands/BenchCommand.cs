@@ -127,7 +127,13 @@ public static class BenchCommand
         batch.Reset(1);
         for (int t = 0; t < 200; t++) batch.Step(table[t % tableSteps], buffers); // warm-up and JIT tiering
 
-        long episodes = 0, steps = 0;
+        // The rate of every half second too: this VM's speed drifts by up to 1.8x within minutes, and the spread
+        // of the windows shows whether a run was steady. Preallocated, so that measuring allocates nothing.
+        const double window = 0.5;
+        var windows = new double[(int)Math.Ceiling(seconds / window) + 2];
+        int windowCount = 0;
+        long episodes = 0, steps = 0, windowSteps = 0;
+        double windowStart = 0;
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed.TotalSeconds < seconds)
@@ -137,9 +143,17 @@ public static class BenchCommand
                 batch.Step(table[steps % tableSteps], buffers);
                 episodes += batch.CompletedArenas.Length;
             }
+            double now = clock.Elapsed.TotalSeconds;
+            if (now - windowStart >= window && windowCount < windows.Length)
+            {
+                windows[windowCount++] = (steps - windowSteps) * (double)batch.AgentCount / (now - windowStart);
+                (windowStart, windowSteps) = (now, steps);
+            }
         }
         double elapsed = clock.Elapsed.TotalSeconds;
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        var sorted = windows[..windowCount];
+        Array.Sort(sorted);
 
         double agentSteps = (double)steps * batch.AgentCount;
         var result = new
@@ -155,12 +169,20 @@ public static class BenchCommand
             arena_steps_per_second = (double)steps * arenas / elapsed,
             ns_per_agent_step_per_thread = elapsed * 1e9 * batch.Threads / agentSteps,
             allocated_bytes_while_measuring = allocated,
+            half_second_windows = new
+            {
+                min = sorted.Length > 0 ? sorted[0] : double.NaN,
+                median = sorted.Length > 0 ? sorted[sorted.Length / 2] : double.NaN,
+                max = sorted.Length > 0 ? sorted[^1] : double.NaN,
+                count = sorted.Length,
+            },
         };
         if (json) Output.WriteJson(result);
         else
             Console.WriteLine($"{fighters} fighters, {arenas} arenas, {batch.Threads} threads: " +
                               $"{result.agent_steps_per_second / 1e6:0.00} M agent-steps/s " +
-                              $"({result.ns_per_agent_step_per_thread:0.0} ns per agent-step per thread), {episodes} episodes, {allocated} B allocated");
+                              $"({result.ns_per_agent_step_per_thread:0.0} ns per agent-step per thread), {episodes} episodes, {allocated} B allocated; " +
+                              $"half-second windows {result.half_second_windows.min / 1e6:0.0}-{result.half_second_windows.max / 1e6:0.0} M (median {result.half_second_windows.median / 1e6:0.0} M)");
         return 0;
     }
 }
