@@ -229,7 +229,8 @@ public sealed class ArenaBatch : IDisposable
                 case 5: WriteArenaObservations<Five>(a, observations); break;
                 case 6: WriteArenaObservations<Six>(a, observations); break;
                 case 7: WriteArenaObservations<Seven>(a, observations); break;
-                default: WriteArenaObservations<Eight>(a, observations); break;
+                case 8: WriteArenaObservations<Eight>(a, observations); break;
+                default: throw new System.Diagnostics.UnreachableException($"fighter count {FighterCount}"); // the config was validated
             }
         }
     }
@@ -272,7 +273,8 @@ public sealed class ArenaBatch : IDisposable
     public bool IsFinished(int arena) => finished[arena];
     public ulong EpisodeSeed(int arena) => episodeSeed[arena];
     public int AliveCount(int arena) => aliveCount[arena];
-    public FighterView Fighter(int agent) => new(this, agent);
+    public FighterView Fighter(int agent) =>
+        (uint)agent < (uint)AgentCount ? new(this, agent) : throw new ArgumentOutOfRangeException(nameof(agent), agent, $"agents are 0-{AgentCount - 1}.");
 
     public void Dispose() => workers.Dispose();
 
@@ -349,7 +351,9 @@ public sealed class ArenaBatch : IDisposable
             case 5: StepArenas<Five>(start, end, actions, buffers); break;
             case 6: StepArenas<Six>(start, end, actions, buffers); break;
             case 7: StepArenas<Seven>(start, end, actions, buffers); break;
-            default: StepArenas<Eight>(start, end, actions, buffers); break;
+            case 8: StepArenas<Eight>(start, end, actions, buffers); break;
+            // Never: the config was validated. A count outside 2-8 would index past the arrays (Slots.cs).
+            default: throw new System.Diagnostics.UnreachableException($"fighter count {FighterCount}");
         }
     }
 

@@ -5,10 +5,13 @@ namespace Ringside.Sim;
 
 /// <summary>
 /// One arena's run of a state array (its fighters' slots), indexed without bounds checks in Release builds.
-/// The step makes some 25 of these per arena; as spans each would cost a null check and a length check
-/// on creation and a check on many accesses, which for a duel is more work than the physics itself.
-/// Safe because <see cref="ArenaBatch"/> sizes every array for all its arenas (or slots) and checks the caller's
-/// buffers in <c>Step</c>. Debug builds keep every check, and scripts/test.sh runs the simulation tests in both.
+/// The step makes a few dozen of these per arena (17 in the step, 10 in the observation writer); as spans each
+/// would cost a null check and a length check on creation and a check on many accesses, which for a duel is
+/// more work than the physics itself. Safe because <see cref="ArenaBatch"/> sizes every array for all its arenas
+/// (or, for the fighters' constants and weights, its slots), the fighter count is 2-8 (validated), and
+/// <c>Step</c> checks the caller's buffers: <see cref="StepBuffers"/> creates all its arrays from one agent
+/// count, so checking its <c>Agents</c> covers them all. Debug builds keep every check, and scripts/test.sh
+/// runs the simulation tests in both.
 /// </summary>
 internal readonly ref struct Slots<T>
 {

@@ -125,7 +125,11 @@ public static class BenchCommand
             for (int i = 0; i < batch.AgentCount; i++) table[t][i] = rng.NextInt(Contract.ActionCount);
         }
         batch.Reset(1);
-        for (int t = 0; t < 200; t++) batch.Step(table[t % tableSteps], buffers); // warm-up and JIT tiering
+        // Warm-up: JIT tiering (whose background compiler allocates) finishes before the measurement starts, even on a
+        // busy host, so that "allocated while measuring" counts only the simulation.
+        var warmUp = Stopwatch.StartNew();
+        for (int t = 0; t < 300 || warmUp.Elapsed.TotalSeconds < 0.5; t++) batch.Step(table[t % tableSteps], buffers);
+        Thread.Sleep(100);
 
         // The rate of every half second too: this VM's speed drifts by up to 1.8x within minutes, and the spread
         // of the windows shows whether a run was steady. Preallocated, so that measuring allocates nothing.
