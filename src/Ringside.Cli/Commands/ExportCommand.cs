@@ -41,10 +41,23 @@ public static class ExportCommand
         if (!check.Ok) throw new ArgumentException($"--name {check.Errors["--name"][0]}");
         if (episodes < 0) throw new ArgumentException($"--episodes must be 0 or more, got {episodes}.");
         if (modelPath.StartsWith("bot:", StringComparison.OrdinalIgnoreCase)) throw new ArgumentException("a bot has no model to export; give a .safetensors checkpoint.");
-        var fighter = Fighters.Load(modelPath, 1, seed);
-        var info = fighter.Info!;
+        if (!File.Exists(modelPath)) throw new ArgumentException($"model '{modelPath}' does not exist.");
 
-        var evaluation = episodes > 0 ? ProfileEvaluation.Run(modelPath, seed, fighter.Weights, ArenaRules.DefaultMaxTicks, episodes) : null;
+        // One snapshot of the file is loaded, evaluated and exported, even if a training run rewrites it meanwhile.
+        byte[] model = File.ReadAllBytes(modelPath);
+        string snapshot = Path.Combine(Path.GetTempPath(), $"ringside-export-{Guid.NewGuid():N}.safetensors");
+        File.WriteAllBytes(snapshot, model);
+        try { return Export(snapshot, model, Path.GetFileName(modelPath), name, glb, outPath, episodes, seed, json); }
+        catch (Learning.CheckpointException e) { throw new Learning.CheckpointException(e.Message.Replace(snapshot, modelPath)); } // name the user's file
+        finally { File.Delete(snapshot); }
+    }
+
+    private static int Export(string snapshot, byte[] model, string fileName, string name, string? glb, string outPath, int episodes, ulong seed, bool json)
+    {
+        var fighter = Fighters.Load(snapshot, 1, seed);
+        var info = fighter.Info!;
+        // Evaluated at the standard time limit: a checkpoint does not record the one it was trained with.
+        var evaluation = episodes > 0 ? ProfileEvaluation.Run(snapshot, seed, fighter.Weights, ArenaRules.DefaultMaxTicks, episodes) : null;
         var now = DateTime.UtcNow;
         var profile = new FighterProfile
         {
@@ -60,10 +73,10 @@ public static class ExportCommand
             UpdatedAt = now,
         };
         try { SetPersonality(profile, info.Personality); }
-        catch (JsonException) { throw new InvalidDataException($"{modelPath}: its personality metadata is not a JSON object of sliders."); }
+        catch (JsonException) { throw new InvalidDataException($"{fileName}: its personality metadata is not a JSON object of sliders."); }
         var metadata = JsonSerializer.SerializeToElement(new { size = fighter.Spec.Size, speed = fighter.Spec.Speed });
         var document = new ProfileDocument(ProfileDocument.FormatName, 1, now, new ExportedFighter(glb ?? "", metadata), profile,
-            new ExportedModel(Path.GetFileName(modelPath), Convert.ToBase64String(File.ReadAllBytes(modelPath))));
+            new ExportedModel(fileName, Convert.ToBase64String(model)));
 
         string text = JsonSerializer.Serialize(document, Json.Options);
         if (outPath == "-") Console.Out.WriteLine(text);

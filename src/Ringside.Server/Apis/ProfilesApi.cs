@@ -197,14 +197,16 @@ public static partial class ProfilesApi
             new ExportedFighter(fighter.GlbFilename, fighter.MetadataJson), profile, model));
     }
 
-    public static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> Model(long fighterId, string profileName, Database db)
+    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Model(long fighterId, string profileName, Database db)
     {
         var profile = await db.ReadAsync(c => FindAsync(c, fighterId, profileName));
         if (profile is null) return ProfileNotFound(fighterId, profileName);
-        if (profile.ModelPath is not { } path || !File.Exists(path))
-            return Problems.Field(404, "profile_name", $"profile '{profileName}' has no trained model yet.");
+        byte[] model;
+        try { model = profile.ModelPath is { } path ? await File.ReadAllBytesAsync(path) : []; }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { model = []; } // replaced by a newer version meanwhile
+        if (model.Length == 0) return Problems.Field(404, "profile_name", $"profile '{profileName}' has no trained model yet.");
         string download = $"{string.Concat(profileName.Select(ch => char.IsLetterOrDigit(ch) || ch is '-' or '_' or '.' ? ch : '_'))}-v{profile.ModelVersion}.safetensors";
-        return TypedResults.PhysicalFile(path, "application/octet-stream", download);
+        return TypedResults.File(model, "application/octet-stream", download);
     }
 
     /// <summary>

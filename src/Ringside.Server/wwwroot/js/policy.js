@@ -26,8 +26,10 @@ export function parsePolicy(buffer) {
     if (t.dtype !== 'F32') throw new Error(`${name} is ${t.dtype}, expected F32`);
     const shape = columns === undefined ? [rows] : [rows, columns];
     if (t.shape.join() !== shape.join()) throw new Error(`${name} has shape [${t.shape}], expected [${shape}]`);
+    const [start, end] = t.data_offsets;
+    if (end - start !== 4 * shape.reduce((a, b) => a * b, 1) || dataStart + end > buffer.byteLength) throw new Error(`${name}: its data does not match its shape`);
     // A copy: the data offsets need not be 4-byte aligned for a Float32Array view.
-    return new Float32Array(buffer.slice(dataStart + t.data_offsets[0], dataStart + t.data_offsets[1]));
+    return new Float32Array(buffer.slice(dataStart + start, dataStart + end));
   };
   const dense = (name, inputs, outputs) => ({ weight: tensor(`${name}.weight`, outputs, inputs), bias: tensor(`${name}.bias`, outputs), inputs, outputs });
   const trunk = prefix => {

@@ -272,39 +272,40 @@ export const SITUATIONS = [
   { id: 'finish', label: 'Enemy badly hurt, just out of reach', observation: observe({ me: [0, 0, 0.8], enemy: [0.2, 0, 0.2, 0.2, 0.5] }) },
 ];
 const ACTION_LABELS = ['move east', 'move north-east', 'move north', 'move north-west', 'move west', 'move south-west', 'move south', 'move south-east', 'idle', 'attack'];
-const policies = new Map(); // "id:version" -> the loaded policy (a promise)
+const policies = new Map(); // "id:version" -> the loaded policy, or the error that loading it gave (not retried)
 let decisionsShown = 0;
 
 const modelUrl = p => `/api/fighter-profiles/${p.fighter_id}/${encodeURIComponent(p.profile_name)}/model`;
 
+async function policyOf(p) {
+  const key = `${p.id}:${p.model_version}`;
+  if (!policies.has(key)) policies.set(key, loadPolicy(modelUrl(p)).then(policy => ({ policy }), error => { reportError(error); return { error }; }));
+  return policies.get(key);
+}
+
 /** Each situation's most probable action and its probability for A and B, from their networks run here. */
 async function showDecisions(a, b) {
   const token = ++decisionsShown;
+  $('#decide-a').textContent = a ? `A: ${a.profile_name}` : 'A';
+  $('#decide-b').textContent = b ? `B: ${b.profile_name}` : 'B';
   for (const [p, link] of [[a, $('#model-a')], [b, $('#model-b')]]) {
     link.hidden = !p?.model_version;
     if (p?.model_version) { link.href = modelUrl(p); link.download = `${p.profile_name}-v${p.model_version}.safetensors`; }
   }
-  const load = p => {
-    if (!p?.model_version) return null;
-    const key = `${p.id}:${p.model_version}`;
-    if (!policies.has(key)) policies.set(key, loadPolicy(modelUrl(p)).catch(error => { policies.delete(key); throw error; }));
-    return policies.get(key);
-  };
-  const [pa, pb] = await Promise.all([load(a), load(b)]);
+  const [la, lb] = await Promise.all([a, b].map(p => p?.model_version ? policyOf(p) : null));
   if (token !== decisionsShown) return; // the selection changed meanwhile
-  const decide = policy => policy ? SITUATIONS.map(s => ({ situation: s.id, ...policy.act(s.observation) })) : null;
-  state.decisions = { a: decide(pa), b: decide(pb), profiles: [a?.id ?? null, b?.id ?? null] };
-  $('#decide-a').textContent = a ? `A: ${a.profile_name}` : 'A';
-  $('#decide-b').textContent = b ? `B: ${b.profile_name}` : 'B';
-  const cell = (p, d) => {
+  const decide = loaded => loaded?.policy ? SITUATIONS.map(s => ({ situation: s.id, ...loaded.policy.act(s.observation) })) : null;
+  state.decisions = { a: decide(la), b: decide(lb), profiles: [a?.id ?? null, b?.id ?? null] };
+  const cell = (p, loaded, d) => {
     if (!p) return el('td', { class: 'num', text: '—' });
-    if (!d) return el('td', { class: 'num', text: 'not trained' });
+    if (!p.model_version) return el('td', { class: 'num', text: 'not trained' });
+    if (!d) return el('td', { class: 'num', text: 'model unavailable', title: String(loaded?.error?.message ?? '') });
     const label = `${ACTION_LABELS[d.action]} ${pct(d.probabilities[d.action], 0)}`;
     return el('td', { class: 'num', text: label, title: d.probabilities.map((q, k) => `${ACTION_NAMES[k]} ${pct(q, 1)}`).join(', ') + ` · value ${num(d.value, 2)}`,
       dataset: { action: ACTION_NAMES[d.action] } });
   };
   $('#decisions tbody').replaceChildren(...SITUATIONS.map((s, k) =>
-    el('tr', { dataset: { situation: s.id } }, el('td', { text: s.label }), cell(a, state.decisions.a?.[k]), cell(b, state.decisions.b?.[k]))));
+    el('tr', { dataset: { situation: s.id } }, el('td', { text: s.label }), cell(a, la, state.decisions.a?.[k]), cell(b, lb, state.decisions.b?.[k]))));
 }
 
 async function importSubmit(e) {
