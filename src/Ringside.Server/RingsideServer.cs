@@ -38,6 +38,8 @@ public static class RingsideServer
         services.AddSingleton<MatchRecorder>();
         services.AddSingleton<LiveMatches>();
         services.AddSingleton(builder.Configuration.GetSection("Ringside:Sessions").Get<TrainingSessionOptions>() ?? new TrainingSessionOptions());
+        services.AddSingleton<SessionStore>();
+        services.AddHostedService(sp => sp.GetRequiredService<SessionStore>());
         services.AddSingleton<TrainingSessions>();
         services.AddSingleton<JobSessions>();
         services.AddHostedService<SessionCleanup>();
@@ -60,6 +62,7 @@ public static class RingsideServer
 
         var app = builder.Build();
         app.Services.GetRequiredService<ApiKeys>().RegisterConfiguredKeyAsync().GetAwaiter().GetResult();
+        app.Services.GetRequiredService<SessionStore>().RestoreAsync(app.Services.GetRequiredService<TrainingSessions>()).GetAwaiter().GetResult();
         app.Services.GetRequiredService<JobSessions>(); // jobs publish into sessions from their first event
         app.Lifetime.ApplicationStarted.Register(() => _ = RequeueAsync(app));
 

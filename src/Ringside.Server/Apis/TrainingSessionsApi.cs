@@ -79,11 +79,10 @@ public static class TrainingSessionsApi
         if (!v.Ok) return Problems.Invalid(v);
         if (body.TotalEpisodes is { } total) s.TotalEpisodes = total;
         if (body.ModelGeneration is { } generation) s.ModelGeneration = generation;
-        if (body.Status is { } status && status != s.Status)
-        {
-            s.Status = status;
-            sessions.Publish(s, "training_status", new { status });
-        }
+        string? changedStatus = body.Status is { } status && status != s.Status ? status : null;
+        if (changedStatus is not null) s.Status = changedStatus;
+        sessions.Changed(s);
+        if (changedStatus is not null) sessions.Publish(s, "training_status", new { status = changedStatus });
         return TypedResults.Ok(SessionView.Of(s));
     }
 

@@ -211,6 +211,30 @@ public static class Schema
             ALTER TABLE fighter_profiles ADD COLUMN rating_sigma DOUBLE PRECISION NOT NULL DEFAULT 8.333333333333334;
             ALTER TABLE fighter_profiles ADD COLUMN rated_matches INTEGER NOT NULL DEFAULT 0;
             """),
+        new(5, "seed 003: training sessions and their message history survive a restart", db => $"""
+            CREATE TABLE training_sessions (
+                id TEXT PRIMARY KEY,
+                training_id TEXT NOT NULL,
+                algorithm TEXT NOT NULL,
+                model_generation INTEGER NOT NULL,
+                total_episodes BIGINT NOT NULL,
+                status TEXT NOT NULL,
+                training_job_id BIGINT,
+                max_spectators INTEGER NOT NULL,
+                room_code TEXT,
+                password_hash TEXT,
+                created_at {db.TimeColumn} NOT NULL
+            );
+            CREATE TABLE session_messages (
+                session_id TEXT NOT NULL,
+                sequence BIGINT NOT NULL,
+                type TEXT NOT NULL,
+                timestamp {db.TimeColumn} NOT NULL,
+                episode INTEGER,
+                data TEXT NOT NULL,
+                PRIMARY KEY (session_id, sequence)
+            );
+            """),
     ];
 
     public static int Latest => Migrations[^1].Version;

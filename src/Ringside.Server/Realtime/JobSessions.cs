@@ -30,6 +30,7 @@ public sealed class JobSessions
         if (iteration is null)
         {
             session.Status = job.Status;
+            _sessions.Changed(session);
             _sessions.Publish(session, "training_status", new
             {
                 status = job.Status, job_id = job.Id, progress = job.Progress, steps_done = job.StepsDone, error_message = job.ErrorMessage,

@@ -32,7 +32,7 @@ public sealed class TrainingSession
     public long TotalEpisodes { get; set; }
     public string Status { get; set; } = "active";
     public long? TrainingJobId { get; init; }
-    public DateTime CreatedAt { get; } = DateTime.UtcNow;
+    public DateTime CreatedAt { get; init; } = DateTime.UtcNow;
     public DateTime LastActivity { get; set; } = DateTime.UtcNow;
     public int MaxSpectators { get; set; }
     public string? RoomCode { get; init; }
@@ -62,7 +62,7 @@ public sealed class Spectator(WsConnection connection)
 /// create sessions and post to them. Messages are stored in order in a bounded history and broadcast to spectators
 /// in the same order (a spectator that cannot keep up is closed, never served out of order).
 /// </summary>
-public sealed class TrainingSessions(TrainingSessionOptions options)
+public sealed class TrainingSessions(TrainingSessionOptions options, SessionStore? store = null)
 {
     public static readonly string[] MessageTypes = ["training_metrics", "bot_decision", "graph_update", "training_status", "connection_status", "error"];
     private readonly ConcurrentDictionary<string, TrainingSession> _sessions = new();
@@ -90,15 +90,35 @@ public sealed class TrainingSessions(TrainingSessionOptions options)
             PasswordHash = password is null ? null : Hash(password), TrainingJobId = jobId,
         };
         if (!_sessions.TryAdd(session.Id, session)) throw new InvalidOperationException($"session '{session.Id}' already exists.");
+        store?.Save(session);
         return (session, password);
     }
 
-    public TrainingSession GetOrCreateForJob(long jobId, string name, long totalIterations) =>
-        _sessions.GetOrAdd($"job-{jobId}", key => new TrainingSession
+    public TrainingSession GetOrCreateForJob(long jobId, string name, long totalIterations)
+    {
+        string id = $"job-{jobId}";
+        if (_sessions.TryGetValue(id, out var existing)) return existing;
+        var created = new TrainingSession
         {
-            Id = key, TrainingId = name, Algorithm = "PPO", TotalEpisodes = totalIterations, TrainingJobId = jobId,
+            Id = id, TrainingId = name, Algorithm = "PPO", TotalEpisodes = totalIterations, TrainingJobId = jobId,
             MaxSpectators = options.MaxConnectionsPerSession,
-        });
+        };
+        var session = _sessions.GetOrAdd(id, created);
+        if (ReferenceEquals(session, created)) store?.Save(session);
+        return session;
+    }
+
+    /// <summary>Stores a session's changed metadata (status, episodes, generation).</summary>
+    public void Changed(TrainingSession session) => store?.Save(session);
+
+    /// <summary>Puts back a session stored before a restart, with its history.</summary>
+    public void Restore(TrainingSession session, IReadOnlyList<SessionMessage> history)
+    {
+        foreach (var message in history) session.History.AddLast(message);
+        session.NextSequence = history.Count > 0 ? history[^1].Sequence : 0;
+        session.LastActivity = history.Count > 0 ? history[^1].Timestamp : session.CreatedAt;
+        _sessions.TryAdd(session.Id, session);
+    }
 
     /// <summary>A session by id or by room code.</summary>
     public TrainingSession? Find(string idOrRoom) =>
@@ -107,6 +127,7 @@ public sealed class TrainingSessions(TrainingSessionOptions options)
     public bool Delete(string id, string reason)
     {
         if (!_sessions.TryRemove(id, out var session)) return false;
+        store?.Delete(id);
         foreach (var s in session.Spectators.Values) s.Connection.Close(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, reason);
         return true;
     }
@@ -126,6 +147,7 @@ public sealed class TrainingSessions(TrainingSessionOptions options)
             bytes = Messages.Serialize(new { type, session_id = session.Id, sequence = message.Sequence, timestamp = message.Timestamp, data = element });
             foreach (var spectator in session.Spectators.Values)
                 if (spectator.Wants(type)) spectator.Connection.Send(bytes);
+            store?.Append(session, message); // in order: the store's queue is first in, first out
         }
         Interlocked.Increment(ref _published);
         return message;
@@ -154,7 +176,11 @@ public sealed class TrainingSessions(TrainingSessionOptions options)
         var cutoff = DateTime.UtcNow.AddSeconds(-options.SessionTimeoutSeconds);
         int removed = 0;
         foreach (var s in _sessions.Values)
-            if (s.LastActivity < cutoff && s.SpectatorCount == 0 && !stillRunning(s) && _sessions.TryRemove(s.Id, out _)) removed++;
+            if (s.LastActivity < cutoff && s.SpectatorCount == 0 && !stillRunning(s) && _sessions.TryRemove(s.Id, out _))
+            {
+                store?.Delete(s.Id);
+                removed++;
+            }
         return removed;
     }
 }
