@@ -22,18 +22,8 @@ public class GoldenTraceTests
         var config = ArenaConfig.Standard(fighters) with { MaxTicks = 150 };
         using var batch = new ArenaBatch(config, arenaCount: 48, threads);
         batch.Reset(20261121);
-        var buffers = new StepBuffers(batch.AgentCount, withFinalObservations: true);
-        var actions = new int[batch.AgentCount];
-        var rng = new SplitMix64(7);
-        var digest = new Digest();
-        for (int t = 0; t < 400; t++)
-        {
-            // Half the agents attack twice as often as the rest would by chance: more hits, knockouts and contacts.
-            for (int i = 0; i < actions.Length; i++) actions[i] = rng.NextInt(4) == 0 ? Contract.Attack : rng.NextInt(Contract.ActionCount);
-            batch.Step(actions, buffers);
-            digest.Add(buffers, batch);
-        }
-        Assert.Equal(expected, digest.Value);
+        // A quarter of the actions are attacks on top of the random ones: more hits, knockouts and contacts.
+        Assert.Equal(expected, Trace(batch, actionSeed: 7, attackOneIn: 4));
     }
 
     /// <summary>
@@ -53,20 +43,32 @@ public class GoldenTraceTests
         var config = new ArenaConfig { Fighters = specs, Weights = weights, MaxTicks = 120, EndWhenEliminatedMask = 1 };
         using var batch = new ArenaBatch(config, arenaCount: 40, threads, autoReset: false);
         batch.Reset(777);
+        // Finished arenas stay as they ended for a while, then start again by hand.
+        Assert.Equal(expected, Trace(batch, actionSeed: 8, attackOneIn: 3, (ref SplitMix64 rng, int t) =>
+        {
+            for (int a = 0; a < batch.ArenaCount; a++)
+                if (batch.IsFinished(a) && rng.NextInt(8) == 0) batch.ResetArena(a, (ulong)(t * 1000 + a));
+        }));
+    }
+
+    /// <summary>Runs after each step with the trace's generator (a struct, so by reference: it goes on drawing from it).</summary>
+    private delegate void AfterStep(ref SplitMix64 rng, int step);
+
+    /// <summary>400 steps of random actions (one in <paramref name="attackOneIn"/> forced to attack); the digest of every step's report.</summary>
+    private static ulong Trace(ArenaBatch batch, ulong actionSeed, int attackOneIn, AfterStep? afterStep = null)
+    {
         var buffers = new StepBuffers(batch.AgentCount, withFinalObservations: true);
         var actions = new int[batch.AgentCount];
-        var rng = new SplitMix64(8);
+        var rng = new SplitMix64(actionSeed);
         var digest = new Digest();
         for (int t = 0; t < 400; t++)
         {
-            for (int i = 0; i < actions.Length; i++) actions[i] = rng.NextInt(3) == 0 ? Contract.Attack : rng.NextInt(Contract.ActionCount);
+            for (int i = 0; i < actions.Length; i++) actions[i] = rng.NextInt(attackOneIn) == 0 ? Contract.Attack : rng.NextInt(Contract.ActionCount);
             batch.Step(actions, buffers);
             digest.Add(buffers, batch);
-            // Finished arenas stay as they ended for a while, then start again by hand.
-            for (int a = 0; a < batch.ArenaCount; a++)
-                if (batch.IsFinished(a) && rng.NextInt(8) == 0) batch.ResetArena(a, (ulong)(t * 1000 + a));
+            afterStep?.Invoke(ref rng, t);
         }
-        Assert.Equal(expected, digest.Value);
+        return digest.Value;
     }
 
     [Fact]
