@@ -72,8 +72,7 @@ public static class ExportCommand
             CreatedAt = now,
             UpdatedAt = now,
         };
-        try { SetPersonality(profile, info.Personality); }
-        catch (JsonException) { throw new InvalidDataException($"{fileName}: its personality metadata is not a JSON object of sliders."); }
+        ProfilesApi.SetPersonality(profile, Fighters.PersonalityOf(info));
         var metadata = JsonSerializer.SerializeToElement(new { size = fighter.Spec.Size, speed = fighter.Spec.Speed });
         var document = new ProfileDocument(ProfileDocument.FormatName, 1, now, new ExportedFighter(glb ?? "", metadata), profile,
             new ExportedModel(fileName, Convert.ToBase64String(model)));
@@ -93,17 +92,5 @@ public static class ExportCommand
             Console.Out.WriteLine($"exported '{name}' ({profile.TrainingMode}, {info.Steps:N0} steps, {shownWinRate}) to {outPath}; " +
                                   "import it on the dashboard, or POST it to /api/fighter-profiles/import");
         return 0;
-    }
-
-    /// <summary>The checkpoint's personality sliders (50 where it does not say).</summary>
-    private static void SetPersonality(FighterProfile profile, string? personalityJson)
-    {
-        var sliders = string.IsNullOrEmpty(personalityJson) ? [] : JsonSerializer.Deserialize<Dictionary<string, double>>(personalityJson) ?? [];
-        double Slider(string key) => sliders.TryGetValue(key, out var v) ? v : 50;
-        profile.Aggression = Slider("aggression");
-        profile.Positioning = Slider("positioning");
-        profile.Targeting = Slider("targeting");
-        profile.RiskTolerance = Slider("risk_tolerance");
-        profile.Endurance = Slider("endurance");
     }
 }

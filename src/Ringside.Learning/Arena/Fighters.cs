@@ -37,6 +37,17 @@ public static class Fighters
         return spec;
     }
 
+    /// <summary>The personality a checkpoint was trained with (<see cref="ArenaTraining.Info"/> writes it; neutral where it does not say).</summary>
+    /// <exception cref="CheckpointException">the personality metadata is not a JSON object of sliders.</exception>
+    public static Personality PersonalityOf(CheckpointInfo info)
+    {
+        Dictionary<string, float> sliders;
+        try { sliders = string.IsNullOrEmpty(info.Personality) ? [] : JsonSerializer.Deserialize<Dictionary<string, float>>(info.Personality) ?? []; }
+        catch (JsonException e) { throw new CheckpointException($"the checkpoint's personality metadata is not a JSON object of sliders: {e.Message}", e); }
+        float Slider(string key) => sliders.TryGetValue(key, out var v) ? v : 50f;
+        return new Personality(Slider("aggression"), Slider("positioning"), Slider("targeting"), Slider("risk_tolerance"), Slider("endurance"));
+    }
+
     /// <summary>The reward weights a checkpoint was trained with (seed weights when it does not say).</summary>
     public static RewardWeights WeightsOf(CheckpointInfo info)
     {

@@ -105,7 +105,7 @@ public static partial class ProfilesApi
     private static ProblemHttpResult DuplicateName(long fighterId, string name) =>
         Problems.Conflict("profile_name", $"fighter {fighterId} already has a profile named '{name}'.");
 
-    internal static void SetPersonality(FighterProfile p, Personality personality)
+    public static void SetPersonality(FighterProfile p, Personality personality)
     {
         p.Aggression = personality.Aggression; p.Positioning = personality.Positioning; p.Targeting = personality.Targeting;
         p.RiskTolerance = personality.RiskTolerance; p.Endurance = personality.Endurance;
