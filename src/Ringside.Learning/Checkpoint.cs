@@ -25,6 +25,9 @@ public sealed record CheckpointInfo
 /// For resuming training, the optimiser and trainer state go to a sibling file, <c>name.optimizer.safetensors</c>
 /// (Adam's exp_avg.* and exp_avg_sq.* per tensor, its step, the global step, iteration and random states), so the
 /// policy file that the game and the browser load stays small and loads into PyTorch without extra keys.
+/// The sibling also holds its own copy of the weights (param.*): each file is replaced atomically, but the pair is
+/// not, so a crash between the two renames leaves a policy file one checkpoint ahead of the optimiser state. Resuming
+/// reads the sibling alone and is therefore always one consistent checkpoint (<see cref="ResumeIteration"/>).
 /// </summary>
 public static class Checkpoint
 {
@@ -113,13 +116,30 @@ public static class Checkpoint
         };
         var tensors = network.Tensors.SelectMany(slot => new[]
         {
+            new SafeTensor("param." + slot.Name, slot.Shape, network.Parameters.AsSpan(slot.Offset, slot.Length).ToArray()),
             new SafeTensor("exp_avg." + slot.Name, slot.Shape, adam.FirstMoment.AsSpan(slot.Offset, slot.Length).ToArray()),
             new SafeTensor("exp_avg_sq." + slot.Name, slot.Shape, adam.SecondMoment.AsSpan(slot.Offset, slot.Length).ToArray()),
         });
         SafeTensors.Write(OptimizerPath(policyPath), tensors, metadata);
     }
 
-    /// <summary>Restores Adam from the sibling optimiser file and returns the trainer state stored with it.</summary>
+    /// <summary>
+    /// The iteration a resume from <paramref name="policyPath"/> continues after: the trainer state's, which may be a
+    /// checkpoint behind the policy file's own metrics after a crash between the two files.
+    /// </summary>
+    public static int ResumeIteration(string policyPath)
+    {
+        string path = OptimizerPath(policyPath);
+        if (!File.Exists(path)) throw new CheckpointException($"{path}: missing; it holds the optimiser state needed to resume {policyPath}");
+        var (_, metadata) = SafeTensors.Read(path);
+        RequireFormat(path, metadata, TrainerFormat);
+        return ParseInt(path, metadata, "iteration");
+    }
+
+    /// <summary>
+    /// Restores the weights (when the file has them) and Adam from the sibling optimiser file, and returns the trainer
+    /// state stored with them.
+    /// </summary>
     internal static TrainerState LoadTrainerState(string policyPath, ActorCriticNetwork network, Adam adam)
     {
         string path = OptimizerPath(policyPath);
@@ -128,6 +148,11 @@ public static class Checkpoint
         RequireFormat(path, metadata, TrainerFormat);
         if (Required(path, metadata, "architecture") != network.Spec.ToJson())
             throw new CheckpointException($"{path}: optimiser state is for another architecture than {policyPath}");
+        if (network.Tensors.All(slot => tensors.ContainsKey("param." + slot.Name)))
+        {
+            foreach (var slot in network.Tensors) Fetch(path, tensors, "param." + slot.Name, slot.Shape).CopyTo(network.Parameters, slot.Offset);
+            network.CommitParameters();
+        }
         var firstMoment = new float[network.ParameterCount];
         var secondMoment = new float[network.ParameterCount];
         foreach (var slot in network.Tensors)

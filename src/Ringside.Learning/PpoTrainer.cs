@@ -523,9 +523,11 @@ public sealed class PpoTrainer : IDisposable
     /// Saves the policy to <paramref name="path"/> (with <see cref="CheckpointInfo.Steps"/> = <see cref="GlobalStep"/>) and, beside
     /// it, the optimiser and trainer state that <see cref="Resume"/> needs (see <see cref="Checkpoint"/>).
     /// </summary>
-    public void SaveCheckpoint(string path, CheckpointInfo info)
+    /// <param name="policySaved">called between the two files (tests use it to crash there).</param>
+    public void SaveCheckpoint(string path, CheckpointInfo info, Action? policySaved = null)
     {
         Checkpoint.Save(path, Network, info with { Steps = GlobalStep });
+        policySaved?.Invoke();
         Checkpoint.SaveTrainerState(path, Network, Optimizer,
             new Checkpoint.TrainerState(Seed, GlobalStep, Iteration, _policy.Random.GetState(), _shuffleRng.GetState()));
     }

@@ -77,4 +77,9 @@ public sealed class TrainingOptions
     public bool Clustered { get; set; }
     /// <summary>Start the scheduler in this process (false: an API-only node that queues jobs for workers).</summary>
     public bool RunWorker { get; set; } = true;
+    /// <summary>
+    /// Tests only: "point@iteration" (a point of ArenaTraining.FaultPoints) makes a training job end this process at
+    /// once (as kill -9 would) when it reaches that point of that iteration, on the job's first attempt.
+    /// </summary>
+    public string? CrashAt { get; set; }
 }

@@ -14,7 +14,7 @@ public sealed class KillRestartTests
         private readonly StringBuilder _log = new();
         public string Log { get { lock (_log) return _log.ToString(); } }
 
-        public ServerProcess(string dataDir, int port)
+        public ServerProcess(string dataDir, int port, string? crashAt = null)
         {
             var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Ringside.Server.dll"), "--urls", $"http://127.0.0.1:{port}", "--data", dataDir])
             {
@@ -24,6 +24,7 @@ public sealed class KillRestartTests
             start.Environment["Ringside__Training__Threads"] = "1";
             start.Environment["Ringside__Training__EvaluationEpisodes"] = "8";
             start.Environment["Ringside__RateLimit__Enabled"] = "false";
+            if (crashAt is not null) start.Environment["Ringside__Training__CrashAt"] = crashAt;
             _process = Process.Start(start)!;
             _process.OutputDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
             _process.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
@@ -32,6 +33,8 @@ public sealed class KillRestartTests
         }
 
         public void Kill() { _process.Kill(entireProcessTree: true); _process.WaitForExit(); }
+
+        public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
 
         public void Dispose()
         {
@@ -57,6 +60,42 @@ public sealed class KillRestartTests
             await Task.Delay(200);
         }
         Assert.Fail("the server did not start:\n" + server.Log);
+    }
+
+    /// <summary>
+    /// The interleavings that a kill at a random moment only sometimes hits, forced: the process dies (FailFast, as
+    /// kill -9) after iteration 8's metrics are stored but before its checkpoint, or between the checkpoint's policy
+    /// file and its trainer state. The restarted server resumes the job, and every iteration is stored exactly once.
+    /// </summary>
+    [Theory]
+    [InlineData("reported@8")]
+    [InlineData("policy-saved@8")]
+    public async Task A_job_whose_process_dies_at_a_forced_point_resumes_with_every_iteration_stored_once(string crashAt)
+    {
+        string dataDir = Directory.CreateTempSubdirectory("ringside-crash-").FullName;
+        int port = FreePort();
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        const int Iterations = 12;
+        long jobId;
+        using (var first = new ServerProcess(dataDir, port, crashAt))
+        {
+            await WaitHealthy(client, first);
+            long fighter = (long)(await client.GetJson("/api/fighters"))[0]!["id"]!;
+            var job = await client.PostJson("/api/training-jobs", new { fighter_id = fighter, profile_name = "crash", total_steps = Iterations * 8192, seed = 4, execute = true });
+            jobId = (long)job["id"]!;
+            Assert.True(first.WaitForExit(TimeSpan.FromSeconds(240)), "the server did not crash at " + crashAt + ":\n" + first.Log);
+            Assert.Contains("crash test: job", first.Log);
+        }
+
+        using var second = new ServerProcess(dataDir, port);
+        await WaitHealthy(client, second);
+        var done = await client.WaitForJob(jobId, j => (string)j["status"]! == "completed", timeoutSeconds: 300);
+        Assert.Equal(2, (int)done["attempts"]!);
+        var metrics = (await client.GetJson($"/api/training-jobs/{jobId}/metrics")).AsArray();
+        Assert.Equal(Enumerable.Range(1, Iterations), metrics.Select(m => (int)m!["iteration_number"]!));
+        Assert.Equal(Enumerable.Range(1, Iterations).Select(i => i * 8192L), metrics.Select(m => (long)m!["global_step"]!));
+        second.Kill();
+        try { Directory.Delete(dataDir, recursive: true); } catch (IOException) { }
     }
 
     [Fact]

@@ -32,6 +32,11 @@ public sealed record ArenaTrainingOptions
     public int CheckpointEvery { get; init; } = 25;
     public required string OutDir { get; init; }
     public PpoConfig Ppo { get; init; } = ArenaTraining.DefaultPpo;
+    /// <summary>
+    /// Tests only: called at each named point of an iteration's bookkeeping (<see cref="ArenaTraining.FaultPoints"/>)
+    /// with the iteration, so that a test can crash the run exactly there and check what a resume makes of it.
+    /// </summary>
+    public Action<string, int>? FaultInjection { get; init; }
 
     public RewardWeights EffectiveWeights => Weights ?? RewardWeights.For(Personality, Mode);
     public IReadOnlyList<string> Bots => Opponents.Where(o => !IsSelf(o)).ToArray();
@@ -115,6 +120,19 @@ public static class ArenaTraining
         },
     };
 
+    /// <summary>
+    /// The points of an iteration's bookkeeping, in order: the iteration's metrics have been reported (metrics.jsonl
+    /// and <c>onIteration</c>); the policy file of a checkpoint is written but not yet its trainer state; the
+    /// checkpoint is complete. A crash at any of them must leave a run that resumes with every iteration reported once.
+    /// </summary>
+    public static readonly string[] FaultPoints = ["reported", "policy-saved", "checkpoint-saved"];
+
+    /// <summary>
+    /// The iteration a resume of <paramref name="outDir"/> continues after. Whatever the first attempt reported
+    /// beyond it will be reported again, so a caller that stored those reports replaces them (the server deletes them).
+    /// </summary>
+    public static int ResumeIteration(string outDir) => Checkpoint.ResumeIteration(Path.Combine(outDir, ModelFile));
+
     /// <param name="resume">continue from this folder's model.safetensors (same options) instead of starting afresh.</param>
     public static ArenaTrainingResult Run(ArenaTrainingOptions options, Action<ArenaIterationMetrics>? onIteration = null,
                                           bool resume = false, CancellationToken cancellation = default)
@@ -122,17 +140,20 @@ public static class ArenaTraining
         options.Validate();
         Directory.CreateDirectory(options.OutDir);
         string modelPath = Path.Combine(options.OutDir, ModelFile), bestPath = Path.Combine(options.OutDir, BestFile);
+        string metricsPath = Path.Combine(options.OutDir, MetricsFile);
         using var env = new ArenaVectorEnv(EnvOptions(options));
         using var trainer = resume
             ? PpoTrainer.Resume(modelPath, options.Ppo, env, EnvironmentName, Contract.Version)
             : new PpoTrainer(options.Ppo, env, options.Seed);
         if (!resume) File.WriteAllText(Path.Combine(options.OutDir, "run.json"), JsonSerializer.Serialize(RunDescription(options)));
+        else DropMetricsAfter(metricsPath, trainer.Iteration);
+        void Fault(string point, int iteration) => options.FaultInjection?.Invoke(point, iteration);
         // Self-play starts with the learner's own initial policy in the pool, so "self" alone has an opponent at once.
         if (options.SelfPlay) env.AddToPool(new NetworkPolicy(trainer.Network.Clone(), env.OpponentCapacity, options.Seed ^ 0x5E1F));
 
         using var timeLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         if (options.MaxTime is { } maxTime) timeLimit.CancelAfter(maxTime);
-        using var metricsFile = new StreamWriter(Path.Combine(options.OutDir, MetricsFile), append: resume);
+        using var metricsFile = new StreamWriter(metricsPath, append: resume);
         var clock = Stopwatch.StartNew();
         double bestWinRate = double.NegativeInfinity;
         var termMeans = new double[RewardWeights.Count];
@@ -144,7 +165,8 @@ public static class ArenaTraining
             {
                 ["mean_return"] = Finite(m.MeanReturn), ["win_rate"] = Finite(m.WinRate), ["iteration"] = m.Iteration,
             };
-            trainer.SaveCheckpoint(modelPath, Info(options, metrics));
+            trainer.SaveCheckpoint(modelPath, Info(options, metrics), () => Fault("policy-saved", m.Iteration));
+            Fault("checkpoint-saved", m.Iteration);
             // The best marker: the checkpoint with the best recent win rate so far (ties: the later, better-trained one).
             if (m.Episodes >= 20 && Finite(m.WinRate) >= bestWinRate)
             {
@@ -163,13 +185,16 @@ public static class ArenaTraining
             metricsFile.WriteLine(JsonSerializer.Serialize(MetricsLine(line)));
             metricsFile.Flush();
 
+            // Reported before the checkpoint: a crash in between replays this iteration (its report replaced), never skips it.
+            onIteration?.Invoke(line);
+            Fault("reported", m.Iteration);
+
             if (options.SelfPlay && m.Iteration % options.SnapshotEvery == 0)
             {
                 var snapshot = trainer.Network.Clone();
                 env.AddToPool(new NetworkPolicy(snapshot, env.OpponentCapacity, options.Seed ^ (ulong)m.Iteration));
             }
             if (m.Iteration % options.CheckpointEvery == 0 || m.Iteration == m.Iterations) SaveCheckpoints(m);
-            onIteration?.Invoke(line);
         }, timeLimit.Token);
 
         bool stoppedByTime = last is not null && last.Iteration < last.Iterations;
@@ -181,6 +206,22 @@ public static class ArenaTraining
         return new ArenaTrainingResult(modelPath, bestPath, trainer.GlobalStep, trainer.Iteration, wall,
             last?.Sps ?? 0, last?.MeanReturn ?? double.NaN, last?.WinRate ?? double.NaN,
             double.IsNegativeInfinity(bestWinRate) ? double.NaN : bestWinRate, stoppedByTime, trainer.Times());
+    }
+
+    /// <summary>A resumed run reports the iterations after its checkpoint again: their old lines go.</summary>
+    private static void DropMetricsAfter(string metricsPath, int iteration)
+    {
+        if (!File.Exists(metricsPath)) return;
+        var kept = File.ReadLines(metricsPath).Where(line =>
+        {
+            try
+            {
+                using var json = JsonDocument.Parse(line);
+                return json.RootElement.GetProperty("iteration").GetInt32() <= iteration;
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException) { return false; }
+        }).ToList();
+        File.WriteAllLines(metricsPath, kept);
     }
 
     private static double Finite(double value) => double.IsFinite(value) ? value : 0;

@@ -34,7 +34,7 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
         int resumedAt = 0;
         if (resume)
         {
-            resumedAt = (int)Checkpoint.Load(modelPath).Info.Metrics.GetValueOrDefault("iteration");
+            resumedAt = ArenaTraining.ResumeIteration(runDir);
             // Iterations after the checkpoint will run again: drop their metrics so each iteration is recorded once.
             await db.WriteAsync((c, t) => c.ExecuteAsync("DELETE FROM training_metrics WHERE training_session_id = @jobId AND iteration_number > @resumedAt",
                 new { jobId, resumedAt }, t));
@@ -91,6 +91,20 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
             CheckpointEvery = Math.Max(1, options.Training.CheckpointEvery),
             OutDir = runDir,
             Ppo = ArenaTraining.DefaultPpo with { LearningRate = (float)job.LearningRate, Threads = Math.Max(1, options.Training.Threads) },
+            FaultInjection = CrashAt(job),
+        };
+    }
+
+    /// <summary>Ringside:Training:CrashAt, for the crash tests: ends the process at that point, like kill -9.</summary>
+    private Action<string, int>? CrashAt(TrainingJob job)
+    {
+        if (options.Training.CrashAt is not { Length: > 0 } spec || job.Attempts > 1) return null;
+        var parts = spec.Split('@');
+        if (parts.Length != 2 || !ArenaTraining.FaultPoints.Contains(parts[0]) || !int.TryParse(parts[1], out int at))
+            throw new InvalidOperationException($"Ringside:Training:CrashAt '{spec}' is not point@iteration with a point of {string.Join(", ", ArenaTraining.FaultPoints)}.");
+        return (point, iteration) =>
+        {
+            if (point == parts[0] && iteration == at) Environment.FailFast($"crash test: job {job.Id} at {point} of iteration {iteration}");
         };
     }
 
