@@ -32,6 +32,7 @@ public static class RingsideServer
         services.AddSingleton(db);
         services.AddSingleton<ModelCache>();
         services.AddSingleton<TrainingEvents>();
+        services.AddSingleton<TrainingJobHooks>();
         services.AddSingleton<TrainingJobRunner>();
         services.AddSingleton<JobQueue>();
         services.AddSingleton<ApiKeys>();

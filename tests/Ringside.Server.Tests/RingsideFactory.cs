@@ -2,6 +2,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
@@ -18,8 +20,13 @@ public class RingsideFactory : WebApplicationFactory<Program>
     public Dictionary<string, string?> Settings { get; }
     private readonly bool _ownsDataDir;
 
-    public RingsideFactory(Dictionary<string, string?>? settings = null, string? dataDir = null, bool postgres = false)
+    private readonly Action<IServiceCollection>? _services;
+
+    /// <param name="services">changes to the server's services (test hooks), applied after its own registrations.</param>
+    public RingsideFactory(Dictionary<string, string?>? settings = null, string? dataDir = null, bool postgres = false,
+        Action<IServiceCollection>? services = null)
     {
+        _services = services;
         _ownsDataDir = dataDir is null;
         DataDir = dataDir ?? Directory.CreateTempSubdirectory("ringside-test-").FullName;
         Settings = new Dictionary<string, string?>
@@ -43,6 +50,11 @@ public class RingsideFactory : WebApplicationFactory<Program>
     {
         builder.ConfigureHostConfiguration(c => c.AddInMemoryCollection(Settings));
         return base.CreateHost(builder);
+    }
+
+    protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+    {
+        if (_services is { } change) builder.ConfigureTestServices(change);
     }
 
     protected override void Dispose(bool disposing)

@@ -112,6 +112,47 @@ public sealed class SessionTests(SqliteServer server) : IClassFixture<SqliteServ
     }
 
     [Fact]
+    public async Task A_late_or_returning_spectator_gets_the_stored_messages_it_missed_then_the_live_ones_without_gap_or_repeat()
+    {
+        string id = await NewSession();
+        for (int e = 1; e <= 5; e++)
+        {
+            await _client.PostJson($"/api/training/sessions/{id}/metrics", new { episode = e }, status: 202);
+            await _client.PostJson($"/api/training/sessions/{id}/graph_update", new { episode = e }, status: 202);
+        }
+        // A page that opens after the job made progress: everything it asked for, in order, then the live stream.
+        using (var late = await Connect($"/ws/{id}?after_sequence=0&message_types=training_metrics"))
+        {
+            Assert.Equal("connected", (string)(await Receive(late))!["data"]!["status"]!);
+            await _client.PostJson($"/api/training/sessions/{id}/metrics", new { episode = 6 }, status: 202);
+            var episodes = new List<int>();
+            long last = 0;
+            for (int i = 0; i < 6; i++)
+            {
+                var m = (await Receive(late))!;
+                Assert.Equal("training_metrics", (string)m["type"]!);
+                Assert.True((long)m["sequence"]! > last);
+                last = (long)m["sequence"]!;
+                episodes.Add((int)m["data"]!["episode"]!);
+            }
+            Assert.Equal(Enumerable.Range(1, 6), episodes);
+
+            // Reconnecting after the last message it saw: only what came since.
+            await _client.PostJson($"/api/training/sessions/{id}/metrics", new { episode = 7 }, status: 202);
+            using var back = await Connect($"/ws/{id}?after_sequence={last}&message_types=training_metrics");
+            Assert.Equal("connected", (string)(await Receive(back))!["data"]!["status"]!);
+            Assert.Equal(7, (int)(await Receive(back))!["data"]!["episode"]!);
+        }
+        // Without after_sequence only new messages come, as before.
+        using var plain = await Connect($"/ws/{id}");
+        Assert.Equal("connected", (string)(await Receive(plain))!["data"]!["status"]!);
+        await _client.PostJson($"/api/training/sessions/{id}/metrics", new { episode = 8 }, status: 202);
+        Assert.Equal(8, (int)(await Receive(plain))!["data"]!["episode"]!);
+        await ConnectWebSocketExpecting($"/ws/{id}?after_sequence=-1", HttpStatusCode.BadRequest);
+        await ConnectWebSocketExpecting($"/ws/{id}?message_types=telepathy", HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task Password_rooms_and_connection_limits_are_enforced()
     {
         var room = await _client.PostJson("/api/training/sessions", new { training_id = "secret", password_protected = true, max_spectators = 2 });

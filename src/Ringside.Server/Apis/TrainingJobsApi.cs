@@ -179,6 +179,7 @@ public static class TrainingJobsApi
         var job = await JobStore.FindAsync(db, id);
         if (job is null) return Problems.NotFound("training job", id);
         if (JobStatus.IsFinal(job.Status)) return Problems.Conflict("status", $"job {id} is already {job.Status}.");
-        return TypedResults.Ok(await queue.CancelAsync(id));
+        return await queue.CancelAsync(id) is { } cancelled ? TypedResults.Ok(cancelled)
+            : Problems.Conflict("status", $"job {id} finished meanwhile.");
     }
 }

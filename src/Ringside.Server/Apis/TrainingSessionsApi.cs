@@ -134,13 +134,37 @@ public static class TrainingSessionsApi
         }
         if (sessions.RefuseJoin(session) is { } refusal) { await Problems.Field(429, "session_id", refusal).ExecuteAsync(context); return; }
 
+        var query = context.Request.Query;
+        long? afterSequence = null;
+        if (query["after_sequence"].FirstOrDefault() is { } after)
+        {
+            if (!long.TryParse(after, out long value) || value < 0)
+            {
+                await Problems.Field(400, "after_sequence", "must be a sequence number (0 or more): the last message this client received.").ExecuteAsync(context);
+                return;
+            }
+            afterSequence = value;
+        }
+        string[] initialTypes = [];
+        if (query["message_types"].FirstOrDefault() is { Length: > 0 } list)
+        {
+            initialTypes = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (initialTypes.FirstOrDefault(x => Array.IndexOf(TrainingSessions.MessageTypes, x) < 0) is { } bad)
+            {
+                await Problems.Field(400, "message_types", $"unknown message type '{bad}'; expected {string.Join(", ", TrainingSessions.MessageTypes)}.").ExecuteAsync(context);
+                return;
+            }
+        }
+
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        string user = context.Request.Query["user_name"].FirstOrDefault() is { Length: > 0 and <= 64 } name ? name : "spectator";
+        string user = query["user_name"].FirstOrDefault() is { Length: > 0 and <= 64 } name ? name : "spectator";
         await using var connection = new WsConnection(socket, user, sessions.Options.ConnectionQueueSize);
         var spectator = new Spectator(connection);
+        spectator.Subscriptions.UnionWith(initialTypes);
         connection.Start();
-        lock (session.Gate) session.Spectators[connection.Id] = spectator; // from here on it receives every new message in order
-        connection.Send(new { type = "connection_status", session_id = session.Id, data = new { status = "connected", user_name = user, spectators = session.SpectatorCount, session = SessionView.Of(session) } });
+        connection.Send(new { type = "connection_status", session_id = session.Id, data = new { status = "connected", user_name = user, spectators = session.SpectatorCount + 1, session = SessionView.Of(session) } });
+        // From here on it receives every new message in order, after the stored ones it asked for.
+        sessions.Join(session, spectator, afterSequence, sessions.Options.ConnectionQueueSize / 2);
         try
         {
             await connection.ReceiveAsync(text =>

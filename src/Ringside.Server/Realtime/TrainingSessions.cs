@@ -144,13 +144,34 @@ public sealed class TrainingSessions(TrainingSessionOptions options, SessionStor
             session.History.AddLast(message);
             while (session.History.Count > options.MetricsHistorySize) session.History.RemoveFirst();
             session.LastActivity = message.Timestamp;
-            bytes = Messages.Serialize(new { type, session_id = session.Id, sequence = message.Sequence, timestamp = message.Timestamp, data = element });
+            bytes = Frame(session, message);
             foreach (var spectator in session.Spectators.Values)
                 if (spectator.Wants(type)) spectator.Connection.Send(bytes);
             store?.Append(session, message); // in order: the store's queue is first in, first out
         }
         Interlocked.Increment(ref _published);
         return message;
+    }
+
+    /// <summary>A message as spectators receive it, live or replayed.</summary>
+    private static byte[] Frame(TrainingSession session, SessionMessage m) =>
+        Messages.Serialize(new { type = m.Type, session_id = session.Id, sequence = m.Sequence, timestamp = m.Timestamp, data = m.Data });
+
+    /// <summary>
+    /// Adds a spectator and, in the same step, sends it the stored messages after <paramref name="afterSequence"/> that
+    /// it wants (at most <paramref name="maxReplay"/>, the newest): history and live stream join without a gap or a
+    /// repeat, so a page that connects late, or reconnects, sees every message it missed, in order.
+    /// </summary>
+    public int Join(TrainingSession session, Spectator spectator, long? afterSequence, int maxReplay)
+    {
+        lock (session.Gate)
+        {
+            session.Spectators[spectator.Connection.Id] = spectator;
+            if (afterSequence is not { } after) return 0;
+            var missed = session.History.Where(m => m.Sequence > after && spectator.Wants(m.Type)).TakeLast(maxReplay).ToList();
+            foreach (var m in missed) spectator.Connection.Send(Frame(session, m));
+            return missed.Count;
+        }
     }
 
     /// <summary>History filtered by type, time range and episode range, in order, paged.</summary>

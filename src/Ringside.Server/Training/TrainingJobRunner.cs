@@ -9,6 +9,18 @@ using Ringside.Sim;
 
 namespace Ringside.Server.Training;
 
+/// <summary>
+/// Tests only: moments of a job's life at which a test makes something happen (the default does nothing), so that a
+/// race is forced rather than hoped for.
+/// </summary>
+public class TrainingJobHooks
+{
+    /// <summary>After the model is trained, evaluated and copied, just before the completion is stored.</summary>
+    public virtual Task BeforeCompleteAsync(long jobId) => Task.CompletedTask;
+    /// <summary>When an attempt of the job has ended, whatever its outcome.</summary>
+    public virtual void AttemptEnded(long jobId) { }
+}
+
 /// <summary>What a running job reports each iteration (for live streams).</summary>
 public sealed record JobProgress(TrainingJob Job, ArenaIterationMetrics Metrics);
 
@@ -17,10 +29,17 @@ public sealed record JobProgress(TrainingJob Job, ArenaIterationMetrics Metrics)
 /// checkpoint every few iterations, resumes from it after a crash, stops at the next iteration when cancelled, and on
 /// completion evaluates the model against the baseline bots and creates or updates the profile.
 /// </summary>
-public sealed class TrainingJobRunner(Database db, RingsideOptions options, TrainingEvents events, ModelCache models, ILogger<TrainingJobRunner> log)
+public sealed class TrainingJobRunner(Database db, RingsideOptions options, TrainingEvents events, ModelCache models, TrainingJobHooks hooks,
+    ILogger<TrainingJobRunner> log)
 {
 
     public async Task RunAsync(long jobId, CancellationToken shutdown)
+    {
+        try { await RunAttemptAsync(jobId, shutdown); }
+        finally { hooks.AttemptEnded(jobId); }
+    }
+
+    private async Task RunAttemptAsync(long jobId, CancellationToken shutdown)
     {
         string runDir = Path.Combine(options.RunsDir, $"job-{jobId}");
         var job = await JobStore.StartAttemptAsync(db, jobId, runDir);
@@ -163,9 +182,16 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
         long episodesTrained = episodes; // of this attempt: a resumed job counts from its checkpoint
 
         var replays = RecordEvaluationEpisodes(modelPath, training, job.ProfileName);
-        var profile = await db.WriteAsync(async (c, t) =>
+        await hooks.BeforeCompleteAsync(job.Id);
+        var profile = await db.WriteAsync<FighterProfile?>(async (c, t) =>
         {
             var now = DateTime.UtcNow;
+            // The completion is claimed first: a cancel that landed meanwhile wins, and then nothing of this run is stored.
+            if (await c.ExecuteAsync("""
+                UPDATE training_jobs SET status = 'completed', progress = 100, iteration = @Iterations, steps_done = @Steps,
+                    final_reward = @Reward, final_win_rate = @WinRate, completed_at = @Now, updated_at = @Now
+                WHERE id = @Id AND status = 'running'
+                """, new { job.Id, result.Iterations, result.Steps, Reward = meanReward, WinRate = winRate, Now = now }, t) == 0) return null;
             double? previousBest = await c.ExecuteScalarAsync<double?>(
                 "SELECT MAX(win_rate) FROM model_checkpoints WHERE fighter_id = @FighterId AND profile_name = @ProfileName", new { job.FighterId, job.ProfileName }, t);
             bool bestSoFar = previousBest is null || winRate > previousBest;
@@ -199,13 +225,15 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
                            result.Steps, p.ModelPath, p.TrainingMode, Now = now }, t);
             await c.ExecuteAsync("UPDATE fighters SET model_version = model_version + 1 WHERE id = @FighterId", new { p.FighterId }, t);
             await StoreEvaluationReplaysAsync(c, t, job, p, replays, bestSoFar, now);
-            await c.ExecuteAsync("""
-                UPDATE training_jobs SET status = 'completed', progress = 100, iteration = @Iterations, steps_done = @Steps,
-                    final_reward = @Reward, final_win_rate = @WinRate, completed_at = @Now, updated_at = @Now
-                WHERE id = @Id AND status = 'running'
-                """, new { job.Id, result.Iterations, result.Steps, Reward = meanReward, WinRate = winRate, Now = now }, t);
             return p;
         });
+        if (profile is null)
+        {
+            File.Delete(modelPath);
+            log.LogInformation("Training job {Job} was cancelled while it completed; its model is not stored.", job.Id);
+            events.Publish(await JobStore.FindAsync(db, job.Id) ?? job);
+            return;
+        }
         models.Invalidate(job.FighterId);
         log.LogInformation("Training job {Job} completed: profile '{Profile}' v{Version}, win rate {WinRate:P0} against the baselines.",
             job.Id, profile.ProfileName, profile.ModelVersion, winRate);

@@ -160,14 +160,17 @@ export function wsUrl(path) {
 
 /**
  * A JSON WebSocket that reconnects (1, 2, 4 … 15 s) until closed. handlers: {message(msg), open(), close(event)}.
- * `subscribe` (message types) is sent on every (re)connection: seed 003's subscription message.
+ * `subscribe` (message types) is sent on every (re)connection: seed 003's subscription message. `history` (training
+ * sessions): each connection first replays the stored messages this page has not seen.
  */
 export class LiveSocket {
-  constructor(path, handlers, { subscribe = null, reconnect = true } = {}) {
+  constructor(path, handlers, { subscribe = null, reconnect = true, history = false } = {}) {
     this.path = path;
     this.handlers = handlers;
     this.subscribe = subscribe;
     this.reconnect = reconnect;
+    this.history = history;
+    this.lastSequence = 0;
     this.closed = false;
     this.delay = 1000;
     this.received = 0;
@@ -177,7 +180,15 @@ export class LiveSocket {
   get connected() { return this.socket?.readyState === WebSocket.OPEN; }
 
   _open() {
-    const socket = new WebSocket(wsUrl(this.path));
+    // history: a training session's stream starts with the stored messages after the last one this page saw (all of
+    // them on the first connection), so a page that opens late or reconnects misses nothing and sees nothing twice.
+    let path = this.path;
+    if (this.history) {
+      const query = new URLSearchParams({ after_sequence: String(this.lastSequence) });
+      if (this.subscribe) query.set('message_types', this.subscribe.join(','));
+      path += (path.includes('?') ? '&' : '?') + query;
+    }
+    const socket = new WebSocket(wsUrl(path));
     this.socket = socket;
     socket.addEventListener('open', () => {
       this.delay = 1000;
@@ -187,6 +198,10 @@ export class LiveSocket {
     socket.addEventListener('message', e => {
       let message;
       try { message = JSON.parse(e.data); } catch { return; }
+      if (this.history && typeof message.sequence === 'number') {
+        if (message.sequence <= this.lastSequence) return;
+        this.lastSequence = message.sequence;
+      }
       this.received++;
       this.handlers.message?.(message);
     });

@@ -15,7 +15,9 @@ let fighters = [], profiles = [];
 let baseWeights = null; // the server's weights for the sliders and mode
 const overrides = new Map(); // term → weight typed in the advanced panel
 const state = pages.state;
-Object.assign(state, { weightsRequests: 0, previewed: null, job: null, progressSeen: [], metrics: new Map(), statusSeen: [] });
+// progressSeen: each percentage the page showed; progressReceived: the progress of each training_metrics message, live or
+// replayed from the session's history (a page that opens late still receives every iteration).
+Object.assign(state, { weightsRequests: 0, previewed: null, job: null, progressSeen: [], progressReceived: [], metrics: new Map(), statusSeen: [] });
 
 // ---- Setup form ----
 
@@ -199,6 +201,7 @@ function attach(job) {
   state.job = job;
   state.metrics = new Map();
   state.progressSeen = [];
+  state.progressReceived = [];
   state.statusSeen = [];
   spsSmoothed = null;
   const url = new URL(location.href);
@@ -222,7 +225,7 @@ function attach(job) {
     open: () => setLive(true, `job ${job.id} live`),
     close: () => setLive(false, 'reconnecting…'),
     message: onMessage,
-  }, { subscribe: ['training_metrics', 'training_status', 'bot_decision'] });
+  }, { subscribe: ['training_metrics', 'training_status', 'bot_decision'], history: true });
   state.socket = socket;
   getJson(`/api/training-jobs/${job.id}/metrics?max_points=500`).then(rows => {
     for (const m of rows) addPoint(m.iteration_number, m.avg_reward_last_100, m.win_rate_last_100 == null ? null : m.win_rate_last_100 * 100);
@@ -249,6 +252,7 @@ async function refreshJob() {
 function onMessage(message) {
   const data = message.data ?? {};
   if (message.type === 'training_metrics') {
+    state.progressReceived.push(data.progress);
     addPoint(data.iteration, data.average_reward, data.win_rate);
     drawChart();
     if (data.actions_per_second > 0) spsSmoothed = spsSmoothed === null ? data.actions_per_second : 0.7 * spsSmoothed + 0.3 * data.actions_per_second;
