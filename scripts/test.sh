@@ -3,10 +3,41 @@
 # starts a throwaway PostgreSQL server (installing Debian's package when missing) for the storage tests,
 # restores packages, builds Release, runs each test project, and prints one summary line
 # "tests: N passed, N failed, N skipped".
+#
+#   scripts/test.sh               one run (CI's)
+#   scripts/test.sh --repeat N    N runs in a row, each run's summary and duration, then "repeat: K of N runs passed"
+#   scripts/test.sh --stress      one run while a background load keeps every core busy (shakes out timing assumptions)
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+case "${1:-}" in
+  --repeat)
+    runs="${2:-}"
+    [[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "test.sh: --repeat needs a number of runs (1 or more)" >&2; exit 2; }
+    passed_runs=0
+    for ((run = 1; run <= runs; run++)); do
+      start=$SECONDS
+      summary="$("$0" | tee /dev/stderr | grep -E '^tests: ' | tail -1)"
+      code=${PIPESTATUS[0]}
+      echo "run $run of $runs: ${summary:-tests: no summary} in $((SECONDS - start)) s (exit $code)"
+      [ "$code" -eq 0 ] && passed_runs=$((passed_runs + 1))
+    done
+    echo "repeat: $passed_runs of $runs runs passed"
+    [ "$passed_runs" -eq "$runs" ]; exit $? ;;
+  --stress)
+    # One busy loop per core, at the same priority as the tests, for the whole run.
+    load=()
+    for ((core = 0; core < $(nproc); core++)); do ( while :; do :; done ) & load+=($!); done
+    start=$SECONDS
+    "$0"; code=$?
+    kill "${load[@]}" 2>/dev/null; wait "${load[@]}" 2>/dev/null
+    echo "stress: exit $code in $((SECONDS - start)) s with $(nproc) busy loops beside the tests"
+    exit $code ;;
+  "") ;;
+  *) echo "test.sh: unknown option '$1' (use --repeat N or --stress)" >&2; exit 2 ;;
+esac
 
 pgdir="$(mktemp -d /tmp/ringside-pg.XXXXXX)"
 pgport="${RINGSIDE_TEST_PG_PORT:-55432}"
