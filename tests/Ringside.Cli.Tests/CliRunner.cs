@@ -67,7 +67,7 @@ public static class Cli
         using var process = Process.Start(start)!;
         var err = process.StandardError.ReadToEndAsync();
         string output = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(60_000)) { process.Kill(entireProcessTree: true); Assert.Fail($"ringside {string.Join(' ', args)} did not finish in 60 s"); }
+        if (!process.WaitForExit(300_000)) { process.Kill(entireProcessTree: true); Assert.Fail($"ringside {string.Join(' ', args)} did not finish in 5 minutes"); }
         return new CliResult(process.ExitCode, output, err.Result);
     }
 

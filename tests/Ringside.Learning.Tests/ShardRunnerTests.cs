@@ -11,11 +11,16 @@ public class ShardRunnerTests
         for (int round = 0; round < 200; round++)
         {
             var threadOfPiece = new int[6];
+            var started = new System.Collections.Concurrent.ConcurrentDictionary<int, bool>();
             runner.Run(6, piece =>
             {
                 threadOfPiece[piece] = Environment.CurrentManagedThreadId;
+                started[Environment.CurrentManagedThreadId] = true;
                 Interlocked.Increment(ref ran[piece]);
-                Thread.SpinWait(20_000); // long enough that the worker wakes before the caller has done everything
+                // Round 0 holds piece 0 until a second thread has started a piece: the worker takes part however the
+                // threads are scheduled, and a runner that left everything to one thread would never let it go.
+                if (round == 0 && piece == 0) SpinWait.SpinUntil(() => started.Count >= 2, TimeSpan.FromMinutes(2));
+                Thread.SpinWait(20_000);
             });
             threads.UnionWith(threadOfPiece);
         }

@@ -368,13 +368,12 @@ public abstract class ApiTests(RingsideFactory server)
         await (await _client.PatchAsJsonAsync($"/api/training-jobs/{id}", new { epochs = 3 })).Problem(409, "status");
         var cancelled = await (await _client.PostAsync($"/api/training-jobs/{id}/cancel", null)).Json200();
         Assert.Equal("cancelled", (string)cancelled["status"]!);
-        await Task.Delay(1500);
+        // The runner stops at its next iteration: its attempt ends, and nothing it did meanwhile moved the job on.
+        await server.Attempts.WaitAsync(id);
         var after = await _client.GetJson($"/api/training-jobs/{id}");
         Assert.Equal("cancelled", (string)after["status"]!);
         Assert.True((long)after["steps_done"]! < 400 * 8192);
-        int iteration = (int)after["iteration"]!;
-        await Task.Delay(1000);
-        Assert.Equal(iteration, (int)(await _client.GetJson($"/api/training-jobs/{id}"))["iteration"]!); // it really stopped
+        Assert.Equal((int)cancelled["iteration"]!, (int)after["iteration"]!); // it really stopped
         await (await _client.GetAsync($"/api/fighter-profiles/{fighter}/long")).Problem(404, "profile_name");
         await (await _client.PostAsync($"/api/training-jobs/{id}/cancel", null)).Problem(409, "status");
         var jobs = (await _client.GetJson($"/api/training-jobs/fighter/{fighter}")).AsArray();

@@ -61,7 +61,9 @@ public abstract class RealtimeTests(RingsideFactory server)
                 new { fighter_id = a, controller = "bot", bot = "chaser" }, new { fighter_id = b, controller = "bot", bot = "random" },
                 new { fighter_id = c, controller = "default" },
             },
-            seed = 11, max_seconds = 20, speed = 20,
+            // A bot match starts as it is created: slow enough (at most 4 s) that the spectator connecting after it sees it run,
+            // even when connecting takes a busy machine a second or two.
+            seed = 11, max_seconds = 20, speed = 5,
         });
         long id = (long)created["id"]!;
         Assert.Empty(created["player_tokens"]!.AsObject());

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using Ringside.Server.Training;
 
 namespace Ringside.Server.Tests;
 
@@ -18,6 +20,8 @@ public class RingsideFactory : WebApplicationFactory<Program>
 {
     public string DataDir { get; }
     public Dictionary<string, string?> Settings { get; }
+    /// <summary>When each training job's attempt ends (unless a test's <c>services</c> puts a hook of its own in).</summary>
+    public AttemptEnds Attempts { get; } = new();
     private readonly bool _ownsDataDir;
 
     private readonly Action<IServiceCollection>? _services;
@@ -54,6 +58,7 @@ public class RingsideFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
     {
+        builder.ConfigureTestServices(s => s.AddSingleton<TrainingJobHooks>(Attempts));
         if (_services is { } change) builder.ConfigureTestServices(change);
     }
 
@@ -62,6 +67,23 @@ public class RingsideFactory : WebApplicationFactory<Program>
         base.Dispose(disposing);
         if (_ownsDataDir && disposing)
             try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+/// <summary>The runner's hook that tells when an attempt of a job has ended: a test waits for it, not for a time.</summary>
+public sealed class AttemptEnds : TrainingJobHooks
+{
+    private readonly ConcurrentDictionary<long, TaskCompletionSource> _ended = new();
+
+    private TaskCompletionSource Of(long jobId) => _ended.GetOrAdd(jobId, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    public override void AttemptEnded(long jobId) => Of(jobId).TrySetResult();
+
+    /// <summary>Completes when an attempt of the job has ended; fails the test if none does within the timeout.</summary>
+    public async Task WaitAsync(long jobId, int timeoutSeconds = 300)
+    {
+        try { await Of(jobId).Task.WaitAsync(TimeSpan.FromSeconds(timeoutSeconds)); }
+        catch (TimeoutException) { Assert.Fail($"no attempt of job {jobId} ended in {timeoutSeconds} s"); }
     }
 }
 

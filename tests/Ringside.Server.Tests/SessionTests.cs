@@ -182,7 +182,8 @@ public sealed class SessionTests(SqliteServer server) : IClassFixture<SqliteServ
         JsonNode? decision = null;
         while (true)
         {
-            var m = await Receive(socket) ?? throw new Xunit.Sdk.XunitException("closed");
+            // Between two messages the job trains an iteration, or evaluates its model: minutes on a slow, busy machine.
+            var m = await socket.ReceiveJson(timeoutMs: 300_000) ?? throw new Xunit.Sdk.XunitException("closed");
             string type = (string)m["type"]!;
             seen[type] = seen.GetValueOrDefault(type) + 1;
             if (type == "bot_decision") decision = m["data"];

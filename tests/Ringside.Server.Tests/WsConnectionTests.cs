@@ -7,11 +7,14 @@ namespace Ringside.Server.Tests;
 /// <summary>Back-pressure of one connection, with sockets that can be made slow or stalled.</summary>
 public sealed class WsConnectionTests
 {
-    /// <summary>A WebSocket whose sends take <see cref="Delay"/> (or never finish when stalled) and are recorded.</summary>
+    /// <summary>
+    /// A WebSocket whose sends are recorded; when stalled they never finish, and with a <see cref="Gate"/> each send
+    /// waits for a permit of it (the test decides how slow the client is, not the machine).
+    /// </summary>
     private sealed class FakeSocket : WebSocket
     {
         public readonly List<string> SentMessages = [];
-        public TimeSpan Delay = TimeSpan.Zero;
+        public SemaphoreSlim? Gate;
         public bool Stalled;
         public string? ClosedWith;
         private WebSocketState _state = WebSocketState.Open;
@@ -28,12 +31,28 @@ public sealed class WsConnectionTests
         public override async Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType type, bool end, CancellationToken t)
         {
             if (Stalled) await Task.Delay(Timeout.Infinite, t);
-            if (Delay > TimeSpan.Zero) await Task.Delay(Delay, t);
+            if (Gate is not null) await Gate.WaitAsync(t);
             lock (SentMessages) SentMessages.Add(Encoding.UTF8.GetString(buffer));
         }
     }
 
     private static byte[] Bytes(string s) => Encoding.UTF8.GetBytes(s);
+
+    private static bool Sent(FakeSocket socket, string message)
+    {
+        lock (socket.SentMessages) return socket.SentMessages.Contains(message);
+    }
+
+    /// <summary>Polls until the condition holds, or fails the test after a generous deadline.</summary>
+    private static async Task Until(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{what} did not happen in 60 s");
+            await Task.Delay(10);
+        }
+    }
 
     [Fact]
     public async Task A_stalled_client_is_closed_with_a_reason_when_its_ordered_queue_fills()
@@ -56,7 +75,7 @@ public sealed class WsConnectionTests
         var connection = new WsConnection(socket, "hung", queueCapacity: 100, sendTimeout: TimeSpan.FromMilliseconds(200));
         connection.Start();
         connection.Send(Bytes("first"));
-        for (int i = 0; i < 50 && connection.IsOpen; i++) await Task.Delay(20);
+        await Until(() => !connection.IsOpen, "closing the hung client");
         Assert.False(connection.IsOpen);
         await connection.DisposeAsync();
         Assert.Contains("waited over", socket.ClosedWith);
@@ -65,16 +84,19 @@ public sealed class WsConnectionTests
     [Fact]
     public async Task A_slow_viewer_skips_to_the_newest_state_but_gets_every_ordered_message_in_order()
     {
-        var socket = new FakeSocket { Delay = TimeSpan.FromMilliseconds(20) };
-        var connection = new WsConnection(socket, "slow", queueCapacity: 1000);
+        // The client is slow by construction: it may send one message for every five states offered.
+        var socket = new FakeSocket { Gate = new SemaphoreSlim(0) };
+        var connection = new WsConnection(socket, "slow", queueCapacity: 1000, sendTimeout: TimeSpan.FromMinutes(5));
         connection.Start();
         for (int i = 0; i < 100; i++)
         {
             connection.OfferState(Bytes($"state{i}"));
             if (i % 10 == 0) connection.Send(Bytes($"event{i}"));
-            await Task.Delay(1);
+            if (i % 5 == 4) socket.Gate.Release();
+            await Task.Yield();
         }
-        for (int i = 0; i < 300 && !socket.SentMessages.Contains("state99"); i++) await Task.Delay(10);
+        socket.Gate.Release(1000); // then it catches up
+        await Until(() => Sent(socket, "state99") && Sent(socket, "event90"), "sending the newest state and the last event");
         await connection.DisposeAsync();
         List<string> sent;
         lock (socket.SentMessages) sent = [.. socket.SentMessages];

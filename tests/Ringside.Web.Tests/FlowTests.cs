@@ -183,20 +183,21 @@ public sealed class FlowTests(WebFixture web, ITestOutputHelper output)
         await p.Locator("#budget-unit").SelectOptionAsync("epochs");
         await p.Locator("#budget").FillAsync("2000"); // 16 M steps: minutes of work, cancelled long before the end
         await p.Locator("#train").ClickAsync();
-        await p.WaitForFunctionAsync("() => window.ringsidePages.state.job && window.ringsidePages.state.job.status === 'running'", null, new() { Timeout = 120_000 });
+        await p.WaitForFunctionAsync("() => window.ringsidePages.state.job && window.ringsidePages.state.job.status === 'running'", null, new() { Timeout = 300_000 });
         long jobId = await page.EvalAsync<long>("() => window.ringsidePages.state.job.id");
 
         // Spectate: matches of the job's latest checkpoint against a bot (after a 409 while it has none yet).
         await p.Locator("#spectate").ClickAsync();
         await p.Locator("#spectate-card").WaitForAsync(new() { State = WaitForSelectorState.Visible });
-        await p.WaitForFunctionAsync("() => { const s = window.ringsidePages.spectator; return s.matches.length > 0 && s.client && s.client.received > 30; }", null, new() { Timeout = 120_000 });
+        // (The first checkpoint comes after two iterations of training: minutes on a slow, busy machine.)
+        await p.WaitForFunctionAsync("() => { const s = window.ringsidePages.spectator; return s.matches.length > 0 && s.client && s.client.received > 30; }", null, new() { Timeout = 300_000 });
         var info = await page.EvalAsync<JsonElement>("() => window.ringsidePages.spectator.client.info.fighters");
         Assert.Equal("training_job", info[0].GetProperty("controller").GetString());
         Assert.Equal(fighterId, info[0].GetProperty("fighter_id").GetInt64());
         Assert.Equal("bot", info[1].GetProperty("controller").GetString());
 
         // The decision panel shows the session's bot_decision: each action's probability, the value, the action.
-        await p.WaitForFunctionAsync("() => window.ringsidePages.spectator.decisions > 0", null, new() { Timeout = 60_000 });
+        await p.WaitForFunctionAsync("() => window.ringsidePages.spectator.decisions > 0", null, new() { Timeout = 300_000 });
         // (One snapshot of the message and the panel: a new decision may arrive at any moment.)
         var snap = await page.EvalAsync<JsonElement>("""
             () => ({ d: window.ringsidePages.spectator.lastDecision, value: document.querySelector('#decision-value').textContent,
@@ -212,7 +213,7 @@ public sealed class FlowTests(WebFixture web, ITestOutputHelper output)
 
         // Cancel: the job stops at its next iteration and the page says so.
         await p.Locator("#cancel").ClickAsync();
-        await p.WaitForFunctionAsync("() => window.ringsidePages.state.job.status === 'cancelled'", null, new() { Timeout = 90_000 });
+        await p.WaitForFunctionAsync("() => window.ringsidePages.state.job.status === 'cancelled'", null, new() { Timeout = 300_000 });
         Assert.Equal("cancelled", (string)(await web.GetJsonAsync($"/api/training-jobs/{jobId}"))["status"]!);
         await p.WaitForFunctionAsync("() => document.querySelector('#cancel').disabled && document.querySelector('#job-message').textContent.startsWith('Cancelled')",
             null, new() { Timeout = 10_000 });

@@ -85,7 +85,7 @@ public sealed class LiveMatchTests(WebFixture web, ITestOutputHelper output)
         var (me, them) = (Fighter(start, 0), Fighter(start, 1));
         string horizontal = them.X > me.X ? "KeyA" : "KeyD";
         double sign = horizontal == "KeyD" ? 1 : -1;
-        var moved = await HoldAsync(page, horizontal, 900);
+        var moved = await HoldAsync(page, horizontal, me);
         output.WriteLine($"{horizontal}: ({me.X:F2}, {me.Y:F2}) → ({moved.X:F2}, {moved.Y:F2})");
         Assert.True(sign * (moved.X - me.X) > 1.0, $"{horizontal} should move the fighter {(sign > 0 ? "east" : "west")}: x {me.X:F2} → {moved.X:F2}");
         Assert.True(Math.Abs(moved.Y - me.Y) < 0.4, $"{horizontal} should not move it north or south: y {me.Y:F2} → {moved.Y:F2}");
@@ -93,19 +93,18 @@ public sealed class LiveMatchTests(WebFixture web, ITestOutputHelper output)
         them = Fighter(await LastStateAsync(page), 1);
         string vertical = them.Y > moved.Y ? "ArrowDown" : "ArrowUp";
         double vsign = vertical == "ArrowUp" ? 1 : -1;
-        var moved2 = await HoldAsync(page, vertical, 900);
+        var moved2 = await HoldAsync(page, vertical, moved);
         output.WriteLine($"{vertical}: ({moved.X:F2}, {moved.Y:F2}) → ({moved2.X:F2}, {moved2.Y:F2})");
         Assert.True(vsign * (moved2.Y - moved.Y) > 1.0, $"{vertical} should move the fighter {(vsign > 0 ? "north" : "south")}: y {moved.Y:F2} → {moved2.Y:F2}");
         Assert.True(Math.Abs(moved2.X - moved.X) < 0.4, $"{vertical} should not move it east or west: x {moved.X:F2} → {moved2.X:F2}");
 
-        // Released: idle (8) holds on the server and the fighter stops. Space: attack (9).
-        await page.Page.WaitForFunctionAsync("() => window.ringside.match.lastState.fighters[0].action === 8");
-        var rest = Fighter(await LastStateAsync(page), 0);
-        await Task.Delay(500);
+        // Released: idle (8) holds on the server and the fighter stops (over half a second of match time). Space: attack (9).
+        var rest = await SettledAsync(page);
+        await TicksAsync(page, 15);
         var still = Fighter(await LastStateAsync(page), 0);
         Assert.True(Math.Abs(still.X - rest.X) + Math.Abs(still.Y - rest.Y) < 0.05, "the fighter should stand still once the keys are released");
         await page.Page.Keyboard.DownAsync("Space");
-        await page.Page.WaitForFunctionAsync("() => window.ringside.match.lastState.fighters[0].action === 9", null, new() { Timeout = 5_000 });
+        await page.Page.WaitForFunctionAsync("() => window.ringside.match.lastState.fighters[0].action === 9", null, new() { Timeout = 60_000 });
         await page.Page.Keyboard.UpAsync("Space");
         await page.ScreenshotAsync("live-human");
         page.AssertNoErrors();
@@ -146,13 +145,34 @@ public sealed class LiveMatchTests(WebFixture web, ITestOutputHelper output)
         page.AssertNoErrors();
     }
 
-    private static async Task<(double X, double Y)> HoldAsync(ArenaPage page, string key, int milliseconds)
+    /// <summary>
+    /// Holds the key until the server has moved the human's fighter 1.2 m from where it stood (whichever way: the caller
+    /// checks the direction), then lets go and waits for it to stop. Held for a distance, not a time: how soon a key
+    /// reaches the server depends on the machine.
+    /// </summary>
+    private static async Task<(double X, double Y)> HoldAsync(ArenaPage page, string key, (double X, double Y) from)
     {
         await page.Page.Keyboard.DownAsync(key);
-        await Task.Delay(milliseconds);
+        await page.Page.WaitForFunctionAsync(
+            "([x, y]) => { const f = window.ringside.match.lastState.fighters.find(f => f.slot === 0); return Math.hypot(f.x - x, f.y - y) > 1.2; }",
+            new[] { from.X, from.Y }, new() { Timeout = 60_000 });
         await page.Page.Keyboard.UpAsync(key);
-        await Task.Delay(400); // the last velocity dies out (friction 0.8 per tick)
+        return await SettledAsync(page);
+    }
+
+    /// <summary>Where the human's fighter stands once idle (8) holds on the server and 15 ticks have let its velocity die out (friction 0.8 per tick).</summary>
+    private static async Task<(double X, double Y)> SettledAsync(ArenaPage page)
+    {
+        await page.Page.WaitForFunctionAsync("() => window.ringside.match.lastState.fighters.find(f => f.slot === 0).action === 8", null, new() { Timeout = 60_000 });
+        await TicksAsync(page, 15);
         return Fighter(await LastStateAsync(page), 0);
+    }
+
+    /// <summary>Waits for the stream to show this many more ticks of the match (match time, not the machine's).</summary>
+    private static async Task TicksAsync(ArenaPage page, int ticks)
+    {
+        int now = await page.EvalAsync<int>("() => window.ringside.match.lastState.tick");
+        await page.Page.WaitForFunctionAsync("t => window.ringside.match.lastState.tick >= t", now + ticks, new() { Timeout = 60_000 });
     }
 
     private static (double X, double Y) Fighter(JsonElement state, int slot)

@@ -153,8 +153,9 @@ public static class MatchesApi
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         await using var connection = new WsConnection(socket, context.Request.Query["user_name"].FirstOrDefault() ?? (player is null ? "spectator" : $"player{player.Slot}"));
-        connection.Start();
+        // Join before the writer starts: match_info (queued by Join) then goes out before any state the loop offers.
         match.Join(connection, player);
+        connection.Start();
         try
         {
             await connection.ReceiveAsync(text => { match.OnMessage(connection, player, text); return Task.CompletedTask; }, context.RequestAborted);
