@@ -71,7 +71,8 @@ public sealed class TrainingOptions
     public int CheckpointEvery { get; set; } = 5;
     /// <summary>Episodes per baseline bot when a finished job is evaluated.</summary>
     public int EvaluationEpisodes { get; set; } = 100;
-    public long DefaultSteps { get; set; } = 3_000_000;
+    /// <summary>The budget of a job that names none: five default epochs (ArenaTraining.DefaultEpochSteps).</summary>
+    public long DefaultSteps { get; set; } = 5 * Learning.Arena.ArenaTraining.DefaultEpochSteps;
     public long MaxSteps { get; set; } = 500_000_000;
     /// <summary>Run Quartz clustered (several worker processes on one PostgreSQL job store).</summary>
     public bool Clustered { get; set; }

@@ -357,7 +357,9 @@ public abstract class ApiTests(RingsideFactory server)
         long pendingId = (long)pending["id"]!;
         Assert.Equal("pending", (string)pending["status"]!);
         var changed = await (await _client.PatchAsJsonAsync($"/api/training-jobs/{pendingId}", new { epochs = 7 })).Json200();
-        Assert.Equal(7 * 8192, (long)changed["total_steps"]!);
+        Assert.Equal(7 * Learning.Arena.ArenaTraining.DefaultEpochSteps, (long)changed["total_steps"]!); // an epoch: a training segment and its evaluation
+        Assert.Equal(7, (int)changed["epochs"]!);
+        Assert.Equal(0, (int)changed["epoch"]!);
         await (await _client.PatchAsJsonAsync($"/api/training-jobs/{pendingId}", new { status = "running" })).Problem(400, "status");
         await (await _client.PatchAsJsonAsync($"/api/training-jobs/{pendingId}", new { status = "cancelled" })).Json200();
         await (await _client.PostAsync($"/api/training-jobs/{pendingId}/execute", null)).Problem(409, "status");

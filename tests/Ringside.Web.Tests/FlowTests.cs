@@ -181,7 +181,7 @@ public sealed class FlowTests(WebFixture web, ITestOutputHelper output)
         await p.Locator("#fighter").SelectOptionAsync(fighterId.ToString());
         await p.Locator("#profile-name").FillAsync($"watched-{Guid.NewGuid():N}"[..14]);
         await p.Locator("#budget-unit").SelectOptionAsync("epochs");
-        await p.Locator("#budget").FillAsync("2000"); // 16 M steps: minutes of work, cancelled long before the end
+        await p.Locator("#budget").FillAsync("100"); // 210 M steps: many minutes of work, cancelled long before the end
         await p.Locator("#train").ClickAsync();
         await p.WaitForFunctionAsync("() => window.ringsidePages.state.job && window.ringsidePages.state.job.status === 'running'", null, new() { Timeout = 300_000 });
         long jobId = await page.EvalAsync<long>("() => window.ringsidePages.state.job.id");

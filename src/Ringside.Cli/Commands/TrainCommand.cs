@@ -16,7 +16,7 @@ public static class TrainCommand
 {
     private static readonly Option<string> Env = new("--env") { Description = "Environment: cartpole or arena.", DefaultValueFactory = _ => "arena" };
     private static readonly Option<int> Seed = new("--seed") { Description = "Seed of the run (network, sampling, shuffling, environments).", DefaultValueFactory = _ => 1 };
-    private static readonly Option<long> Steps = new("--steps") { Description = "Total environment steps (CleanRL: total_timesteps).", DefaultValueFactory = _ => 500_000 };
+    private static readonly Option<long?> Steps = new("--steps") { Description = "Total environment steps (CleanRL: total_timesteps); default 500,000 for cartpole, the arena recipe's 33.5 M for arena." };
     private static readonly Option<bool> Json = new("--json") { Description = "Print one JSON object as the last line." };
     private static readonly Option<string?> Save = new("--save") { Description = "Save the trained policy to this .safetensors file (optimiser state beside it)." };
     private static readonly Option<string?> Resume = new("--resume") { Description = "Continue training from this checkpoint (and its .optimizer.safetensors)." };
@@ -53,9 +53,10 @@ public static class TrainCommand
     private static readonly Option<float?> RiskTolerance = new("--risk-tolerance") { Description = "Personality slider 0-100 (50 neutral)." };
     private static readonly Option<float?> Endurance = new("--endurance") { Description = "Personality slider 0-100 (50 neutral)." };
     private static readonly Option<string?> Mode = new("--mode") { Description = "Training mode: survival, aggression, tactical, adaptation, tournament." };
-    private static readonly Option<string> FighterCount = new("--fighters") { Description = "Fighters per arena, the learner included (2-8); the arenas are split evenly between the entries (default: a third duels, two thirds four-fighter free-for-alls).", DefaultValueFactory = _ => "2,4,4" };
+    private static readonly Option<string> FighterCount = new("--fighters") { Description = "Fighters per arena, the learner included (2-8); the arenas are split evenly between the entries (default: half duels, half four-fighter free-for-alls).", DefaultValueFactory = _ => "2,4" };
     private static readonly Option<string> Opponents = new("--opponents") { Description = "Opponents: bots (chaser, cautious, random, idle) and 'self' for past checkpoints.", DefaultValueFactory = _ => "chaser,cautious,random" };
     private static readonly Option<double> SelfPlayRatio = new("--self-play-ratio") { Description = "Share of opponents drawn from past checkpoints when 'self' is an opponent.", DefaultValueFactory = _ => 0.3 };
+    private static readonly Option<float?> OutcomeReward = new("--outcome-reward") { Description = "Training reward for winning (+) or losing (−) an episode; 0: the contract's reward terms only." };
     private static readonly Option<float> Size = new("--size") { Description = "The learner's fighter size (0.5-2).", DefaultValueFactory = _ => 1f };
     private static readonly Option<float> Speed = new("--speed") { Description = "The learner's fighter speed (0.5-2).", DefaultValueFactory = _ => 1f };
     private static readonly Option<double?> MaxMinutes = new("--max-minutes") { Description = "Stop after this much wall time (saving a checkpoint)." };
@@ -69,7 +70,7 @@ public static class TrainCommand
             NumEnvs, NumSteps, LearningRate, AnnealLr, Gamma, GaeLambda, NumMinibatches, UpdateEpochs, NormAdv, ClipCoef,
             ClipVloss, EntCoef, VfCoef, MaxGradNorm, TargetKl, AdamEpsilon, HiddenSizes, ActivationName, SharedTrunk,
             GradientShards, Threads,
-            ProfileFile, Aggression, Positioning, Targeting, RiskTolerance, Endurance, Mode, FighterCount, Opponents, SelfPlayRatio,
+            ProfileFile, Aggression, Positioning, Targeting, RiskTolerance, Endurance, Mode, FighterCount, Opponents, SelfPlayRatio, OutcomeReward,
             Size, Speed, MaxMinutes, Out,
         };
         command.SetAction(parseResult => Output.Guard(() => Run(parseResult)));
@@ -78,7 +79,7 @@ public static class TrainCommand
 
     private static int Run(ParseResult p)
     {
-        long steps = p.GetValue(Steps);
+        long steps = p.GetValue(Steps) ?? 1;
         if (steps <= 0) throw new ArgumentException($"--steps must be positive, got {steps}.");
         string env = p.GetValue(Env)!.Trim().ToLowerInvariant();
         return env switch
@@ -96,7 +97,7 @@ public static class TrainCommand
         if (p.GetValue(Resume) is not null) throw new ArgumentException("--resume is not supported for cartpole runs; they take seconds.");
         var progress = new Progress(json, p.GetValue(LogEvery));
         if (!json) Console.Error.WriteLine($"cartpole: {config.NetworkSpec(4, 2)}, {config.NumEnvs} envs × {config.NumSteps} steps, seed {p.GetValue(Seed)}");
-        var result = CartPoleRun.Run(config, p.GetValue(Seed), p.GetValue(Steps), progress.Report, p.GetValue(Save));
+        var result = CartPoleRun.Run(config, p.GetValue(Seed), p.GetValue(Steps) ?? 500_000, progress.Report, p.GetValue(Save));
         var time = result.Time;
         var summary = new
         {
@@ -147,7 +148,8 @@ public static class TrainCommand
             Fighters = ParseSizes(p.GetValue(FighterCount)!, "--fighters"),
             Opponents = Output.SplitList(p.GetValue(Opponents)),
             SelfPlayRatio = p.GetValue(SelfPlayRatio),
-            Steps = p.GetValue(Steps),
+            OutcomeReward = p.GetValue(OutcomeReward) ?? ArenaTraining.DefaultOutcomeReward,
+            Steps = p.GetValue(Steps) ?? ArenaTraining.DefaultSteps,
             MaxTime = minutes is { } mm ? TimeSpan.FromMinutes(mm) : null,
             Seed = (ulong)p.GetValue(Seed),
             OutDir = outDir,
@@ -172,13 +174,15 @@ public static class TrainCommand
             agent_steps_per_second = result.Sps,
             mean_reward = result.MeanReturn,
             win_rate = result.WinRate,
-            best_win_rate = result.BestWinRate,
+            best_evaluation = result.Best is { } b ? new { iteration = b.Iteration, vs_chaser = b.VsChaser, vs_cautious = b.VsCautious, free_for_all = b.FreeForAll, score = b.Score } : null,
+            evaluations = result.Checkups.Select(c => new { iteration = c.Iteration, steps = c.Steps, wall_seconds = c.WallSeconds, vs_chaser = c.VsChaser, vs_cautious = c.VsCautious, free_for_all = c.FreeForAll }),
             stopped_by_time = result.StoppedByTime,
             seconds = t,
         };
         if (json) Output.WriteJson(summary);
         else Console.WriteLine($"trained {result.Steps:N0} steps in {result.WallSeconds:F0} s ({result.Sps:N0} steps/s); recent reward {result.MeanReturn:F1}, " +
-                               $"win rate {result.WinRate:P0}; model {result.ModelPath}, best {result.BestModelPath}");
+                               $"win rate {result.WinRate:P0}; model {result.ModelPath}, best {result.BestModelPath}" +
+                               (result.Best is { } best ? $" (iteration {best.Iteration}: {best.VsChaser:P0} vs chaser, {best.VsCautious:P0} vs cautious, {best.FreeForAll:P0} of free-for-alls)" : ""));
         return 0;
     }
 
@@ -192,6 +196,10 @@ public static class TrainCommand
         {
             if (quiet) return;
             var m = line.Ppo;
+            if (line.Checkup is { } c)
+                Console.Error.WriteLine((live ? "\r" : "") + string.Create(CultureInfo.InvariantCulture,
+                    $"checkup at {m.GlobalStep / 1e6:F2}M steps, {c.WallSeconds:F0} s: {c.VsChaser:P0} vs chaser, {c.VsCautious:P0} vs cautious (1v1), " +
+                    $"last standing in {c.FreeForAll:P0} of free-for-alls").PadRight(110));
             var interval = live ? TimeSpan.FromMilliseconds(250) : TimeSpan.FromSeconds(5);
             if (DateTime.UtcNow - lastPrint < interval && m.Iteration != m.Iterations) return;
             lastPrint = DateTime.UtcNow;

@@ -14,10 +14,11 @@ public sealed record ArenaTrainingOptions
     public RewardWeights? Weights { get; init; }
     public FighterSpec Fighter { get; init; } = FighterSpec.Standard;
     /// <summary>
-    /// Fighters per arena (2-8); the arenas are split evenly between the entries. The default, [2, 4, 4], makes a
-    /// third of them duels and two thirds four-fighter free-for-alls, which need more practice.
+    /// Fighters per arena (2-8); the arenas are split evenly between the entries. The default, [2, 4], makes half of
+    /// them duels and half four-fighter free-for-alls: duels teach the exchange fastest, free-for-alls what to do
+    /// among several (with [2, 4, 4] the free-for-all came no sooner and the duels later).
     /// </summary>
-    public IReadOnlyList<int> Fighters { get; init; } = [2, 4, 4];
+    public IReadOnlyList<int> Fighters { get; init; } = [2, 4];
     /// <summary>Bots to fight; add "self" to fight past checkpoints of the learner too.</summary>
     public IReadOnlyList<string> Opponents { get; init; } = ["chaser", "cautious", "random"];
     /// <summary>Share of opponents drawn from the self-play pool once it has checkpoints (when "self" is an opponent).</summary>
@@ -25,9 +26,19 @@ public sealed record ArenaTrainingOptions
     /// <summary>A copy of the learner joins the self-play pool every this many iterations.</summary>
     public int SnapshotEvery { get; init; } = 10;
     public int MaxTicks { get; init; } = ArenaRules.DefaultMaxTicks;
-    public long Steps { get; init; } = 2_000_000;
+    /// <summary>Training reward for the outcome of an episode, ± (see <see cref="ArenaEnvOptions.OutcomeReward"/>).</summary>
+    public float OutcomeReward { get; init; } = ArenaTraining.DefaultOutcomeReward;
+    public long Steps { get; init; } = ArenaTraining.DefaultSteps;
     public TimeSpan? MaxTime { get; init; }
     public ulong Seed { get; init; } = 1;
+    /// <summary>
+    /// A checkup (<see cref="Arena.Checkup"/>: greedy 1v1 against chaser and cautious, four-fighter free-for-all) after
+    /// every this many steps of training (rounded to whole iterations), and at the end; best.safetensors is the checkpoint
+    /// with the best checkup. An epoch of a server job is one such segment.
+    /// </summary>
+    public long EvaluateEverySteps { get; init; } = ArenaTraining.DefaultEvaluateEverySteps;
+    /// <summary>Episodes per line-up of each checkup.</summary>
+    public int EvaluationEpisodes { get; init; } = 100;
     /// <summary>Checkpoint (model.safetensors, with optimiser state beside it) every this many iterations, and at the end.</summary>
     public int CheckpointEvery { get; init; } = 25;
     public required string OutDir { get; init; }
@@ -52,6 +63,8 @@ public sealed record ArenaTrainingOptions
         if (MaxTime is { } t && t <= TimeSpan.Zero) throw new ArgumentException("max time must be positive.", "max_minutes");
         if (SnapshotEvery < 1) throw new ArgumentException("snapshot interval must be at least 1.", "snapshot_every");
         if (CheckpointEvery < 1) throw new ArgumentException("checkpoint interval must be at least 1.", "checkpoint_every");
+        if (EvaluateEverySteps < 1) throw new ArgumentException("evaluation interval must be at least 1 step.", "evaluate_every");
+        if (EvaluationEpisodes < 1) throw new ArgumentException("evaluation episodes must be at least 1.", "evaluation_episodes");
         if (string.IsNullOrWhiteSpace(OutDir)) throw new ArgumentException("an output folder is required.", "out");
         Ppo.Validate();
     }
@@ -59,18 +72,21 @@ public sealed record ArenaTrainingOptions
 
 /// <summary>One line of metrics.jsonl: the trainer's iteration metrics plus the mean of each reward term.</summary>
 /// <param name="Network">the learner's network as it is after this iteration: read it on the callback's thread only.</param>
+/// <param name="Checkup">the evaluation run after this iteration, when one was due.</param>
 public sealed record ArenaIterationMetrics(IterationMetrics Ppo, IReadOnlyDictionary<string, double> RewardTerms, double WallSeconds,
-    ActorCriticNetwork? Network = null);
+    ActorCriticNetwork? Network = null, Checkup? Checkup = null);
 
+/// <param name="Best">the checkup of best.safetensors (this run's, or an earlier attempt's when resumed); null if none ran.</param>
+/// <param name="Checkups">this run's checkups, in order.</param>
 public sealed record ArenaTrainingResult(
     string ModelPath, string BestModelPath, long Steps, int Iterations, double WallSeconds, double Sps,
-    double MeanReturn, double WinRate, double BestWinRate, bool StoppedByTime, PhaseTimes Time);
+    double MeanReturn, double WinRate, Checkup? Best, IReadOnlyList<Checkup> Checkups, bool StoppedByTime, PhaseTimes Time);
 
 /// <summary>
 /// Trains an arena fighter with PPO: the library entry point behind <c>ringside train --env arena</c> and the
 /// server's training jobs. Writes to its output folder: metrics.jsonl (one line per iteration),
-/// model.safetensors (latest, resumable), best.safetensors (best win rate of the last 100 episodes at a
-/// checkpoint) and run.json (the options).
+/// model.safetensors (latest, resumable), best.safetensors (the policy with the best periodic checkup against the
+/// baseline bots; see <see cref="Checkup"/>) and run.json (the options).
 /// </summary>
 public static class ArenaTraining
 {
@@ -78,24 +94,32 @@ public static class ArenaTraining
     public const string ModelFile = "model.safetensors";
     public const string BestFile = "best.safetensors";
     public const string MetricsFile = "metrics.jsonl";
+    public const long DefaultEvaluateEverySteps = 1 << 20;
+    /// <summary>A server job's epoch: two checkup intervals of training, then a checkup.</summary>
+    public const long DefaultEpochSteps = 2 * DefaultEvaluateEverySteps;
+    public const float DefaultOutcomeReward = 10f;
 
     /// <summary>
-    /// PPO settings for the arena: the product's 2x128 ReLU shared network, 64 arenas x 128 steps, 8 minibatches of
-    /// 1,024 x 4 epochs, lr 3e-4 annealed, a small entropy bonus (0.001): an exchange is won by striking at the
-    /// exact edge of reach, which a policy that stays very random cannot do; and gamma 0.995 (a 6.7 s horizon at
-    /// 30 ticks/s), since outlasting a free-for-all pays off seconds later (measured in docs/BENCHMARKS.md).
+    /// PPO settings for the arena, tuned for learning per second on two cores (docs/BENCHMARKS.md, "Competence"): the
+    /// product's 2x128 ReLU shared network, 64 arenas x 128 steps, 8 minibatches of 1,024 x 2 epochs (the update is 90 %
+    /// of the time; two passes at lr 2e-3, annealed, learn more per second than four at 3e-4), an entropy bonus of 0.01
+    /// (at 0.001 the policy settled early, in about one run of three, on waiting out the cautious bot), and gamma
+    /// 0.995 (a 6.7 s horizon at 30 ticks/s), since outlasting a free-for-all pays off seconds later.
     /// </summary>
     public static PpoConfig DefaultPpo { get; } = new()
     {
-        NumEnvs = 64, NumSteps = 128, LearningRate = 3e-4f, NumMinibatches = 8, UpdateEpochs = 4,
-        Gamma = 0.995f, GaeLambda = 0.95f, EntCoef = 0.001f, HiddenSizes = [128, 128], Activation = Activation.Relu,
+        NumEnvs = 64, NumSteps = 128, LearningRate = 2e-3f, NumMinibatches = 8, UpdateEpochs = 2,
+        Gamma = 0.995f, GaeLambda = 0.95f, EntCoef = 0.01f, HiddenSizes = [128, 128], Activation = Activation.Relu,
         SharedTrunk = true, GradientShards = 2, Threads = 2,
     };
+
+    /// <summary>The default budget: 16 epochs, enough for the free-for-all bar with room to spare (about a minute).</summary>
+    public const long DefaultSteps = 16 * DefaultEpochSteps;
 
     public static ArenaEnvOptions EnvOptions(ArenaTrainingOptions o) => new()
     {
         Envs = o.Ppo.NumEnvs, Fighters = o.Fighters, Learner = o.Fighter, Weights = o.EffectiveWeights, MaxTicks = o.MaxTicks,
-        Bots = o.Bots, SelfPlayRatio = o.SelfPlay ? (o.Bots.Count == 0 ? 1 : o.SelfPlayRatio) : 0,
+        Bots = o.Bots, OutcomeReward = o.OutcomeReward, SelfPlayRatio = o.SelfPlay ? (o.Bots.Count == 0 ? 1 : o.SelfPlayRatio) : 0,
     };
 
     public static CheckpointInfo Info(ArenaTrainingOptions o, IReadOnlyDictionary<string, double> metrics) => new()
@@ -151,15 +175,18 @@ public static class ArenaTraining
         // Self-play starts with the learner's own initial policy in the pool, so "self" alone has an opponent at once.
         if (options.SelfPlay) env.AddToPool(new NetworkPolicy(trainer.Network.Clone(), env.OpponentCapacity, options.Seed ^ 0x5E1F));
 
-        using var timeLimit = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        if (options.MaxTime is { } maxTime) timeLimit.CancelAfter(maxTime);
+        // The time limit is checked after each iteration, so that the last one (by steps or by time) ends with a checkup;
+        // only an outside cancellation (a cancelled job, a server stopping) ends a run without one.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         using var metricsFile = new StreamWriter(metricsPath, append: resume);
         var clock = Stopwatch.StartNew();
-        double bestWinRate = double.NegativeInfinity;
         var termMeans = new double[RewardWeights.Count];
         IterationMetrics? last = null;
+        int evaluateEvery = (int)Math.Clamp(options.EvaluateEverySteps / options.Ppo.BatchSize, 1, int.MaxValue);
+        var checkups = new List<Checkup>();
+        Checkup? best = resume ? CheckupOf(bestPath) : null;
 
-        void SaveCheckpoints(IterationMetrics m)
+        void SaveCheckpoint(IterationMetrics m)
         {
             var metrics = new Dictionary<string, double>
             {
@@ -167,21 +194,30 @@ public static class ArenaTraining
             };
             trainer.SaveCheckpoint(modelPath, Info(options, metrics), () => Fault("policy-saved", m.Iteration));
             Fault("checkpoint-saved", m.Iteration);
-            // The best marker: the checkpoint with the best recent win rate so far (ties: the later, better-trained one).
-            if (m.Episodes >= 20 && Finite(m.WinRate) >= bestWinRate)
-            {
-                bestWinRate = Finite(m.WinRate);
-                Checkpoint.Save(bestPath, trainer.Network, Info(options, metrics) with { Steps = trainer.GlobalStep });
-            }
         }
 
         trainer.Train(options.Steps, m =>
         {
             last = m;
+            bool stoppedByTime = options.MaxTime is { } maxTime && clock.Elapsed >= maxTime;
+            Checkup? checkup = null;
+            if (m.Iteration % evaluateEvery == 0 || m.Iteration == m.Iterations || stoppedByTime)
+            {
+                checkup = Checkup.Run(trainer.Network, options.Fighter, options.EffectiveWeights, options.MaxTicks, options.EvaluationEpisodes,
+                    m.Iteration, m.GlobalStep, clock.Elapsed.TotalSeconds);
+                checkups.Add(checkup);
+                // The best checkpoint is the best checkup's (ties: the later, better-trained one).
+                if (best is null || checkup.Score >= best.Score)
+                {
+                    best = checkup;
+                    var metrics = new Dictionary<string, double>(checkup.ToMetrics()) { ["mean_return"] = Finite(m.MeanReturn), ["iteration"] = m.Iteration };
+                    Checkpoint.Save(bestPath, trainer.Network, Info(options, metrics) with { Steps = trainer.GlobalStep });
+                }
+            }
             env.TakeTermMeans(termMeans);
             var terms = new Dictionary<string, double>();
             for (int k = 0; k < RewardWeights.Count; k++) terms[RewardWeights.TermNames[k]] = termMeans[k];
-            var line = new ArenaIterationMetrics(m, terms, clock.Elapsed.TotalSeconds, trainer.Network);
+            var line = new ArenaIterationMetrics(m, terms, clock.Elapsed.TotalSeconds, trainer.Network, checkup);
             metricsFile.WriteLine(JsonSerializer.Serialize(MetricsLine(line)));
             metricsFile.Flush();
 
@@ -194,18 +230,29 @@ public static class ArenaTraining
                 var snapshot = trainer.Network.Clone();
                 env.AddToPool(new NetworkPolicy(snapshot, env.OpponentCapacity, options.Seed ^ (ulong)m.Iteration));
             }
-            if (m.Iteration % options.CheckpointEvery == 0 || m.Iteration == m.Iterations) SaveCheckpoints(m);
-        }, timeLimit.Token);
+            if (m.Iteration % options.CheckpointEvery == 0 || m.Iteration == m.Iterations) SaveCheckpoint(m);
+            if (stoppedByTime) stop.Cancel();
+        }, stop.Token);
 
-        bool stoppedByTime = last is not null && last.Iteration < last.Iterations;
-        if (last is not null && (stoppedByTime || last.Iteration % options.CheckpointEvery != 0)) SaveCheckpoints(last);
+        bool stoppedEarly = last is not null && last.Iteration < last.Iterations;
+        if (last is not null && (stoppedEarly || last.Iteration % options.CheckpointEvery != 0)) SaveCheckpoint(last);
         if (last is null) trainer.SaveCheckpoint(modelPath, Info(options, new Dictionary<string, double>()));
         if (!File.Exists(bestPath)) File.Copy(modelPath, bestPath, overwrite: true);
 
         double wall = clock.Elapsed.TotalSeconds;
         return new ArenaTrainingResult(modelPath, bestPath, trainer.GlobalStep, trainer.Iteration, wall,
-            last?.Sps ?? 0, last?.MeanReturn ?? double.NaN, last?.WinRate ?? double.NaN,
-            double.IsNegativeInfinity(bestWinRate) ? double.NaN : bestWinRate, stoppedByTime, trainer.Times());
+            last?.Sps ?? 0, last?.MeanReturn ?? double.NaN, last?.WinRate ?? double.NaN, best, checkups,
+            stoppedEarly && !cancellation.IsCancellationRequested, trainer.Times());
+    }
+
+    /// <summary>The checkup stored in a best.safetensors, or null (no file, or one without a checkup).</summary>
+    public static Checkup? CheckupOf(string bestPath)
+    {
+        if (!File.Exists(bestPath)) return null;
+        var metrics = Checkpoint.Load(bestPath).Info.Metrics;
+        if (!metrics.TryGetValue("eval_score", out _)) return null;
+        double Get(string key) => metrics.TryGetValue(key, out double v) ? v : double.NaN;
+        return new Checkup((int)Get("eval_iteration"), 0, 0, 0, Get("eval_vs_chaser"), Get("eval_vs_cautious"), Get("eval_free_for_all"));
     }
 
     /// <summary>A resumed run reports the iterations after its checkpoint again: their old lines go.</summary>
@@ -235,6 +282,7 @@ public static class ArenaTraining
         fighters = o.Fighters,
         opponents = o.Opponents,
         self_play_ratio = o.SelfPlayRatio,
+        outcome_reward = o.OutcomeReward,
         steps = o.Steps,
         max_seconds = o.MaxTime?.TotalSeconds,
         seed = o.Seed,
@@ -251,6 +299,11 @@ public static class ArenaTraining
             ["episodes"] = m.Episodes, ["policy_loss"] = m.PolicyLoss, ["value_loss"] = m.ValueLoss, ["entropy"] = m.Entropy,
             ["approx_kl"] = m.ApproxKl, ["clip_fraction"] = m.ClipFrac, ["explained_variance"] = NullIfNaN(m.ExplainedVariance),
             ["learning_rate"] = m.LearningRate, ["reward_terms"] = line.RewardTerms,
+            ["evaluation"] = line.Checkup is { } c ? new Dictionary<string, double>
+            {
+                ["vs_chaser"] = c.VsChaser, ["vs_cautious"] = c.VsCautious, ["free_for_all"] = c.FreeForAll, ["score"] = c.Score,
+                ["wall_seconds"] = c.WallSeconds,
+            } : null,
         };
     }
 

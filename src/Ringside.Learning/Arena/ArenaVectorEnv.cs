@@ -20,6 +20,12 @@ public sealed record ArenaEnvOptions
     public IReadOnlyList<string> Bots { get; init; } = ["chaser", "cautious", "random"];
     /// <summary>Probability that an opponent is one of the learner's past checkpoints, when there are any.</summary>
     public double SelfPlayRatio { get; init; }
+    /// <summary>
+    /// Training only, not a contract term: added to the learner's reward on an episode's last step, + for a win (last
+    /// standing, or ahead on health at the time limit), − for a loss, nothing for a draw. Without it a fighter paid per
+    /// second alive is as well off with a safe draw as with a win, and learns to wait out careful opponents.
+    /// </summary>
+    public float OutcomeReward { get; init; }
     /// <summary>Rewards are multiplied by this before the learner sees them (returns stay unscaled).</summary>
     public float RewardScale { get; init; } = 0.1f;
     public int SimThreads { get; init; } = 1;
@@ -36,6 +42,7 @@ public sealed record ArenaEnvOptions
         foreach (var bot in Bots)
             if (!Sim.Bots.IsBot(bot)) throw new ArgumentException($"unknown opponent '{bot}'; expected {string.Join(", ", Sim.Bots.Names)} or self.", "opponents");
         if (!(SelfPlayRatio is >= 0 and <= 1)) throw new ArgumentException($"self-play ratio must be 0 to 1, got {SelfPlayRatio}.", "self_play_ratio");
+        if (!float.IsFinite(OutcomeReward) || OutcomeReward < 0) throw new ArgumentException($"outcome reward must be 0 or more, got {OutcomeReward}.", "outcome_reward");
         if (!float.IsFinite(RewardScale) || RewardScale <= 0) throw new ArgumentException($"reward scale must be positive, got {RewardScale}.", "reward_scale");
         Learner.Validate("learner");
         Opponent.Validate("opponent");
@@ -185,7 +192,9 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
             foreach (int a in g.Batch.CompletedArenas)
             {
                 int env = g.EnvOffset + a;
-                completed[completedCount++] = new EpisodeEnd(env, episodeReturn[env], episodeLength[env], g.Batch.LastResult(a).Winner == 0 ? 1f : 0f);
+                int winner = g.Batch.LastResult(a).Winner;
+                rewards[env] += (winner == 0 ? options.OutcomeReward : winner > 0 ? -options.OutcomeReward : 0f) * options.RewardScale;
+                completed[completedCount++] = new EpisodeEnd(env, episodeReturn[env], episodeLength[env], winner == 0 ? 1f : 0f);
                 episodeReturn[env] = 0;
                 episodeLength[env] = 0;
                 g.Buffers.FinalObservations.AsSpan(a * g.Fighters * ObsSize, ObsSize).CopyTo(finalObservations.Slice(env * ObsSize, ObsSize));

@@ -34,7 +34,10 @@ public static class TrainingJobsApi
         api.MapGet("{id:long}/metrics", Metrics).WithSummary("The job's training_metrics, one per iteration (after_iteration, limit), or downsampled to max_points");
     }
 
-    private static int StepsPerEpoch => ArenaTraining.DefaultPpo.BatchSize;
+    /// <summary>An epoch: a training segment then an evaluation (docs/SERVER.md). The smallest budget is one PPO batch.</summary>
+    private static long StepsPerEpoch => ArenaTraining.DefaultEpochSteps;
+    private static long MinSteps => ArenaTraining.DefaultPpo.BatchSize;
+    private static int EpochsOf(long steps) => (int)Math.Max(1, Math.Round((double)steps / StepsPerEpoch));
 
     public static async Task<Results<Created<TrainingJob>, ProblemHttpResult>> Create(CreateJobRequest body, Database db, RingsideOptions options, JobQueue queue, TrainingEvents events)
     {
@@ -50,7 +53,7 @@ public static class TrainingJobsApi
         var job = new TrainingJob
         {
             FighterId = body.FighterId!.Value, ProfileName = body.ProfileName!, Status = JobStatus.Pending,
-            Epochs = (int)Math.Max(1, steps / StepsPerEpoch), TotalSteps = steps, MaxMinutes = body.MaxMinutes,
+            Epochs = body.Epochs ?? EpochsOf(steps), TotalSteps = steps, MaxMinutes = body.MaxMinutes,
             LearningRate = body.LearningRate ?? ArenaTraining.DefaultPpo.LearningRate, TrainingMode = setup.Mode.Name(),
             RewardWeights = setup.WeightsJson, Seed = body.Seed ?? Random.Shared.NextInt64(1, int.MaxValue),
             CreatedAt = now, UpdatedAt = now,
@@ -80,7 +83,7 @@ public static class TrainingJobsApi
     {
         long maxEpochs = options.Training.MaxSteps / StepsPerEpoch;
         v.Range(epochs, 1, maxEpochs, "epochs");
-        v.Range(totalSteps, StepsPerEpoch, options.Training.MaxSteps, "total_steps");
+        v.Range(totalSteps, MinSteps, options.Training.MaxSteps, "total_steps");
         v.Range(maxMinutes, 0.01, 24 * 60, "max_minutes");
         v.Range(learningRate, 1e-6, 0.1, "learning_rate");
     }
@@ -124,7 +127,8 @@ public static class TrainingJobsApi
                        MAX(iteration_number) AS iteration_number, MAX(global_step) AS global_step,
                        AVG(avg_reward_last_100) AS avg_reward_last_100, AVG(win_rate_last_100) AS win_rate_last_100, AVG(loss) AS loss,
                        AVG(policy_loss) AS policy_loss, AVG(value_loss) AS value_loss, AVG(policy_entropy) AS policy_entropy,
-                       AVG(approx_kl) AS approx_kl, AVG(sps) AS sps, MAX(recorded_at) AS recorded_at
+                       AVG(approx_kl) AS approx_kl, AVG(sps) AS sps, AVG(eval_vs_chaser) AS eval_vs_chaser,
+                       AVG(eval_vs_cautious) AS eval_vs_cautious, AVG(eval_free_for_all) AS eval_free_for_all, MAX(recorded_at) AS recorded_at
                 FROM training_metrics WHERE training_session_id = @id AND iteration_number > @afterIteration
                 GROUP BY (iteration_number - @afterIteration - 1) / @bucket ORDER BY MAX(iteration_number)
                 """, new { id, afterIteration, bucket });
@@ -152,8 +156,8 @@ public static class TrainingJobsApi
             if (job is null) return (Results<Ok<TrainingJob>, ProblemHttpResult>)Problems.NotFound("training job", id);
             if (job.Status != JobStatus.Pending) return Problems.Conflict("status", $"job {id} is {job.Status}; only a pending job's settings can change.");
             job.ProfileName = body.ProfileName ?? job.ProfileName;
-            job.TotalSteps = body.TotalSteps ?? (body.Epochs is { } e ? (long)e * StepsPerEpoch : job.TotalSteps);
-            job.Epochs = (int)Math.Max(1, job.TotalSteps / StepsPerEpoch);
+            job.TotalSteps = body.TotalSteps ?? (body.Epochs is { } e ? e * StepsPerEpoch : job.TotalSteps);
+            job.Epochs = body.TotalSteps is null && body.Epochs is { } epochs ? epochs : EpochsOf(job.TotalSteps);
             job.MaxMinutes = body.MaxMinutes ?? job.MaxMinutes;
             job.LearningRate = body.LearningRate ?? job.LearningRate;
             job.UpdatedAt = DateTime.UtcNow;

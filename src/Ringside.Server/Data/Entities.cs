@@ -78,6 +78,10 @@ public sealed class TrainingMetric
     public double? ApproxKl { get; set; }
     public double? Sps { get; set; }
     public JsonElement? RewardTerms { get; set; }
+    /// <summary>The periodic evaluation of this iteration, when one ran: greedy 1v1 win rates and free-for-all last-standing rate.</summary>
+    public double? EvalVsChaser { get; set; }
+    public double? EvalVsCautious { get; set; }
+    public double? EvalFreeForAll { get; set; }
     public DateTime RecordedAt { get; set; }
 }
 
@@ -131,8 +135,13 @@ public sealed class TrainingJob
     public string Status { get; set; } = JobStatus.Pending;
     /// <summary>Percent of the step budget done (0 to 100).</summary>
     public double Progress { get; set; }
-    /// <summary>PPO iterations of the budget (each 8,192 agent steps by default).</summary>
+    /// <summary>Segments of the budget, each ended by an evaluation against the baseline bots (2,097,152 steps by default).</summary>
     public int Epochs { get; set; }
+    /// <summary>The epoch under way (1 to <see cref="Epochs"/>; 0 before the first step): "epoch 3/5".</summary>
+    public int Epoch => StepsDone <= 0 ? 0 : EpochOf(StepsDone);
+    /// <summary>The epoch that a step count falls in (an evaluation at the end of epoch k belongs to k).</summary>
+    public int EpochOf(long steps) => TotalSteps <= 0 || Epochs <= 0 ? 0
+        : (int)Math.Clamp(Math.Ceiling((double)steps * Epochs / TotalSteps), 1, Epochs);
     public long TotalSteps { get; set; }
     public double? MaxMinutes { get; set; }
     public double LearningRate { get; set; }

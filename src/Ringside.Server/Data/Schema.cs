@@ -235,6 +235,11 @@ public static class Schema
                 PRIMARY KEY (session_id, sequence)
             );
             """),
+        new(6, "issue 13: the periodic evaluation of a training job (greedy win rates against the baselines) with its metrics", db => """
+            ALTER TABLE training_metrics ADD COLUMN eval_vs_chaser DOUBLE PRECISION;
+            ALTER TABLE training_metrics ADD COLUMN eval_vs_cautious DOUBLE PRECISION;
+            ALTER TABLE training_metrics ADD COLUMN eval_free_for_all DOUBLE PRECISION;
+            """),
     ];
 
     public static int Latest => Migrations[^1].Version;

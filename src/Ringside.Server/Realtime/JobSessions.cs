@@ -51,6 +51,12 @@ public sealed class JobSessions
             iteration = m.Iteration, global_step = m.GlobalStep, progress = job.Progress, policy_loss = m.PolicyLoss, value_loss = m.ValueLoss,
             entropy = m.Entropy, approx_kl = m.ApproxKl, clip_fraction = m.ClipFrac, explained_variance = Finite(m.ExplainedVariance),
             episodes = m.Episodes, reward_terms = iteration.RewardTerms,
+            // The periodic evaluation (greedy, seeded), in percent like win_rate; null on iterations without one.
+            evaluation = iteration.Checkup is { } c ? new
+            {
+                vs_chaser = c.VsChaser * 100, vs_cautious = c.VsCautious * 100, free_for_all = c.FreeForAll * 100, episodes = c.Episodes,
+                epoch = job.EpochOf(m.GlobalStep),
+            } : null,
         }, m.Iteration);
         _sessions.Publish(session, "graph_update", new
         {

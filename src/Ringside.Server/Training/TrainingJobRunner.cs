@@ -108,6 +108,8 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
             MaxTime = job.MaxMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
             Seed = (ulong)job.Seed,
             CheckpointEvery = Math.Max(1, options.Training.CheckpointEvery),
+            EvaluateEverySteps = Math.Max(1, job.TotalSteps / Math.Max(1, job.Epochs)), // one checkup per epoch
+            EvaluationEpisodes = Math.Max(1, options.Training.EvaluationEpisodes),
             OutDir = runDir,
             Ppo = ArenaTraining.DefaultPpo with { LearningRate = (float)job.LearningRate, Threads = Math.Max(1, options.Training.Threads) },
             FaultInjection = CrashAt(job),
@@ -149,15 +151,16 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
             if (changed == 0) return false;
             await c.ExecuteAsync("""
                 INSERT INTO training_metrics (fighter_id, training_session_id, iteration_number, global_step, avg_reward_last_100, win_rate_last_100,
-                    loss, policy_loss, value_loss, policy_entropy, approx_kl, sps, reward_terms, recorded_at)
+                    loss, policy_loss, value_loss, policy_entropy, approx_kl, sps, reward_terms, eval_vs_chaser, eval_vs_cautious, eval_free_for_all, recorded_at)
                 VALUES (@FighterId, @JobId, @Iteration, @GlobalStep, @Reward, @WinRate, @Loss, @PolicyLoss, @ValueLoss, @Entropy, @ApproxKl,
-                    @Sps, @Terms, @Now)
+                    @Sps, @Terms, @EvalVsChaser, @EvalVsCautious, @EvalFreeForAll, @Now)
                 """, new
             {
                 job.FighterId, JobId = job.Id, m.Iteration, m.GlobalStep, Reward = Finite(m.MeanReturn), WinRate = Finite(m.WinRate),
                 Loss = Finite(TotalLoss(m, ArenaTraining.DefaultPpo)), PolicyLoss = Finite(m.PolicyLoss),
                 ValueLoss = Finite(m.ValueLoss), Entropy = Finite(m.Entropy), ApproxKl = Finite(m.ApproxKl), m.Sps,
-                Terms = JsonSerializer.Serialize(line.RewardTerms), Now = DateTime.UtcNow,
+                Terms = JsonSerializer.Serialize(line.RewardTerms), EvalVsChaser = line.Checkup?.VsChaser, EvalVsCautious = line.Checkup?.VsCautious,
+                EvalFreeForAll = line.Checkup?.FreeForAll, Now = DateTime.UtcNow,
             }, t);
             return true;
         }).GetAwaiter().GetResult();

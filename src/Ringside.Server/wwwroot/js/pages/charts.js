@@ -17,6 +17,7 @@ Chart.defaults.plugins.legend.labels.boxHeight = 2;
 export const COLOURS = {
   reward: '#f1c40f', winRate: '#2ecc71', loss: '#e74c3c', policyLoss: '#fd79a8', valueLoss: '#3498db', entropy: '#9b59b6',
   kl: '#1abc9c', sps: '#e67e22', a: '#f1c40f', b: '#3498db', grey: '#9aa3b8',
+  vsChaser: '#e74c3c', vsCautious: '#3498db', freeForAll: '#9b59b6',
 };
 
 /** A colour with an alpha (for the raw series under a smoothed one, fills). */

@@ -38,6 +38,7 @@ export const REWARD_TERMS = [
 export const ACTION_NAMES = ['move_e', 'move_ne', 'move_n', 'move_nw', 'move_w', 'move_sw', 'move_s', 'move_se', 'idle', 'attack'];
 export const BOTS = ['chaser', 'cautious', 'random', 'idle'];
 export const STEPS_PER_ITERATION = 8192; // 64 arenas × 128 steps (docs/SERVER.md)
+export const STEPS_PER_EPOCH = 2_097_152; // a training segment, then an evaluation against the baseline bots (docs/SERVER.md)
 export const TICKS_PER_SECOND = 30;
 
 /** el('div', {class: 'x', text: 'y', dataset: {...}, ...attributes}, ...children) */

@@ -58,6 +58,11 @@ function buildCharts() {
   const line = (name, canvas, series, options = {}) => lineChart(name, $(canvas), { series: series.flatMap(s => [{ ...s, id: `${s.id}.raw`, raw: true, label: `${s.label} (raw)` }, s]), ...options });
   charts.reward = line('dashboard.reward', '#chart-reward', [{ id: 'reward', label: 'Reward', colour: COLOURS.reward }], { yTitle: 'reward' });
   charts.win = line('dashboard.win_rate', '#chart-win', [{ id: 'win_rate', label: 'Win rate %', colour: COLOURS.winRate }], { yTitle: '%', yPercent: true });
+  // The periodic evaluation (greedy, seeded episodes against the baselines): the curve that picks the best checkpoint.
+  charts.evaluation = line('dashboard.evaluation', '#chart-evaluation', [
+    { id: 'eval_vs_chaser', label: '1v1 vs chaser %', colour: COLOURS.vsChaser },
+    { id: 'eval_vs_cautious', label: '1v1 vs cautious %', colour: COLOURS.vsCautious },
+    { id: 'eval_free_for_all', label: 'Free-for-all, last standing %', colour: COLOURS.freeForAll }], { yTitle: '%', yPercent: true });
   charts.loss = line('dashboard.losses', '#chart-loss', [
     { id: 'loss', label: 'Total loss', colour: COLOURS.loss }, { id: 'policy_loss', label: 'Policy loss', colour: COLOURS.policyLoss },
     { id: 'value_loss', label: 'Value loss', colour: COLOURS.valueLoss }]);
@@ -67,8 +72,11 @@ function buildCharts() {
   charts.sps = line('dashboard.sps', '#chart-sps', [{ id: 'sps', label: 'Steps/s', colour: COLOURS.sps }], { yTitle: 'steps/s' });
 }
 
-/** Metric field of GET /metrics → chart and dataset. */
+/** Metric field of GET /metrics → chart and dataset (evaluations: only the iterations that had one). */
+const pct = v => v == null ? null : v * 100;
 const SERIES = [
+  ['evaluation', 'eval_vs_chaser', m => pct(m.eval_vs_chaser), true], ['evaluation', 'eval_vs_cautious', m => pct(m.eval_vs_cautious), true],
+  ['evaluation', 'eval_free_for_all', m => pct(m.eval_free_for_all), true],
   ['reward', 'reward', m => m.avg_reward_last_100],
   ['win', 'win_rate', m => m.win_rate_last_100 == null ? null : m.win_rate_last_100 * 100],
   ['loss', 'loss', m => m.loss], ['loss', 'policy_loss', m => m.policy_loss], ['loss', 'value_loss', m => m.value_loss],
@@ -128,8 +136,9 @@ function drawCurves() {
   const rows = state.metrics;
   const w = state.smoothing;
   const touched = new Set();
-  for (const [chart, id, value] of SERIES) {
-    const raw = rows.map(m => ({ x: m.iteration_number, y: value(m) ?? null }));
+  for (const [chart, id, value, sparse] of SERIES) {
+    const all = rows.map(m => ({ x: m.iteration_number, y: value(m) ?? null }));
+    const raw = sparse ? all.filter(p => p.y != null) : all;
     setPoints(charts[chart], `${id}.raw`, raw);
     setPoints(charts[chart], id, smooth(raw, w));
     touched.add(chart);

@@ -4,7 +4,7 @@
 // training_metrics, training_status, bot_decision). At the end: the evaluation against the baselines, the behaviour
 // fingerprint, "fight it now", export. ?job=N reopens a job; ?fighter_id=&profile_name= preselects a profile.
 import {
-  $, ApiError, LiveSocket, MODES, REWARD_TERMS, STEPS_PER_ITERATION, TRAITS, debounce, duration, el, every, exportProfile, fillSelect,
+  $, ApiError, LiveSocket, MODES, REWARD_TERMS, STEPS_PER_EPOCH, STEPS_PER_ITERATION, TRAITS, debounce, duration, el, every, exportProfile, fillSelect,
   getJson, hbar, initPage, int, markReady, num, pages, pct, postJson, reportError, setLive, badge,
 } from './common.js';
 import { COLOURS, lineChart, setPoints } from './charts.js';
@@ -17,7 +17,7 @@ const overrides = new Map(); // term → weight typed in the advanced panel
 const state = pages.state;
 // progressSeen: each percentage the page showed; progressReceived: the progress of each training_metrics message, live or
 // replayed from the session's history (a page that opens late still receives every iteration).
-Object.assign(state, { weightsRequests: 0, previewed: null, job: null, progressSeen: [], progressReceived: [], metrics: new Map(), statusSeen: [] });
+Object.assign(state, { weightsRequests: 0, previewed: null, job: null, progressSeen: [], progressReceived: [], metrics: new Map(), statusSeen: [], evaluations: [] });
 
 // ---- Setup form ----
 
@@ -141,10 +141,13 @@ function profileNameChanged() {
 
 function budgetHint() {
   const amount = Number($('#budget').value);
-  const steps = $('#budget-unit').value === 'epochs' ? amount * STEPS_PER_ITERATION : amount;
+  const byEpochs = $('#budget-unit').value === 'epochs';
+  const steps = byEpochs ? amount * STEPS_PER_EPOCH : amount;
   const iterations = Math.max(1, Math.floor(steps / STEPS_PER_ITERATION));
+  const epochs = byEpochs ? amount : Math.max(1, Math.round(steps / STEPS_PER_EPOCH));
   $('#budget-hint').textContent = amount > 0
-    ? `${int(steps)} agent steps: ${int(iterations)} PPO iteration${iterations === 1 ? '' : 's'} of 8,192 steps (64 arenas × 128), then 3 × evaluation against the baseline bots.`
+    ? `${int(steps)} agent steps: ${int(iterations)} PPO iteration${iterations === 1 ? '' : 's'} of 8,192 steps (64 arenas × 128) in ` +
+      `${int(epochs)} epoch${epochs === 1 ? '' : 's'}, each ended by an evaluation against the baseline bots.`
     : '';
 }
 
@@ -202,6 +205,7 @@ function attach(job) {
   state.metrics = new Map();
   state.progressSeen = [];
   state.progressReceived = [];
+  state.evaluations = [];
   state.statusSeen = [];
   spsSmoothed = null;
   const url = new URL(location.href);
@@ -217,6 +221,10 @@ function attach(job) {
     series: [
       { id: 'reward', label: 'Reward (mean of the last 100 episodes)', colour: COLOURS.reward },
       { id: 'win_rate', label: 'Win rate %', colour: COLOURS.winRate, axis: 'y2' },
+      // Each epoch's evaluation (greedy, seeded episodes against the baselines): what picks the best checkpoint.
+      { id: 'eval_vs_chaser', label: 'Eval: 1v1 vs chaser %', colour: COLOURS.vsChaser, axis: 'y2' },
+      { id: 'eval_vs_cautious', label: 'Eval: 1v1 vs cautious %', colour: COLOURS.vsCautious, axis: 'y2' },
+      { id: 'eval_free_for_all', label: 'Eval: free-for-all %', colour: COLOURS.freeForAll, axis: 'y2' },
     ],
     yTitle: 'reward', y2Title: 'win rate %', y2Percent: true,
   });
@@ -228,7 +236,7 @@ function attach(job) {
   }, { subscribe: ['training_metrics', 'training_status', 'bot_decision'], history: true });
   state.socket = socket;
   getJson(`/api/training-jobs/${job.id}/metrics?max_points=500`).then(rows => {
-    for (const m of rows) addPoint(m.iteration_number, m.avg_reward_last_100, m.win_rate_last_100 == null ? null : m.win_rate_last_100 * 100);
+    for (const m of rows) addPoint(m.iteration_number, m.avg_reward_last_100, m.win_rate_last_100 == null ? null : m.win_rate_last_100 * 100, evaluationOf(m));
     drawChart();
   }).catch(reportError);
   poller = every(5000, refreshJob);
@@ -253,7 +261,8 @@ function onMessage(message) {
   const data = message.data ?? {};
   if (message.type === 'training_metrics') {
     state.progressReceived.push(data.progress);
-    addPoint(data.iteration, data.average_reward, data.win_rate);
+    addPoint(data.iteration, data.average_reward, data.win_rate, data.evaluation ?? null);
+    if (data.evaluation) state.evaluations.push(data.evaluation);
     drawChart();
     if (data.actions_per_second > 0) spsSmoothed = spsSmoothed === null ? data.actions_per_second : 0.7 * spsSmoothed + 0.3 * data.actions_per_second;
     const job = state.job;
@@ -270,9 +279,15 @@ function onMessage(message) {
   }
 }
 
-function addPoint(iteration, reward, winRate) {
+/** A REST metrics row's evaluation in percent, as the stream sends it; null when that iteration had none. */
+function evaluationOf(m) {
+  return m.eval_vs_chaser == null ? null
+    : { vs_chaser: m.eval_vs_chaser * 100, vs_cautious: m.eval_vs_cautious * 100, free_for_all: m.eval_free_for_all * 100 };
+}
+
+function addPoint(iteration, reward, winRate, evaluation = null) {
   if (iteration == null) return;
-  state.metrics.set(iteration, { reward, winRate });
+  state.metrics.set(iteration, { reward, winRate, evaluation });
   // A long run: rather than thousands of live points, the server's downsampled series again (at most every 30 s).
   if (state.metrics.size > 1500 && !compacting && performance.now() - lastCompaction > 30_000) compactMetrics();
 }
@@ -285,7 +300,7 @@ async function compactMetrics() {
     const rows = await getJson(`/api/training-jobs/${state.job.id}/metrics?max_points=500`);
     const newest = Math.max(...state.metrics.keys());
     const live = [...state.metrics].filter(([i]) => i > (rows.at(-1)?.iteration_number ?? 0) && i <= newest);
-    state.metrics = new Map(rows.map(m => [m.iteration_number, { reward: m.avg_reward_last_100, winRate: m.win_rate_last_100 == null ? null : m.win_rate_last_100 * 100 }]));
+    state.metrics = new Map(rows.map(m => [m.iteration_number, { reward: m.avg_reward_last_100, winRate: m.win_rate_last_100 == null ? null : m.win_rate_last_100 * 100, evaluation: evaluationOf(m) }]));
     for (const [i, v] of live) state.metrics.set(i, v);
     drawChart();
   } catch (error) { reportError(error); } finally { compacting = false; }
@@ -296,6 +311,9 @@ function drawChart() {
   const its = [...state.metrics.keys()].sort((a, b) => a - b);
   setPoints(chart, 'reward', its.map(i => ({ x: i, y: state.metrics.get(i).reward })));
   setPoints(chart, 'win_rate', its.map(i => ({ x: i, y: state.metrics.get(i).winRate })));
+  const evaluated = its.filter(i => state.metrics.get(i).evaluation);
+  for (const key of ['vs_chaser', 'vs_cautious', 'free_for_all'])
+    setPoints(chart, `eval_${key}`, evaluated.map(i => ({ x: i, y: state.metrics.get(i).evaluation[key] })));
   chart.update('none');
 }
 
@@ -315,7 +333,9 @@ function showJob(job) {
   $('#progress-fill').parentElement.setAttribute('aria-valuenow', percent.toFixed(0));
   $('#job-status').replaceChildren(badge(job.status));
   $('#steps').textContent = `${int(job.steps_done)} of ${int(job.total_steps)}`;
-  $('#iteration').textContent = `${int(job.iteration)} of ${int(job.epochs)}`;
+  // An epoch is a training segment and its evaluation: "epoch 3 of 5".
+  const epoch = job.total_steps > 0 && job.steps_done > 0 ? Math.min(job.epochs, Math.max(1, Math.ceil(job.steps_done * job.epochs / job.total_steps))) : 0;
+  $('#iteration').textContent = `${int(epoch)} of ${int(job.epochs)} · iteration ${int(job.iteration)}`;
   $('#sps').textContent = job.sps ? `${int(job.sps)} steps/s` : '—';
   $('#reward').textContent = num(job.recent_reward, 2);
   $('#win-rate').textContent = pct(job.win_rate, 1);

@@ -1,0 +1,50 @@
+using Ringside.Sim;
+
+namespace Ringside.Learning.Arena;
+
+/// <summary>
+/// What a periodic evaluation found: the policy's greedy win rates in 1v1 against the chaser and against the cautious
+/// bot, and how often it is last standing in a four-fighter free-for-all against the chaser, the cautious bot and the
+/// random bot. Every checkup of a run plays the same seeded episodes, so two checkups compare the policies alone.
+/// </summary>
+public sealed record Checkup(int Iteration, long Steps, double WallSeconds, int Episodes,
+    double VsChaser, double VsCautious, double FreeForAll)
+{
+    /// <summary>The bars a competent fighter clears (issue 13): 90 % in both duels, 60 % of free-for-alls.</summary>
+    public const double DuelBar = 0.9, FreeForAllBar = 0.6;
+
+    public bool DuelsPassed => VsChaser >= DuelBar && VsCautious >= DuelBar;
+    public bool FreeForAllPassed => FreeForAll >= FreeForAllBar;
+
+    /// <summary>
+    /// How the best checkpoint is chosen: the share of the three bars cleared (each win rate over its bar, capped at
+    /// 1), then the mean win rate. A model that clears every bar beats one that shines in one line-up only.
+    /// </summary>
+    public double Score => (Math.Min(1, VsChaser / DuelBar) + Math.Min(1, VsCautious / DuelBar) + Math.Min(1, FreeForAll / FreeForAllBar)) / 3
+                           + 1e-3 * (VsChaser + VsCautious + FreeForAll) / 3;
+
+    public Dictionary<string, double> ToMetrics() => new()
+    {
+        ["eval_vs_chaser"] = VsChaser, ["eval_vs_cautious"] = VsCautious, ["eval_free_for_all"] = FreeForAll, ["eval_score"] = Score,
+        ["eval_iteration"] = Iteration,
+    };
+
+    /// <summary>
+    /// Plays <paramref name="episodes"/> seeded episodes of each line-up with the greedy policy of
+    /// <paramref name="network"/> (copied: training may go on meanwhile), the three line-ups on parallel threads.
+    /// </summary>
+    public static Checkup Run(ActorCriticNetwork network, FighterSpec learner, RewardWeights weights, int maxTicks, int episodes,
+        int iteration, long steps, double wallSeconds, ulong seed = 0xC4EC)
+    {
+        var snapshot = network.Clone();
+        EvaluationOptions Options(IReadOnlyList<string> opponents, int fighters) => new()
+        {
+            Opponents = opponents, Fighters = fighters, Episodes = episodes, Seed = seed, Learner = learner, Weights = weights, MaxTicks = maxTicks,
+        };
+        var lineUps = new[] { Options(["chaser"], 2), Options(["cautious"], 2), Options(["chaser", "cautious", "random"], 4) };
+        var rates = new double[lineUps.Length];
+        Parallel.For(0, lineUps.Length, new ParallelOptions { MaxDegreeOfParallelism = 2 }, k =>
+            rates[k] = Evaluation.Run(new NetworkPolicy(snapshot, episodes, seed, greedy: true), lineUps[k]).WinRate);
+        return new Checkup(iteration, steps, wallSeconds, episodes, rates[0], rates[1], rates[2]);
+    }
+}
