@@ -6,6 +6,7 @@ var root = new RootCommand("Ringside: a deterministic wrestling-arena simulation
     MatchCommand.Create(),
     ReplayCommand.Create(),
     BenchCommand.Create(),
+    RosterCommand.Create(),
     TrainCommand.Create(),
     EvalCommand.Create(),
     EvalCommand.CreateCompare(),

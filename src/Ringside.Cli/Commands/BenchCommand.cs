@@ -16,6 +16,7 @@ public static class BenchCommand
         command.Subcommands.Add(CreateTrain());
         command.Subcommands.Add(CreateLearner());
         command.Subcommands.Add(BenchCompetenceCommand.Create());
+        command.Subcommands.Add(BenchPersonalitiesCommand.Create());
         command.Subcommands.Add(BenchServerCommand.Create());
         command.Subcommands.Add(BenchRealtimeCommand.Create());
         return command;

@@ -3,12 +3,21 @@ using Ringside.Sim;
 namespace Ringside.Learning.Arena;
 
 /// <summary>How a policy plays, measured over evaluation episodes (seed 001's evaluation plus a behaviour fingerprint).</summary>
+/// <param name="RungOutPerEpisode">share of episodes in which the policy went over the ropes (risk tolerance).</param>
+/// <param name="HealthKept">health at the end of an episode, 0 when eliminated, averaged (endurance).</param>
+/// <param name="SecondsSurvived">seconds in the ring per episode (endurance).</param>
+/// <param name="HitsOnWeakest">share of landed hits whose target was the weakest enemy standing, when there was a
+/// choice (two or more enemies with different health): targeting, in free-for-alls; NaN without such a hit.</param>
 public sealed record BehaviourFingerprint(
     double AttacksPerSecond,
     double MeanDistanceToEdge,
     double MeanDistanceToNearestEnemy,
     double DamageDealtPerEpisode,
-    double DamageTakenPerEpisode);
+    double DamageTakenPerEpisode,
+    double RungOutPerEpisode = 0,
+    double HealthKept = 0,
+    double SecondsSurvived = 0,
+    double HitsOnWeakest = double.NaN);
 
 public sealed record EvaluationResult(
     string Opponents,
@@ -90,7 +99,9 @@ public static class Evaluation
         var learnerObs = new float[n * obsSize];
         var learnerActions = new int[n];
         var rows = new int[n];
-        double reward = 0, attacks = 0, aliveTicks = 0, edgeSum = 0, nearestSum = 0, dealt = 0, taken = 0;
+        double reward = 0, attacks = 0, aliveTicks = 0, edgeSum = 0, nearestSum = 0, dealt = 0, taken = 0, hitsWithChoice = 0, hitsOnWeakest = 0;
+        var weakestAtStart = new bool[n]; // per active row: our nearest enemy (whom a swing hits) is the weakest of several
+        var choiceAtStart = new bool[n];  // per active row: two or more enemies standing, not all equally healthy
         float learnerDamage = options.Learner.Stats.Damage;
 
         while (true)
@@ -123,6 +134,12 @@ public static class Evaluation
                 opponents[p].Policy.Act(opponentObs.AsSpan(0, count * obsSize), count, opponentActions.AsSpan(0, count));
                 for (int k = 0; k < count; k++) actions[opponentRows[k]] = opponentActions[k];
             }
+            if (f > 2)
+                for (int k = 0; k < active; k++)
+                {
+                    choiceAtStart[k] = HasChoice(batch, rows[k], f);
+                    weakestAtStart[k] = choiceAtStart[k] && NearestIsWeakest(batch, rows[k], f);
+                }
             batch.Step(actions, buffers);
 
             var terms = batch.RewardTerms;
@@ -132,7 +149,11 @@ public static class Evaluation
                 reward += buffers.Rewards[learner];
                 var me = batch.Fighter(learner);
                 if (me.Events.HasFlag(FighterEvents.Attacked)) attacks++;
-                if (me.Events.HasFlag(FighterEvents.HitLanded)) dealt += learnerDamage;
+                if (me.Events.HasFlag(FighterEvents.HitLanded))
+                {
+                    dealt += learnerDamage;
+                    if (f > 2 && choiceAtStart[k]) { hitsWithChoice++; if (weakestAtStart[k]) hitsOnWeakest++; }
+                }
                 taken += terms[learner * RewardWeights.Count + (int)RewardTerm.DamageTaken] * ArenaRules.BaseDamage;
                 if (!me.Alive) continue;
                 aliveTicks++;
@@ -142,7 +163,7 @@ public static class Evaluation
         }
 
         int wins = 0, decisions = 0, draws = 0, knockedOut = 0, rungOut = 0, koDealt = 0, ringOutDealt = 0;
-        double seconds = 0;
+        double seconds = 0, healthKept = 0;
         for (int a = 0; a < n; a++)
         {
             var result = batch.LastResult(a);
@@ -151,6 +172,7 @@ public static class Evaluation
             if (result.IsDraw) draws++;
             seconds += result.Ticks / (double)ArenaRules.TicksPerSecond;
             var me = batch.Fighter(a * f);
+            if (me.Alive) healthKept += me.Health;
             if (me.Elimination == Elimination.Knockout) knockedOut++;
             if (me.Elimination == Elimination.RingOut) rungOut++;
             for (int s = 1; s < f; s++)
@@ -166,9 +188,47 @@ public static class Evaluation
             MeanDistanceToEdge: aliveTicks > 0 ? edgeSum / aliveTicks : 0,
             MeanDistanceToNearestEnemy: aliveTicks > 0 ? nearestSum / aliveTicks : 0,
             DamageDealtPerEpisode: dealt / n,
-            DamageTakenPerEpisode: taken / n);
+            DamageTakenPerEpisode: taken / n,
+            RungOutPerEpisode: (double)rungOut / n,
+            HealthKept: healthKept / n,
+            SecondsSurvived: aliveTicks / ArenaRules.TicksPerSecond / n,
+            HitsOnWeakest: hitsWithChoice > 0 ? hitsOnWeakest / hitsWithChoice : double.NaN);
         return new EvaluationResult(label, f, n, (double)wins / n, (double)draws / n,
             reward / n, seconds / n, koDealt, ringOutDealt, knockedOut, rungOut, fingerprint, decisions);
+    }
+
+    /// <summary>Whether the nearest living enemy (whom an attack hits) is the weakest one standing.</summary>
+    private static bool NearestIsWeakest(ArenaBatch batch, int arena, int f)
+    {
+        var me = batch.Fighter(arena * f);
+        int nearest = -1;
+        double nearestD = double.MaxValue;
+        float weakest = float.MaxValue;
+        for (int s = 1; s < f; s++)
+        {
+            var them = batch.Fighter(arena * f + s);
+            if (!them.Alive) continue;
+            double dx = them.X - me.X, dy = them.Y - me.Y, d = dx * dx + dy * dy;
+            if (d < nearestD) { nearestD = d; nearest = s; }
+            weakest = MathF.Min(weakest, them.Health);
+        }
+        return nearest > 0 && batch.Fighter(arena * f + nearest).Health <= weakest;
+    }
+
+    /// <summary>Two or more enemies standing, not all equally healthy: a choice of target.</summary>
+    private static bool HasChoice(ArenaBatch batch, int arena, int f)
+    {
+        int living = 0;
+        float min = float.MaxValue, max = float.MinValue;
+        for (int s = 1; s < f; s++)
+        {
+            var them = batch.Fighter(arena * f + s);
+            if (!them.Alive) continue;
+            living++;
+            min = MathF.Min(min, them.Health);
+            max = MathF.Max(max, them.Health);
+        }
+        return living >= 2 && max > min;
     }
 
     /// <summary>Centre distance to the nearest fighter still standing (the state at the end of the tick).</summary>

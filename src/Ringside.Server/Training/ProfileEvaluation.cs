@@ -33,7 +33,8 @@ public sealed record ProfileEvaluation(double WinRate, double MeanReward, JsonEl
         {
             attacks_per_second = Mean(e => e.AttacksPerSecond), mean_distance_to_edge = Mean(e => e.MeanDistanceToEdge),
             mean_distance_to_nearest_enemy = Mean(e => e.MeanDistanceToNearestEnemy), damage_dealt_per_episode = Mean(e => e.DamageDealtPerEpisode),
-            damage_taken_per_episode = Mean(e => e.DamageTakenPerEpisode),
+            damage_taken_per_episode = Mean(e => e.DamageTakenPerEpisode), rung_out_per_episode = Mean(e => e.RungOutPerEpisode),
+            health_kept = Mean(e => e.HealthKept), seconds_survived = Mean(e => e.SecondsSurvived),
         });
         return new ProfileEvaluation(results.Average(e => e.WinRate), results.Average(e => e.MeanReward), evaluation, fingerprint);
 
