@@ -57,8 +57,11 @@ public sealed class RosterTests(SqliteServer server) : IClassFixture<SqliteServe
             var values = fingerprints.Select(f => f.GetProperty(measure).GetDouble()).ToList();
             return values.Max() / values.Min();
         }
-        Assert.True(Spread("attacks_per_second") >= 1.3, $"attacks per second vary only {Spread("attacks_per_second"):F2}x across the roster");
-        Assert.True(Spread("mean_distance_to_edge") >= 1.2, $"distance from the ropes varies only {Spread("mean_distance_to_edge"):F2}x across the roster");
+        // Measured when the roster was trained: attacks per second 1.50-2.11, distance to the nearest enemy 1.9-3.0 m,
+        // health kept 39-100 (docs/BENCHMARKS.md). What the test holds: a clear spread, not one style in eight bodies.
+        Assert.True(Spread("attacks_per_second") >= 1.25, $"attacks per second vary only {Spread("attacks_per_second"):F2}x across the roster");
+        Assert.True(Spread("mean_distance_to_nearest_enemy") >= 1.3, $"distance to the nearest enemy varies only {Spread("mean_distance_to_nearest_enemy"):F2}x across the roster");
+        Assert.True(Spread("health_kept") >= 1.5, $"health kept varies only {Spread("health_kept"):F2}x across the roster");
     }
 
     [Fact]

@@ -119,8 +119,7 @@ public static class ArenaTraining
     public static ArenaEnvOptions EnvOptions(ArenaTrainingOptions o) => new()
     {
         Envs = o.Ppo.NumEnvs, Fighters = o.Fighters, Learner = o.Fighter, Weights = o.EffectiveWeights, MaxTicks = o.MaxTicks,
-        Bots = o.Bots, OutcomeReward = o.OutcomeReward, SwingCost = PersonalityStyle.SwingCost(o.Personality),
-        CentrePull = PersonalityStyle.CentrePull(o.Personality), SelfPlayRatio = o.SelfPlay ? (o.Bots.Count == 0 ? 1 : o.SelfPlayRatio) : 0,
+        Bots = o.Bots, OutcomeReward = o.OutcomeReward, SelfPlayRatio = o.SelfPlay ? (o.Bots.Count == 0 ? 1 : o.SelfPlayRatio) : 0,
     };
 
     public static CheckpointInfo Info(ArenaTrainingOptions o, IReadOnlyDictionary<string, double> metrics) => new()

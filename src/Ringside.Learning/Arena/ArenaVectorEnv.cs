@@ -26,10 +26,6 @@ public sealed record ArenaEnvOptions
     /// second alive is as well off with a safe draw as with a win, and learns to wait out careful opponents.
     /// </summary>
     public float OutcomeReward { get; init; }
-    /// <summary>Training only: taken from the learner's reward for every attack it swings, hit or miss (a careful style).</summary>
-    public float SwingCost { get; init; }
-    /// <summary>Training only: taken per second in proportion to the learner's distance from the centre (1 at the ropes); negative: given.</summary>
-    public float CentrePull { get; init; }
     /// <summary>Rewards are multiplied by this before the learner sees them (returns stay unscaled).</summary>
     public float RewardScale { get; init; } = 0.1f;
     public int SimThreads { get; init; } = 1;
@@ -46,36 +42,11 @@ public sealed record ArenaEnvOptions
         foreach (var bot in Bots)
             if (!Sim.Bots.IsBot(bot)) throw new ArgumentException($"unknown opponent '{bot}'; expected {string.Join(", ", Sim.Bots.Names)} or self.", "opponents");
         if (!(SelfPlayRatio is >= 0 and <= 1)) throw new ArgumentException($"self-play ratio must be 0 to 1, got {SelfPlayRatio}.", "self_play_ratio");
-        if (!float.IsFinite(SwingCost) || SwingCost < 0) throw new ArgumentException($"swing cost must be 0 or more, got {SwingCost}.", "swing_cost");
-        if (!float.IsFinite(CentrePull)) throw new ArgumentException($"centre pull must be a finite number, got {CentrePull}.", "centre_pull");
         if (!float.IsFinite(OutcomeReward) || OutcomeReward < 0) throw new ArgumentException($"outcome reward must be 0 or more, got {OutcomeReward}.", "outcome_reward");
         if (!float.IsFinite(RewardScale) || RewardScale <= 0) throw new ArgumentException($"reward scale must be positive, got {RewardScale}.", "reward_scale");
         Learner.Validate("learner");
         Opponent.Validate("opponent");
         Weights.Validate();
-    }
-}
-
-/// <summary>
-/// Two sliders whose behaviour the contract's reward terms alone barely moved (docs/CONTRACT.md, "What each slider
-/// does"): a fighter of low aggression pays for every swing, so it strikes only when a hit is likely; one of high
-/// positioning pays for distance from the centre, not only for the last metre, and one of low positioning is paid for
-/// working the ropes. Training rewards only: the
-/// reward a match reports is the contract's.
-/// </summary>
-public static class PersonalityStyle
-{
-    /// <summary>Per swing: 0.5 at aggression 0, falling to 0 at 50 and above.</summary>
-    public static float SwingCost(Personality p) => 0.5f * MathF.Max(0, 1 - p.Aggression / 50f);
-
-    /// <summary>
-    /// Per second at the ropes (proportionally less nearer the centre): 3 at positioning 100, 0 at 50, and below 50 a
-    /// reward instead (−1.5 at 0): a fighter of low positioning works the ropes, where ring-outs happen.
-    /// </summary>
-    public static float CentrePull(Personality p)
-    {
-        float s = p.Positioning / 50f - 1;
-        return s >= 0 ? 3f * s : 1.5f * s;
     }
 }
 
@@ -211,7 +182,7 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
             {
                 int env = g.EnvOffset + a, learner = a * g.Fighters;
                 float reward = g.Buffers.Rewards[learner];
-                rewards[env] = (reward - StyleCost(g.Batch, learner)) * options.RewardScale;
+                rewards[env] = reward * options.RewardScale;
                 terminals[env] = g.Buffers.Terminals[learner];
                 truncations[env] = g.Buffers.Truncations[learner];
                 for (int k = 0; k < RewardWeights.Count; k++) termSums[k] += terms[learner * RewardWeights.Count + k];
@@ -232,18 +203,6 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
             CopyLearnerRows(g, observations);
         }
         termSteps += EnvCount;
-    }
-
-    /// <summary>The personality's training-only style terms for this step (see <see cref="PersonalityStyle"/>).</summary>
-    private float StyleCost(ArenaBatch batch, int learner)
-    {
-        if (options.SwingCost == 0 && options.CentrePull == 0) return 0;
-        var me = batch.Fighter(learner);
-        if (!me.Alive) return 0;
-        float cost = me.Events.HasFlag(FighterEvents.Attacked) ? options.SwingCost : 0;
-        if (options.CentrePull != 0)
-            cost += options.CentrePull * MathF.Max(MathF.Abs(me.X), MathF.Abs(me.Y)) / ArenaRules.RingHalfSize / ArenaRules.TicksPerSecond;
-        return cost;
     }
 
     /// <summary>Mean of each raw reward term per learner step since the last call (metrics), then restarts the count.</summary>

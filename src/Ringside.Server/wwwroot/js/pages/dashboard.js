@@ -73,10 +73,10 @@ function buildCharts() {
 }
 
 /** Metric field of GET /metrics → chart and dataset (evaluations: only the iterations that had one). */
-const pct = v => v == null ? null : v * 100;
+const percent = v => v == null ? null : v * 100;
 const SERIES = [
-  ['evaluation', 'eval_vs_chaser', m => pct(m.eval_vs_chaser), true], ['evaluation', 'eval_vs_cautious', m => pct(m.eval_vs_cautious), true],
-  ['evaluation', 'eval_free_for_all', m => pct(m.eval_free_for_all), true],
+  ['evaluation', 'eval_vs_chaser', m => percent(m.eval_vs_chaser), true], ['evaluation', 'eval_vs_cautious', m => percent(m.eval_vs_cautious), true],
+  ['evaluation', 'eval_free_for_all', m => percent(m.eval_free_for_all), true],
   ['reward', 'reward', m => m.avg_reward_last_100],
   ['win', 'win_rate', m => m.win_rate_last_100 == null ? null : m.win_rate_last_100 * 100],
   ['loss', 'loss', m => m.loss], ['loss', 'policy_loss', m => m.policy_loss], ['loss', 'value_loss', m => m.value_loss],
@@ -218,6 +218,8 @@ const FINGERPRINT = [
   ['attacks_per_second', 'Attacks per second', 2, true], ['damage_dealt_per_episode', 'Damage dealt per episode', 1, true],
   ['damage_taken_per_episode', 'Damage taken per episode', 1, false], ['mean_distance_to_nearest_enemy', 'Distance to the nearest enemy (m)', 2, null],
   ['mean_distance_to_edge', 'Distance to the ropes (m)', 2, null],
+  ['rung_out_per_episode', 'Rung out (share of episodes)', 2, false], ['health_kept', 'Health kept at the end', 1, true],
+  ['seconds_survived', 'Seconds survived per episode', 1, true],
 ];
 
 async function refreshProfiles() {

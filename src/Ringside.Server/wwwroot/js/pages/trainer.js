@@ -390,6 +390,9 @@ const FINGERPRINT = [
   ['damage_taken_per_episode', 'Damage taken per episode', 1],
   ['mean_distance_to_nearest_enemy', 'Distance to the nearest enemy (m)', 2],
   ['mean_distance_to_edge', 'Distance to the ropes (m)', 2],
+  ['rung_out_per_episode', 'Rung out (share of episodes)', 2],
+  ['health_kept', 'Health kept at the end', 1],
+  ['seconds_survived', 'Seconds survived per episode', 1],
 ];
 
 async function showResult(job) {

@@ -1,0 +1,32 @@
+namespace Ringside.Cli.Tests;
+
+/// <summary><c>ringside roster train</c> is a recipe: the same command writes the same bytes.</summary>
+[Collection(nameof(CliCollection))]
+public sealed class RosterCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("ringside-roster-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    [Fact]
+    public void Two_runs_of_the_recipe_with_a_short_budget_write_identical_files()
+    {
+        string a = Path.Combine(_dir, "a"), b = Path.Combine(_dir, "b");
+        foreach (var dir in new[] { a, b })
+        {
+            var run = Cli.Run("roster", "train", "--out", dir, "--steps", "16384", "--only", "rocket-ray,golden-titan", "--episodes", "6");
+            Assert.True(run.ExitCode == 0, run.ToString());
+        }
+        var files = Directory.GetFiles(a).Select(Path.GetFileName).Order().ToArray();
+        Assert.Equal(new[] { "golden-titan.safetensors", "rocket-ray.safetensors", "roster.json" }, files);
+        foreach (var file in files)
+            Assert.True(File.ReadAllBytes(Path.Combine(a, file!)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(b, file!))), $"{file} differs between the runs");
+
+        var bad = Cli.Run("roster", "train", "--out", a, "--only", "nobody");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("no built-in wrestler is called 'nobody'", bad.Err);
+    }
+}
