@@ -61,9 +61,8 @@ public abstract class RealtimeTests(RingsideFactory server)
                 new { fighter_id = a, controller = "bot", bot = "chaser" }, new { fighter_id = b, controller = "bot", bot = "random" },
                 new { fighter_id = c, controller = "default" },
             },
-            // A bot match starts as it is created: slow enough (at most 4 s) that the spectator connecting after it sees it run,
-            // even when connecting takes a busy machine a second or two.
-            seed = 11, max_seconds = 20, speed = 5,
+            // It starts when the spectator has joined, so the spectator sees it run from the first tick.
+            seed = 11, max_seconds = 20, speed = 5, wait_for_spectator = true,
         });
         long id = (long)created["id"]!;
         Assert.Empty(created["player_tokens"]!.AsObject());

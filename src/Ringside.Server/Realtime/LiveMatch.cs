@@ -46,20 +46,24 @@ public sealed class LiveMatch
     public Task Completion => _completion.Task;
 
     private readonly ConcurrentDictionary<Guid, WsConnection> _viewers = new();
-    private readonly TaskCompletionSource _allHumansIn = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _readyToStart = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly MatchRecording _recording;
     private long _simulationTicks, _totalTicks, _ticks;
 
     public sealed record MatchEnd(int WinnerSlot, string Reason, int Ticks, long? ReplayId, IReadOnlyList<int> Placements, IReadOnlyList<object> Ratings);
 
-    public LiveMatch(long id, ulong seed, IReadOnlyList<MatchSlot> slots, int maxTicks, double speed)
+    private readonly bool _waitForSpectator;
+
+    /// <param name="waitForSpectator">start when the first viewer has joined (and every human), not at once.</param>
+    public LiveMatch(long id, ulong seed, IReadOnlyList<MatchSlot> slots, int maxTicks, double speed, bool waitForSpectator = false)
     {
+        _waitForSpectator = waitForSpectator;
         Id = id; Seed = seed; Slots = slots; MaxTicks = maxTicks; Speed = speed;
         var config = new ArenaConfig { Fighters = slots.Select(s => s.Spec).ToArray(), MaxTicks = maxTicks };
         Simulation = new Match(config, seed, controllers: null, names: slots.Select(s => s.Fighter.Name).ToArray());
         _recording = new MatchRecording(slots.Count);
-        if (!slots.Any(s => s.IsHuman)) _allHumansIn.TrySetResult();
+        if (!slots.Any(s => s.IsHuman) && !waitForSpectator) _readyToStart.TrySetResult();
     }
 
     public object Info(int? you) => new
@@ -84,11 +88,9 @@ public sealed class LiveMatch
     {
         _viewers[viewer.Id] = viewer;
         viewer.Send(Info(player?.Slot));
-        if (player is not null)
-        {
-            player.Connected = true;
-            if (Slots.Where(s => s.IsHuman).All(s => s.Connected)) _allHumansIn.TrySetResult();
-        }
+        if (player is not null) player.Connected = true;
+        if (Slots.Where(s => s.IsHuman).All(s => s.Connected) && (player is not null || _waitForSpectator))
+            _readyToStart.TrySetResult(); // everyone it waits for is here: every human, and a first viewer when asked
         if (Status == "running") viewer.Send(new { type = "match_start", tick = Simulation.Tick });
         if (End is not null) viewer.Send(EndMessage(End));
     }
@@ -111,7 +113,7 @@ public sealed class LiveMatch
     {
         try
         {
-            await Task.WhenAny(_allHumansIn.Task, Task.Delay(StartTimeout, stopping));
+            await Task.WhenAny(_readyToStart.Task, Task.Delay(StartTimeout, stopping));
             Status = "running";
             await recorder.MarkStartedAsync(Id);
             Broadcast(Messages.Serialize(new { type = "match_start", tick = 0 }));

@@ -10,7 +10,8 @@ namespace Ringside.Server.Realtime;
 /// <param name="JobId">with controller "training_job": the job whose latest checkpoint plays (spectating training).</param>
 public sealed record MatchFighterRequest(long? FighterId, string? Controller, string? Bot, string? ProfileName, long? JobId = null);
 
-public sealed record CreateMatchRequest(MatchFighterRequest[]? Fighters, long? Seed, double? MaxSeconds, double? Speed);
+/// <param name="WaitForSpectator">start when the first viewer connects (as a match with humans waits for them), at most 20 s.</param>
+public sealed record CreateMatchRequest(MatchFighterRequest[]? Fighters, long? Seed, double? MaxSeconds, double? Speed, bool? WaitForSpectator = null);
 
 /// <summary>The live matches of this process: created from a request, run in the background, kept a while after the end for late viewers.</summary>
 public sealed class LiveMatches(Database db, ModelCache models, MatchRecorder recorder, RingsideOptions options, ILogger<LiveMatches> log, IHostApplicationLifetime lifetime)
@@ -88,7 +89,7 @@ public sealed class LiveMatches(Database db, ModelCache models, MatchRecorder re
 
         int maxTicks = (int)Math.Round((body.MaxSeconds ?? 60) * ArenaRules.TicksPerSecond);
         long id = await recorder.CreateAsync(seed, maxTicks);
-        var match = new LiveMatch(id, seed, slots, maxTicks, body.Speed ?? 1);
+        var match = new LiveMatch(id, seed, slots, maxTicks, body.Speed ?? 1, body.WaitForSpectator ?? false);
         _matches[id] = match;
         _ = Task.Run(async () =>
         {

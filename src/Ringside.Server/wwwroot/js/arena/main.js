@@ -87,7 +87,8 @@ async function startBattle(request) {
   modal.startButton.disabled = true;
   let created;
   try {
-    created = await postJson('/api/matches', request);
+    // This page shows the match it starts: the match waits for it to connect, so not a tick is missed.
+    created = await postJson('/api/matches', { ...request, wait_for_spectator: true });
   } catch (error) {
     modal.showError(`Could not start the battle: ${error.message}`);
     modal.startButton.disabled = false;

@@ -85,7 +85,7 @@ export class Spectator {
           { fighter_id: this.job.fighter_id, controller: 'training_job', job_id: this.job.id },
           { fighter_id: opponent.id, controller: 'bot', bot },
         ],
-        max_seconds: 30,
+        max_seconds: 30, wait_for_spectator: true, // shown from its first tick
       });
     } catch (error) {
       // 409: no checkpoint yet (the first iterations are still running): try again shortly.
