@@ -19,8 +19,13 @@ case "${1:-}" in
     passed_runs=0
     for ((run = 1; run <= runs; run++)); do
       start=$SECONDS
-      summary="$("$0" | tee /dev/stderr | grep -E '^tests: ' | tail -1)"
-      code=${PIPESTATUS[0]}
+      # The run's output goes to a file first, then to stderr through this shell's descriptor (tee /dev/stderr would
+      # reopen a redirected log at offset 0 and overwrite it).
+      out="$(mktemp)"
+      "$0" >"$out" 2>&1; code=$?
+      cat "$out" >&2
+      summary="$(grep -E '^tests: ' "$out" | tail -1)"
+      rm -f "$out"
       echo "run $run of $runs: ${summary:-tests: no summary} in $((SECONDS - start)) s (exit $code)"
       [ "$code" -eq 0 ] && passed_runs=$((passed_runs + 1))
     done
