@@ -199,7 +199,7 @@ public static class TrainCommand
             if (line.Checkup is { } c)
                 Console.Error.WriteLine((live ? "\r" : "") + string.Create(CultureInfo.InvariantCulture,
                     $"checkup at {m.GlobalStep / 1e6:F2}M steps, {c.WallSeconds:F0} s: {c.VsChaser:P0} vs chaser, {c.VsCautious:P0} vs cautious (1v1), " +
-                    $"last standing in {c.FreeForAll:P0} of free-for-alls").PadRight(110));
+                    $"last standing in {c.FreeForAll:P0} of free-for-alls{(line.NewBest ? "; new best model saved" : "")}").PadRight(110));
             var interval = live ? TimeSpan.FromMilliseconds(250) : TimeSpan.FromSeconds(5);
             if (DateTime.UtcNow - lastPrint < interval && m.Iteration != m.Iterations) return;
             lastPrint = DateTime.UtcNow;

@@ -73,8 +73,9 @@ public sealed record ArenaTrainingOptions
 /// <summary>One line of metrics.jsonl: the trainer's iteration metrics plus the mean of each reward term.</summary>
 /// <param name="Network">the learner's network as it is after this iteration: read it on the callback's thread only.</param>
 /// <param name="Checkup">the evaluation run after this iteration, when one was due.</param>
+/// <param name="NewBest">that checkup is the best so far: best.safetensors was saved from this iteration.</param>
 public sealed record ArenaIterationMetrics(IterationMetrics Ppo, IReadOnlyDictionary<string, double> RewardTerms, double WallSeconds,
-    ActorCriticNetwork? Network = null, Checkup? Checkup = null);
+    ActorCriticNetwork? Network = null, Checkup? Checkup = null, bool NewBest = false);
 
 /// <param name="Best">the checkup of best.safetensors (this run's, or an earlier attempt's when resumed); null if none ran.</param>
 /// <param name="Checkups">this run's checkups, in order.</param>
@@ -201,6 +202,7 @@ public static class ArenaTraining
             last = m;
             bool stoppedByTime = options.MaxTime is { } maxTime && clock.Elapsed >= maxTime;
             Checkup? checkup = null;
+            bool newBest = false;
             if (m.Iteration % evaluateEvery == 0 || m.Iteration == m.Iterations || stoppedByTime)
             {
                 checkup = Checkup.Run(trainer.Network, options.Fighter, options.EffectiveWeights, options.MaxTicks, options.EvaluationEpisodes,
@@ -210,6 +212,7 @@ public static class ArenaTraining
                 if (best is null || checkup.Score >= best.Score)
                 {
                     best = checkup;
+                    newBest = true;
                     var metrics = new Dictionary<string, double>(checkup.ToMetrics()) { ["mean_return"] = Finite(m.MeanReturn), ["iteration"] = m.Iteration };
                     Checkpoint.Save(bestPath, trainer.Network, Info(options, metrics) with { Steps = trainer.GlobalStep });
                 }
@@ -217,7 +220,7 @@ public static class ArenaTraining
             env.TakeTermMeans(termMeans);
             var terms = new Dictionary<string, double>();
             for (int k = 0; k < RewardWeights.Count; k++) terms[RewardWeights.TermNames[k]] = termMeans[k];
-            var line = new ArenaIterationMetrics(m, terms, clock.Elapsed.TotalSeconds, trainer.Network, checkup);
+            var line = new ArenaIterationMetrics(m, terms, clock.Elapsed.TotalSeconds, trainer.Network, checkup, newBest);
             metricsFile.WriteLine(JsonSerializer.Serialize(MetricsLine(line)));
             metricsFile.Flush();
 

@@ -37,6 +37,8 @@ public sealed class CheckupTests : IDisposable
         }
         var best = result.Checkups.Where(c => c.Score == result.Checkups.Max(x => x.Score)).Last();
         Assert.Equal(best, result.Best);
+        Assert.Equal(best.Iteration, lines.Last(l => l.NewBest).Ppo.Iteration); // "new best model saved" was said of it
+        Assert.All(lines.Where(l => l.NewBest), l => Assert.NotNull(l.Checkup));
 
         // best.safetensors holds that checkup and its weights: evaluated again, it scores the same.
         var stored = ArenaTraining.CheckupOf(result.BestModelPath)!;
