@@ -34,7 +34,13 @@ public sealed class KillRestartTests
 
         public void Kill() { _process.Kill(entireProcessTree: true); _process.WaitForExit(); }
 
-        public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
+        /// <summary>True when the process ended in time; then its output has been read to the end (the log is whole).</summary>
+        public bool WaitForExit(TimeSpan timeout)
+        {
+            if (!_process.WaitForExit(timeout)) return false;
+            _process.WaitForExit(); // only the overload without a timeout waits for the redirected output to drain
+            return true;
+        }
 
         public void Dispose()
         {
