@@ -134,7 +134,7 @@ public sealed class ArenaBatch : IDisposable
         weights = new float[f * RewardWeights.Count];
         for (int s = 0; s < f; s++)
         {
-            (config.Weights?[s] ?? RewardWeights.Seed).CopyTo(weights.AsSpan(s * RewardWeights.Count, RewardWeights.Count));
+            (config.Weights?[s] ?? RewardWeights.Default).CopyTo(weights.AsSpan(s * RewardWeights.Count, RewardWeights.Count));
             var stats = config.Fighters[s].Stats;
             radius[s] = stats.Radius;
             invMass[s] = 1f / stats.Mass;

@@ -109,7 +109,7 @@ public sealed class Replay
             Enumerable.Range(0, f).Select(s =>
             {
                 var w = new float[RewardWeights.Count];
-                (Config.Weights?[s] ?? RewardWeights.Seed).CopyTo(w);
+                (Config.Weights?[s] ?? RewardWeights.Default).CopyTo(w);
                 return new FighterEntry(FighterNames[s], Config.Fighters[s].Size, Config.Fighters[s].Speed, w);
             }).ToArray(),
             Config.MaxTicks, Config.EndWhenEliminatedMask, Ticks, Winner);

@@ -28,7 +28,9 @@ public readonly record struct RewardWeights(
 
     public static readonly string[] TermNames = ["survival", "attack_hit", "knockout", "damage_taken", "near_edge", "ring_out"];
 
-    public static RewardWeights Seed => new(1f, 2f, 10f, -1f, -3f, -10f);
+    public static RewardWeights Default => new(1f, 2f, 10f, -1f, -3f, -10f);
+    /// <summary>The old name of <see cref="Default"/>, kept only until ArenaVectorEnv.cs (owned elsewhere) says Default.</summary>
+    public static RewardWeights Seed => Default;
 
     public float this[RewardTerm term] => term switch
     {
@@ -91,7 +93,7 @@ public readonly record struct RewardWeights(
 
     /// <summary>The weights of a personality under a training mode: seed weights x personality factors x mode factors.</summary>
     public static RewardWeights For(Personality personality, TrainingMode mode = TrainingMode.Tactical) =>
-        Seed.Scale(personality.Factors()).Scale(mode.Factors());
+        Default.Scale(personality.Factors()).Scale(mode.Factors());
 }
 
 /// <summary>

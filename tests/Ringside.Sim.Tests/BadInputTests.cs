@@ -115,7 +115,7 @@ public class BadInputTests
     public void BadConfiguration_ThrowsNamingTheField()
     {
         var two = ArenaConfig.Standard(2);
-        Assert.Equal("weights", Assert.Throws<ArgumentException>(() => (two with { Weights = [RewardWeights.Seed] }).Validate()).ParamName);
+        Assert.Equal("weights", Assert.Throws<ArgumentException>(() => (two with { Weights = [RewardWeights.Default] }).Validate()).ParamName);
         Assert.Equal("max_ticks", Assert.Throws<ArgumentException>(() => (two with { MaxTicks = 0 }).Validate()).ParamName);
         Assert.Equal("end_when_eliminated_mask", Assert.Throws<ArgumentException>(() => (two with { EndWhenEliminatedMask = 0b100 }).Validate()).ParamName);
         Assert.Equal("end_when_eliminated_mask", Assert.Throws<ArgumentException>(() => (two with { EndWhenEliminatedMask = -1 }).Validate()).ParamName);

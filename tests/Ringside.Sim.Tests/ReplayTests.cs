@@ -16,7 +16,7 @@ public class ReplayTests : IDisposable
         config ??= new ArenaConfig
         {
             Fighters = [new(1f, 1f), new(1.4f, 0.9f), new(0.8f, 1.3f)],
-            Weights = [RewardWeights.Seed, RewardWeights.For(new Personality(Aggression: 90)), RewardWeights.For(Personality.Neutral, TrainingMode.Survival)],
+            Weights = [RewardWeights.Default, RewardWeights.For(new Personality(Aggression: 90)), RewardWeights.For(Personality.Neutral, TrainingMode.Survival)],
             MaxTicks = 600,
             EndWhenEliminatedMask = 0b100,
         };
@@ -37,7 +37,7 @@ public class ReplayTests : IDisposable
         Assert.Equal(expected.Config.Fighters, actual.Config.Fighters);
         Assert.Equal(expected.Config.MaxTicks, actual.Config.MaxTicks);
         Assert.Equal(expected.Config.EndWhenEliminatedMask, actual.Config.EndWhenEliminatedMask);
-        var w = expected.Config.Weights ?? Enumerable.Repeat(RewardWeights.Seed, expected.Config.FighterCount).ToArray();
+        var w = expected.Config.Weights ?? Enumerable.Repeat(RewardWeights.Default, expected.Config.FighterCount).ToArray();
         Assert.Equal(w, actual.Config.Weights);
     }
 

@@ -10,10 +10,10 @@ public class RewardTests
     [Fact]
     public void SeedWeights_AreThoseOfSeed001()
     {
-        Assert.Equal(new RewardWeights(1f, 2f, 10f, -1f, -3f, -10f), RewardWeights.Seed);
+        Assert.Equal(new RewardWeights(1f, 2f, 10f, -1f, -3f, -10f), RewardWeights.Default);
         Assert.Equal(["survival", "attack_hit", "knockout", "damage_taken", "near_edge", "ring_out"], RewardWeights.TermNames);
         Assert.Equal(6, RewardWeights.Count);
-        var w = RewardWeights.Seed;
+        var w = RewardWeights.Default;
         Assert.Equal(10f, w[RewardTerm.Knockout]);
         Assert.Equal(-3f, w[RewardTerm.NearEdge]);
         Span<float> span = stackalloc float[6];
@@ -113,7 +113,7 @@ public class RewardTests
             float term = arena.Term(1, RewardTerm.NearEdge);
             Assert.Equal(toRopes < 1f ? Dt : 0f, term);
             if (term > 0) near++; else inside++;
-            Assert.Equal(RewardWeights.Seed.Survival * Dt + RewardWeights.Seed.NearEdge * term, arena.Reward(1), 6);
+            Assert.Equal(RewardWeights.Default.Survival * Dt + RewardWeights.Default.NearEdge * term, arena.Reward(1), 6);
         }
         Assert.True(near > 10 && inside > 10, $"near {near}, inside {inside}: the fighter should cross into the edge zone");
     }
@@ -173,8 +173,8 @@ public class RewardTests
             Assert.Equal(1f, arena.Term(lastHitter, RewardTerm.Knockout));
             Assert.Equal(0f, arena.Term(1 - lastHitter, RewardTerm.Knockout));
             Assert.False(arena.IsOver); // two left standing
-            Assert.Equal(RewardWeights.Seed.Survival * Dt + RewardWeights.Seed.AttackHit + RewardWeights.Seed.Knockout
-                         + RewardWeights.Seed.NearEdge * arena.Term(lastHitter, RewardTerm.NearEdge),
+            Assert.Equal(RewardWeights.Default.Survival * Dt + RewardWeights.Default.AttackHit + RewardWeights.Default.Knockout
+                         + RewardWeights.Default.NearEdge * arena.Term(lastHitter, RewardTerm.NearEdge),
                          arena.Reward(lastHitter), 5);
         }
         Assert.True(checkedKnockouts >= 3, $"only {checkedKnockouts} knockouts to check");
@@ -204,7 +204,7 @@ public class RewardTests
             var result = batch.LastResult(0);
             Assert.Equal(0, result.Winner);
             Assert.False(result.TimeLimit);
-            Assert.True(buffers.Rewards[0] > RewardWeights.Seed.Knockout - 1, "the reward includes the knockout");
+            Assert.True(buffers.Rewards[0] > RewardWeights.Default.Knockout - 1, "the reward includes the knockout");
             Assert.Equal(1f, batch.RewardTerms[(int)RewardTerm.Knockout]);
         }
     }
@@ -218,15 +218,15 @@ public class RewardTests
     {
         Assert.Equal(new RewardWeights(1, 1, 1, 1, 1, 1), Personality.Neutral.Factors());
         Assert.Equal(new RewardWeights(1, 1, 1, 1, 1, 1), new Personality(Aggression: 50).Factors());
-        Assert.Equal(RewardWeights.Seed, RewardWeights.For(Personality.Neutral));
-        Assert.Equal(RewardWeights.Seed, RewardWeights.For(Personality.Neutral, TrainingMode.Tactical));
+        Assert.Equal(RewardWeights.Default, RewardWeights.For(Personality.Neutral));
+        Assert.Equal(RewardWeights.Default, RewardWeights.For(Personality.Neutral, TrainingMode.Tactical));
     }
 
     [Fact]
     public void ParameterlessPersonality_IsNeutral()
     {
         Assert.Equal(Personality.Neutral, new Personality());
-        Assert.Equal(RewardWeights.Seed, RewardWeights.For(new Personality()));
+        Assert.Equal(RewardWeights.Default, RewardWeights.For(new Personality()));
     }
 
     [Fact]
@@ -307,7 +307,7 @@ public class RewardTests
 
         var p = new Personality(70, 20, 60, 35, 90);
         foreach (var mode in Enum.GetValues<TrainingMode>())
-            Assert.Equal(RewardWeights.Seed.Scale(p.Factors()).Scale(mode.Factors()), RewardWeights.For(p, mode));
+            Assert.Equal(RewardWeights.Default.Scale(p.Factors()).Scale(mode.Factors()), RewardWeights.For(p, mode));
         Assert.True(RewardWeights.For(p, TrainingMode.Survival).Survival > RewardWeights.For(p).Survival);
         Assert.True(RewardWeights.For(p, TrainingMode.Aggression).AttackHit > RewardWeights.For(p).AttackHit);
         Assert.Throws<ArgumentOutOfRangeException>(() => ((TrainingMode)42).Factors());
@@ -364,9 +364,9 @@ public class RewardTests
     [Fact]
     public void NonFiniteRewardWeight_IsRejectedNamingTheTerm()
     {
-        var e = Assert.Throws<ArgumentException>(() => (RewardWeights.Seed with { NearEdge = float.NaN }).Validate());
+        var e = Assert.Throws<ArgumentException>(() => (RewardWeights.Default with { NearEdge = float.NaN }).Validate());
         Assert.Equal("near_edge", e.ParamName);
-        var config = ArenaConfig.Standard(2) with { Weights = [RewardWeights.Seed, RewardWeights.Seed with { Knockout = float.PositiveInfinity }] };
+        var config = ArenaConfig.Standard(2) with { Weights = [RewardWeights.Default, RewardWeights.Default with { Knockout = float.PositiveInfinity }] };
         e = Assert.Throws<ArgumentException>(() => new ArenaBatch(config, 1));
         Assert.Equal("knockout", e.ParamName);
     }

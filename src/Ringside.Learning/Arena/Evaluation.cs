@@ -44,7 +44,7 @@ public sealed record EvaluationOptions
     public ulong Seed { get; init; } = 1;
     public FighterSpec Learner { get; init; } = FighterSpec.Standard;
     public FighterSpec Opponent { get; init; } = FighterSpec.Standard;
-    public RewardWeights Weights { get; init; } = RewardWeights.Seed;
+    public RewardWeights Weights { get; init; } = RewardWeights.Default;
     public int MaxTicks { get; init; } = ArenaRules.DefaultMaxTicks;
 
     public void Validate()
@@ -84,7 +84,7 @@ public static class Evaluation
         if (opponents.Count == 0) throw new ArgumentException("name at least one opponent.", "vs");
         int f = options.Fighters, n = options.Episodes, obsSize = Contract.ObservationSize;
         var specs = Enumerable.Range(0, f).Select(s => s == 0 ? options.Learner : opponents[(s - 1) % opponents.Count].Spec).ToArray();
-        var weights = Enumerable.Range(0, f).Select(s => s == 0 ? options.Weights : RewardWeights.Seed).ToArray();
+        var weights = Enumerable.Range(0, f).Select(s => s == 0 ? options.Weights : RewardWeights.Default).ToArray();
         var config = new ArenaConfig { Fighters = specs, Weights = weights, MaxTicks = options.MaxTicks, EndWhenEliminatedMask = 1 };
         config.Validate();
         using var batch = new ArenaBatch(config, n, threads: 1, autoReset: false);

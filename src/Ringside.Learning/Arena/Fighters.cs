@@ -19,7 +19,7 @@ public static class Fighters
         if (source.StartsWith("bot:", StringComparison.OrdinalIgnoreCase))
         {
             string bot = source[4..];
-            return new LoadedFighter(source, new BotPolicy(bot, FighterSpec.Standard, seed), FighterSpec.Standard, RewardWeights.Seed, null);
+            return new LoadedFighter(source, new BotPolicy(bot, FighterSpec.Standard, seed), FighterSpec.Standard, RewardWeights.Default, null);
         }
         if (!File.Exists(source)) throw new ArgumentException($"model '{source}' does not exist (give a .safetensors checkpoint or bot:NAME).");
         var (network, info) = Checkpoint.Load(source, ArenaTraining.EnvironmentName, Contract.Version);
@@ -48,13 +48,13 @@ public static class Fighters
         return new Personality(Slider("aggression"), Slider("positioning"), Slider("targeting"), Slider("risk_tolerance"), Slider("endurance"));
     }
 
-    /// <summary>The reward weights a checkpoint was trained with (seed weights when it does not say).</summary>
+    /// <summary>The reward weights a checkpoint was trained with (the default weights when it does not say).</summary>
     public static RewardWeights WeightsOf(CheckpointInfo info)
     {
-        if (!info.Extra.TryGetValue("reward_weights", out var json)) return RewardWeights.Seed;
+        if (!info.Extra.TryGetValue("reward_weights", out var json)) return RewardWeights.Default;
         var map = JsonSerializer.Deserialize<Dictionary<string, float>>(json) ?? [];
         Span<float> w = stackalloc float[RewardWeights.Count];
-        RewardWeights.Seed.CopyTo(w);
+        RewardWeights.Default.CopyTo(w);
         for (int k = 0; k < RewardWeights.Count; k++)
             if (map.TryGetValue(RewardWeights.TermNames[k], out var value)) w[k] = value;
         return RewardWeights.FromSpan(w);

@@ -102,7 +102,7 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
         {
             Personality = personality,
             Mode = TrainingModes.Parse(job.TrainingMode),
-            Weights = RewardWeights.Seed.With(weights),
+            Weights = RewardWeights.Default.With(weights),
             Fighter = spec,
             Steps = job.TotalSteps,
             MaxTime = job.MaxMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
