@@ -4,6 +4,7 @@ using Quartz;
 using Ringside.Server.Apis;
 using Ringside.Server.Data;
 using Ringside.Server.Http;
+using Ringside.Server.Inference;
 using Ringside.Server.Realtime;
 using Ringside.Server.Training;
 

@@ -2,10 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Ringside.Learning.Arena;
-using Ringside.Server.Apis;
 using Ringside.Server.Data;
 using Ringside.Server.Http;
-using Ringside.Server.Training;
+using Ringside.Server.Profiles;
 using Ringside.Sim;
 
 namespace Ringside.Cli.Commands;
@@ -37,7 +36,7 @@ public static class ExportCommand
     private static int Run(string modelPath, string name, string? glb, string outPath, int episodes, ulong seed, bool json)
     {
         var check = new Validation();
-        ProfilesApi.ValidateName(name, check, "--name");
+        ProfileStore.ValidateName(name, check, "--name");
         if (!check.Ok) throw new ArgumentException($"--name {check.Errors["--name"][0]}");
         if (episodes < 0) throw new ArgumentException($"--episodes must be 0 or more, got {episodes}.");
         if (modelPath.StartsWith("bot:", StringComparison.OrdinalIgnoreCase)) throw new ArgumentException("a bot has no model to export; give a .safetensors checkpoint.");
@@ -72,7 +71,7 @@ public static class ExportCommand
             CreatedAt = now,
             UpdatedAt = now,
         };
-        ProfilesApi.SetPersonality(profile, Fighters.PersonalityOf(info));
+        profile.SetPersonality(Fighters.PersonalityOf(info));
         var metadata = JsonSerializer.SerializeToElement(new { size = fighter.Spec.Size, speed = fighter.Spec.Speed });
         var document = new ProfileDocument(ProfileDocument.FormatName, 1, now, new ExportedFighter(glb ?? "", metadata), profile,
             new ExportedModel(fileName, Convert.ToBase64String(model)));

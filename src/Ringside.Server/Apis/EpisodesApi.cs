@@ -37,39 +37,18 @@ public static class EpisodesApi
         return await db.WriteAsync(async (c, t) =>
         {
             long fighterId = body.FighterId!.Value;
-            if (await FightersApi.FindAsync(c, fighterId, t) is null)
+            if (await FighterStore.FindAsync(c, fighterId, t) is null)
                 return (Results<Created<Episode>, ProblemHttpResult>)Problems.NotFound("fighter", fighterId, "fighter_id");
             foreach (var (opponent, i) in (body.OpponentIds ?? []).Select((o, i) => (o, i)))
-                if (await FightersApi.FindAsync(c, opponent, t) is null) return Problems.NotFound("fighter", opponent, $"opponent_ids[{i}]");
-            var episode = await InsertAsync(c, t, fighterId, body.EpisodeNumber, body.OpponentIds ?? [], "api",
+                if (await FighterStore.FindAsync(c, opponent, t) is null) return Problems.NotFound("fighter", opponent, $"opponent_ids[{i}]");
+            var episode = await EpisodeStore.InsertAsync(c, t, fighterId, body.EpisodeNumber, body.OpponentIds ?? [], "api",
                 body.TotalReward ?? 0, body.DurationFrames ?? 0, body.IsVictory ?? false);
             return TypedResults.Created($"/api/episodes/{episode.Id}", episode);
         });
     }
 
-    /// <summary>Inserts an episode; without a number it gets the fighter's next one.</summary>
-    internal static async Task<Episode> InsertAsync(DbConnection c, DbTransaction t, long fighterId, int? number, long[] opponents,
-        string source, double totalReward = 0, int durationFrames = 0, bool isVictory = false)
-    {
-        var episode = new Episode
-        {
-            FighterId = fighterId,
-            EpisodeNumber = number ?? 1 + await c.ExecuteScalarAsync<int>("SELECT COALESCE(MAX(episode_number), 0) FROM episodes WHERE fighter_id = @fighterId", new { fighterId }, t),
-            OpponentIds = JsonSerializer.SerializeToElement(opponents),
-            TotalReward = totalReward, DurationFrames = durationFrames, IsVictory = isVictory, Source = source, StartedAt = DateTime.UtcNow,
-        };
-        episode.Id = await c.ExecuteScalarAsync<long>("""
-            INSERT INTO episodes (fighter_id, episode_number, opponent_ids, total_reward, duration_frames, is_victory, rank, source, started_at)
-            VALUES (@FighterId, @EpisodeNumber, @OpponentIds, @TotalReward, @DurationFrames, @IsVictory, NULL, @Source, @StartedAt) RETURNING id
-            """, episode, t);
-        return episode;
-    }
-
     public static async Task<Results<Ok<Episode>, ProblemHttpResult>> Get(long id, Database db) =>
-        await db.ReadAsync(c => FindAsync(c, id)) is { } e ? TypedResults.Ok(e) : Problems.NotFound("episode", id);
-
-    internal static Task<Episode?> FindAsync(DbConnection c, long id, DbTransaction? t = null) =>
-        c.QuerySingleOrDefaultAsync<Episode>("SELECT * FROM episodes WHERE id = @id", new { id }, t);
+        await db.ReadAsync(c => EpisodeStore.FindAsync(c, id)) is { } e ? TypedResults.Ok(e) : Problems.NotFound("episode", id);
 
     public static async Task<Results<Ok<Episode>, ProblemHttpResult>> Complete(long id, CompleteEpisodeRequest body, Database db)
     {
@@ -80,7 +59,7 @@ public static class EpisodesApi
         if (!v.Ok) return Problems.Invalid(v);
         return await db.WriteAsync(async (c, t) =>
         {
-            var episode = await FindAsync(c, id, t);
+            var episode = await EpisodeStore.FindAsync(c, id, t);
             if (episode is null) return (Results<Ok<Episode>, ProblemHttpResult>)Problems.NotFound("episode", id);
             episode.TotalReward = body.TotalReward ?? episode.TotalReward;
             episode.DurationFrames = body.DurationFrames ?? episode.DurationFrames;

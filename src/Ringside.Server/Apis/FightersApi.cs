@@ -89,22 +89,12 @@ public static class FightersApi
         TypedResults.Ok(await db.ReadAsync(c => c.QueryAsync<Fighter>("SELECT * FROM fighters ORDER BY id")));
 
     public static async Task<Results<Ok<Fighter>, ProblemHttpResult>> Get(long id, Database db) =>
-        await db.ReadAsync(c => FindAsync(c, id)) is { } f ? TypedResults.Ok(f) : Problems.NotFound("fighter", id);
-
-    internal static Task<Fighter?> FindAsync(DbConnection c, long id, DbTransaction? t = null) =>
-        c.QuerySingleOrDefaultAsync<Fighter>("SELECT * FROM fighters WHERE id = @id", new { id }, t);
-
-    internal static FighterSpec SpecOf(Fighter fighter)
-    {
-        float Read(string key) => fighter.MetadataJson.ValueKind == JsonValueKind.Object
-            && fighter.MetadataJson.TryGetProperty(key, out var v) && v.TryGetDouble(out var d) ? (float)d : 1f;
-        return new FighterSpec(Read("size"), Read("speed"));
-    }
+        await db.ReadAsync(c => FighterStore.FindAsync(c, id)) is { } f ? TypedResults.Ok(f) : Problems.NotFound("fighter", id);
 
     public static async Task<Results<Ok<FighterStats>, ProblemHttpResult>> Stats(long id, Database db) =>
         await db.ReadAsync(async c =>
         {
-            if (await FindAsync(c, id) is null) return (Results<Ok<FighterStats>, ProblemHttpResult>)Problems.NotFound("fighter", id);
+            if (await FighterStore.FindAsync(c, id) is null) return (Results<Ok<FighterStats>, ProblemHttpResult>)Problems.NotFound("fighter", id);
             var totals = await c.QuerySingleAsync<(long Total, long Completed, long Wins, double? AvgReward, double? BestReward, double? AvgDuration)>("""
                 SELECT COUNT(*), COUNT(ended_at), COALESCE(SUM(CASE WHEN is_victory THEN 1 ELSE 0 END), 0),
                        CAST(AVG(total_reward) AS DOUBLE PRECISION), CAST(MAX(total_reward) AS DOUBLE PRECISION),
@@ -123,7 +113,7 @@ public static class FightersApi
             double? recentAvg = recent.Count == 0 ? null : recent.TakeLast(10).Average(p => p.TotalReward);
             return TypedResults.Ok(new FighterStats(id, totals.Total, totals.Completed, totals.Wins, losses,
                 totals.Completed == 0 ? null : (double)totals.Wins / totals.Completed, totals.AvgReward, totals.BestReward,
-                totals.AvgDuration, frames, recentAvg, recent, profiles, jobs, await BestModelAsync(c, id)));
+                totals.AvgDuration, frames, recentAvg, recent, profiles, jobs, await FighterStore.BestCheckpointAsync(c, id)));
         });
 
     public static async Task<Results<Ok<IEnumerable<Episode>>, ProblemHttpResult>> Episodes(long id, Database db, RingsideOptions options,
@@ -135,7 +125,7 @@ public static class FightersApi
         if (!v.Ok) return Problems.Invalid(v);
         return await db.ReadAsync(async c =>
         {
-            if (await FindAsync(c, id) is null) return (Results<Ok<IEnumerable<Episode>>, ProblemHttpResult>)Problems.NotFound("fighter", id);
+            if (await FighterStore.FindAsync(c, id) is null) return (Results<Ok<IEnumerable<Episode>>, ProblemHttpResult>)Problems.NotFound("fighter", id);
             response.Headers["X-Total-Count"] = (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM episodes WHERE fighter_id = @id", new { id })).ToString();
             return TypedResults.Ok(await c.QueryAsync<Episode>(
                 "SELECT * FROM episodes WHERE fighter_id = @id ORDER BY id DESC LIMIT @limit OFFSET @skip", new { id, limit, skip }));
@@ -143,23 +133,16 @@ public static class FightersApi
     }
 
     public static async Task<Results<Ok<IEnumerable<ModelCheckpoint>>, ProblemHttpResult>> Checkpoints(long id, Database db) =>
-        await db.ReadAsync(async c => await FindAsync(c, id) is null
+        await db.ReadAsync(async c => await FighterStore.FindAsync(c, id) is null
             ? (Results<Ok<IEnumerable<ModelCheckpoint>>, ProblemHttpResult>)Problems.NotFound("fighter", id)
             : TypedResults.Ok(await c.QueryAsync<ModelCheckpoint>("SELECT * FROM model_checkpoints WHERE fighter_id = @id ORDER BY id", new { id })));
 
     public static async Task<Results<Ok<ModelCheckpoint>, ProblemHttpResult>> BestModel(long id, Database db) =>
         await db.ReadAsync(async c =>
         {
-            if (await FindAsync(c, id) is null) return (Results<Ok<ModelCheckpoint>, ProblemHttpResult>)Problems.NotFound("fighter", id);
-            return await BestModelAsync(c, id) is { } best
+            if (await FighterStore.FindAsync(c, id) is null) return (Results<Ok<ModelCheckpoint>, ProblemHttpResult>)Problems.NotFound("fighter", id);
+            return await FighterStore.BestCheckpointAsync(c, id) is { } best
                 ? TypedResults.Ok(best)
                 : Problems.Field(404, "id", $"fighter {id} has no saved model yet: train a profile first.");
         });
-
-    /// <summary>Best by win rate against the baselines, then mean reward, then the newest.</summary>
-    private static Task<ModelCheckpoint?> BestModelAsync(DbConnection c, long id) =>
-        c.QueryFirstOrDefaultAsync<ModelCheckpoint>("""
-            SELECT * FROM model_checkpoints WHERE fighter_id = @id
-            ORDER BY COALESCE(win_rate, -1) DESC, COALESCE(avg_reward, -1e300) DESC, id DESC LIMIT 1
-            """, new { id });
 }

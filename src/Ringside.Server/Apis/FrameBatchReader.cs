@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Ringside.Server.Data;
 using Ringside.Server.Http;
 using Ringside.Sim;
 
@@ -15,9 +16,9 @@ internal static class FrameBatchReader
 {
     private const int MaxErrors = 20;
 
-    public static List<FramesApi.FrameRow> Read(ReadOnlySpan<byte> json, int maxFrames, Validation v)
+    public static List<FrameRow> Read(ReadOnlySpan<byte> json, int maxFrames, Validation v)
     {
-        var rows = new List<FramesApi.FrameRow>();
+        var rows = new List<FrameRow>();
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
         try
         {
@@ -48,7 +49,7 @@ internal static class FrameBatchReader
         return rows;
     }
 
-    private static FramesApi.FrameRow ReadFrame(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, string prefix, Validation v)
+    private static FrameRow ReadFrame(ref Utf8JsonReader reader, ReadOnlySpan<byte> json, string prefix, Validation v)
     {
         long? episode = null; int? number = null; double? health = null; double reward = 0, cumulative = 0;
         string? position = null, velocity = null, enemies = null, action = null, observation = null;
@@ -86,7 +87,7 @@ internal static class FrameBatchReader
         if (number is null) v.Add(prefix + "frame_number", "is required.");
         if (position is null && !v.Errors.ContainsKey(prefix + "fighter_position")) v.Add(prefix + "fighter_position", "is required.");
         if (health is null && !v.Errors.ContainsKey(prefix + "fighter_health")) v.Add(prefix + "fighter_health", "is required.");
-        return new FramesApi.FrameRow(episode ?? 0, number ?? 0, position ?? "[]", health ?? 0, velocity ?? "[0,0]", enemies ?? "[]",
+        return new FrameRow(episode ?? 0, number ?? 0, position ?? "[]", health ?? 0, velocity ?? "[0,0]", enemies ?? "[]",
             action ?? "[]", reward, cumulative, observation);
     }
 

@@ -37,7 +37,7 @@ public static class FramesApi
         var v = new Validation();
         Validate(body, "", v);
         if (!v.Ok) return Problems.Invalid(v);
-        var result = await StoreAsync([FrameRow.Of(body)], db);
+        var result = await StoreAsync([RowOf(body)], db);
         if (result is not null) return result;
         var frame = await db.ReadAsync(c => c.QuerySingleAsync<FightFrame>(
             "SELECT * FROM fight_frames WHERE episode_id = @EpisodeId AND frame_number = @FrameNumber", body));
@@ -108,7 +108,7 @@ public static class FramesApi
                         int index = frames.ToList().FindIndex(f => f.EpisodeId == id);
                         return Problems.NotFound("episode", id, frames.Count == 1 ? "episode_id" : $"frames[{index}].episode_id");
                     }
-                await InsertAsync(c, t, frames);
+                await EpisodeStore.InsertFramesAsync(c, t, frames);
                 return null;
             });
         }
@@ -122,61 +122,10 @@ public static class FramesApi
         }
     }
 
-    /// <summary>A frame's column values, formatted before the write lock is taken so the lock covers only the INSERTs.</summary>
-    internal readonly record struct FrameRow(long EpisodeId, int FrameNumber, string Position, double Health, string Velocity, string Enemies,
-        string Action, double Reward, double Cumulative, string? Observation)
-    {
-        public static FrameRow Of(FrameRequest f) => new(f.EpisodeId!.Value, f.FrameNumber!.Value, NumberArray(f.FighterPosition!), f.FighterHealth!.Value,
-            f.FighterVelocity is { } v ? NumberArray(v) : "[0,0]", f.EnemiesState is { ValueKind: JsonValueKind.Array } e ? e.GetRawText() : "[]",
-            NumberArray(f.ActionVector ?? []), f.RewardDelta ?? 0, f.CumulativeReward ?? 0, f.ObservationVector is { } o ? NumberArray(o) : null);
-    }
-
-    /// <summary>A JSON array of numbers, shortest round-trip form: several times faster than the general serializer here.</summary>
-    internal static string NumberArray(double[] values)
-    {
-        Span<char> buffer = stackalloc char[Math.Min(16_384, 2 + values.Length * 25)];
-        int n = 0;
-        buffer[n++] = '[';
-        for (int i = 0; i < values.Length; i++)
-        {
-            if (i > 0) buffer[n++] = ',';
-            if (!values[i].TryFormat(buffer[n..], out int written, default, System.Globalization.CultureInfo.InvariantCulture))
-                return JsonSerializer.Serialize(values);
-            n += written;
-        }
-        buffer[n++] = ']';
-        return new string(buffer[..n]);
-    }
-
-    /// <summary>One prepared INSERT reused for every frame: the batch path's speed comes from here.</summary>
-    internal static async Task InsertAsync(DbConnection c, DbTransaction t, IReadOnlyList<FrameRow> frames)
-    {
-        await using var command = c.CreateCommand();
-        command.Transaction = t;
-        command.CommandText = """
-            INSERT INTO fight_frames (episode_id, frame_number, fighter_position, fighter_health, fighter_velocity, enemies_state,
-                action_vector, reward_delta, cumulative_reward, observation_vector)
-            VALUES (@e, @n, @p, @h, @v, @s, @a, @r, @cr, @o)
-            """;
-        DbParameter Add(string name, DbType type)
-        {
-            var p = command.CreateParameter();
-            p.ParameterName = "@" + name; // with the prefix, SQLite finds the parameter without trying each prefix per execution
-            p.DbType = type;
-            command.Parameters.Add(p);
-            return p;
-        }
-        DbParameter e = Add("e", DbType.Int64), n = Add("n", DbType.Int32), p = Add("p", DbType.String), h = Add("h", DbType.Double),
-            v = Add("v", DbType.String), s = Add("s", DbType.String), a = Add("a", DbType.String), r = Add("r", DbType.Double),
-            cr = Add("cr", DbType.Double), o = Add("o", DbType.String);
-        await command.PrepareAsync();
-        foreach (var f in frames)
-        {
-            e.Value = f.EpisodeId; n.Value = f.FrameNumber; p.Value = f.Position; h.Value = f.Health; v.Value = f.Velocity;
-            s.Value = f.Enemies; a.Value = f.Action; r.Value = f.Reward; cr.Value = f.Cumulative; o.Value = (object?)f.Observation ?? DBNull.Value;
-            command.ExecuteNonQuery(); // synchronous: inside the write transaction there is nothing to wait for but SQLite itself
-        }
-    }
+    /// <summary>A frame's column values from a request (validated: episode, number, position and health present).</summary>
+    internal static FrameRow RowOf(FrameRequest f) => new(f.EpisodeId!.Value, f.FrameNumber!.Value, EpisodeStore.NumberArray(f.FighterPosition!), f.FighterHealth!.Value,
+        f.FighterVelocity is { } v ? EpisodeStore.NumberArray(v) : "[0,0]", f.EnemiesState is { ValueKind: JsonValueKind.Array } e ? e.GetRawText() : "[]",
+        EpisodeStore.NumberArray(f.ActionVector ?? []), f.RewardDelta ?? 0, f.CumulativeReward ?? 0, f.ObservationVector is { } o ? EpisodeStore.NumberArray(o) : null);
 
     public static async Task<Results<Ok<IEnumerable<FightFrame>>, ProblemHttpResult>> List(long id, Database db, RingsideOptions options,
         HttpResponse response, int skip = 0, int limit = 500)
@@ -187,7 +136,7 @@ public static class FramesApi
         if (!v.Ok) return Problems.Invalid(v);
         return await db.ReadAsync(async c =>
         {
-            if (await EpisodesApi.FindAsync(c, id) is null) return (Results<Ok<IEnumerable<FightFrame>>, ProblemHttpResult>)Problems.NotFound("episode", id);
+            if (await EpisodeStore.FindAsync(c, id) is null) return (Results<Ok<IEnumerable<FightFrame>>, ProblemHttpResult>)Problems.NotFound("episode", id);
             response.Headers["X-Total-Count"] = (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM fight_frames WHERE episode_id = @id", new { id })).ToString();
             return TypedResults.Ok(await c.QueryAsync<FightFrame>(
                 "SELECT * FROM fight_frames WHERE episode_id = @id ORDER BY frame_number LIMIT @limit OFFSET @skip", new { id, limit, skip }));

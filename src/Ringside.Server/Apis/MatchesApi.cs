@@ -38,6 +38,10 @@ public sealed class MatchRecord
     public List<MatchParticipant> Participants { get; set; } = [];
 }
 
+/// <summary>A started live match: what a client needs to connect, and each player's token (by slot).</summary>
+public sealed record MatchCreated(long Id, string Status, ulong Seed, int TicksPerSecond, int MaxTicks, float RingHalfSize, double Speed,
+    IReadOnlyList<MatchFighterInfo> Fighters, Dictionary<string, string> PlayerTokens, string WsUrl);
+
 public sealed class RatingRow
 {
     /// <summary>"profile:ID", "bot:NAME" or "human".</summary>
@@ -58,30 +62,35 @@ public static class MatchesApi
     public static void MapMatchesApi(this WebApplication app)
     {
         var api = app.MapGroup("api").WithTags("Matches");
-        api.MapPost("matches", Create).WithSummary("Start a live match: 2-8 fighters, each human, default AI, a bot or a trained profile");
+        api.MapPost("matches", Create).WithSummary("Start a live match: 2-8 fighters, each human, default AI, a bot or a trained profile")
+            .ProducesValidationProblem(StatusCodes.Status400BadRequest).ProducesValidationProblem(StatusCodes.Status404NotFound)
+            .ProducesValidationProblem(StatusCodes.Status409Conflict).ProducesValidationProblem(StatusCodes.Status429TooManyRequests);
         api.MapGet("matches", History).WithSummary("Battle history, newest first (fighter_id, profile_id, limit)");
         api.MapGet("matches/{id:long}", Get).WithSummary("A match: status, result and participants");
         api.MapGet("ratings", RatingsTable).WithSummary("Ratings of profiles, bots and humans (OpenSkill, mu - 3 sigma)");
         app.Map("/ws/matches/{id:long}", Stream).ExcludeFromDescription();
     }
 
-    public static async Task<Results<Created<object>, ProblemHttpResult>> Create(CreateMatchRequest body, LiveMatches matches)
+    public static async Task<Results<Created<MatchCreated>, ProblemHttpResult>> Create(CreateMatchRequest body, LiveMatches matches)
     {
-        var (match, v, status) = await matches.CreateAsync(body);
-        if (match is null)
-            return TypedResults.Problem(new HttpValidationProblemDetails(v.Errors)
-            {
-                Status = status, Title = status switch { 404 => "Not found.", 409 => "Conflict.", 429 => "Too many live matches.", _ => "One or more fields are invalid." },
-                Detail = string.Join(" ", v.Errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")),
-            });
+        LiveMatch match;
+        try { match = await matches.CreateAsync(body); }
+        catch (MatchRefusedException refused) { return Refused(refused); }
         var tokens = match.Slots.Where(s => s.PlayerToken is not null).ToDictionary(s => s.Slot.ToString(), s => s.PlayerToken!);
-        object response = new Dictionary<string, object?>
+        return TypedResults.Created($"/api/matches/{match.Id}", new MatchCreated(match.Id, match.Status, match.Seed, Sim.ArenaRules.TicksPerSecond,
+            match.MaxTicks, Sim.ArenaRules.RingHalfSize, match.Speed, match.FighterInfo(), tokens, $"/ws/matches/{match.Id}"));
+    }
+
+    private static ProblemHttpResult Refused(MatchRefusedException refused)
+    {
+        var (status, title) = refused.Reason switch
         {
-            ["id"] = match.Id, ["status"] = match.Status, ["seed"] = match.Seed, ["ticks_per_second"] = Sim.ArenaRules.TicksPerSecond,
-            ["max_ticks"] = match.MaxTicks, ["ring_half_size"] = Sim.ArenaRules.RingHalfSize, ["speed"] = match.Speed,
-            ["fighters"] = match.FighterInfo(), ["player_tokens"] = tokens, ["ws_url"] = $"/ws/matches/{match.Id}",
+            MatchRefusal.NotFound => (404, "Not found."),
+            MatchRefusal.Conflict => (409, "Conflict."),
+            MatchRefusal.TooManyMatches => (429, "Too many live matches."),
+            _ => (400, "One or more fields are invalid."),
         };
-        return TypedResults.Created($"/api/matches/{match.Id}", response);
+        return TypedResults.Problem(new HttpValidationProblemDetails(refused.Errors.ToDictionary()) { Status = status, Title = title, Detail = refused.Message });
     }
 
     public static async Task<Results<Ok<IEnumerable<MatchRecord>>, ProblemHttpResult>> History(Database db,

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Ringside.Server.Http;
+using Ringside.Server.Profiles;
 using Ringside.Sim;
 
 namespace Ringside.Server.Apis;
@@ -22,8 +23,22 @@ public sealed record PersonalitySetup(Personality Personality, TrainingMode Mode
     public JsonElement WeightsJson => JsonSerializer.SerializeToElement(RoundedWeights);
 }
 
+/// <summary>The request side of the one personality mapping (<see cref="PersonalityColumns"/> is the row side).</summary>
 public static class PersonalityInput
 {
+    /// <summary>A stored row's sliders and mode read as a request (an imported profile is validated like a new one).</summary>
+    public static IPersonalityRequest Of(IPersonalityRow row, string trainingMode) => new RowRequest(row, trainingMode);
+
+    private sealed record RowRequest(IPersonalityRow Row, string? TrainingMode) : IPersonalityRequest
+    {
+        public double? Aggression => Row.Aggression;
+        public double? Positioning => Row.Positioning;
+        public double? Targeting => Row.Targeting;
+        public double? RiskTolerance => Row.RiskTolerance;
+        public double? Endurance => Row.Endurance;
+        public Dictionary<string, double>? RewardWeights => null;
+    }
+
     /// <summary>Validates the fields; missing sliders are neutral (50), the mode tactical.</summary>
     public static PersonalitySetup? Read(IPersonalityRequest r, Validation v, PersonalitySetup? current = null)
     {

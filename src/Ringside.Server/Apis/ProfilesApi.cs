@@ -1,6 +1,4 @@
-using System.Data.Common;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -8,6 +6,8 @@ using Ringside.Learning;
 using Ringside.Learning.Arena;
 using Ringside.Server.Data;
 using Ringside.Server.Http;
+using Ringside.Server.Inference;
+using Ringside.Server.Profiles;
 using Ringside.Sim;
 
 namespace Ringside.Server.Apis;
@@ -18,17 +18,8 @@ public sealed record CreateProfileRequest(long? FighterId, string? ProfileName, 
 public sealed record UpdateProfileRequest(double? Aggression, double? Positioning, double? Targeting, double? RiskTolerance, double? Endurance,
     string? TrainingMode, Dictionary<string, double>? RewardWeights, double? WinRate, long? TotalEpisodes, double? AvgReward) : IPersonalityRequest;
 
-/// <summary>A profile as a portable JSON document: its personality, results and (base64) the model's safetensors.</summary>
-public sealed record ProfileDocument(string? Format, int? Version, DateTime? ExportedAt, ExportedFighter? Fighter, FighterProfile? Profile, ExportedModel? Model)
-{
-    public const string FormatName = "ringside-profile";
-}
-
-public sealed record ExportedFighter(string GlbFilename, JsonElement MetadataJson);
-public sealed record ExportedModel(string FileName, string SafetensorsBase64);
-
 /// <summary>Seed 000's fighter personality profiles: create, list, get, update, delete, and export/import as JSON.</summary>
-public static partial class ProfilesApi
+public static class ProfilesApi
 {
     public static void MapProfilesApi(this IEndpointRouteBuilder app)
     {
@@ -44,20 +35,11 @@ public static partial class ProfilesApi
         api.MapPost("import", Import).WithSummary("Import a profile exported as JSON");
     }
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")]
-    private static partial Regex ProfileNamePattern();
-
-    public static void ValidateName(string? name, Validation v, string field = "profile_name")
-    {
-        if (v.Required(name, field, 64) is { } n && !ProfileNamePattern().IsMatch(n))
-            v.Add(field, "must be 1-64 letters, digits, spaces, '_', '-' or '.', starting with a letter or digit.");
-    }
-
     public static async Task<Results<Created<FighterProfile>, ProblemHttpResult>> Create(CreateProfileRequest body, Database db)
     {
         var v = new Validation();
         v.Required(body.FighterId, "fighter_id");
-        ValidateName(body.ProfileName, v);
+        ProfileStore.ValidateName(body.ProfileName, v);
         var setup = PersonalityInput.Read(body, v);
         if (!v.Ok || setup is null) return Problems.Invalid(v);
         return await InsertAsync(db, body.FighterId!.Value, body.ProfileName!, setup, p => { });
@@ -70,18 +52,18 @@ public static partial class ProfilesApi
         {
             return await db.WriteAsync(async (c, t) =>
             {
-                if (await FightersApi.FindAsync(c, fighterId, t) is null)
+                if (await FighterStore.FindAsync(c, fighterId, t) is null)
                     return (Results<Created<FighterProfile>, ProblemHttpResult>)Problems.NotFound("fighter", fighterId, "fighter_id");
-                if (await FindAsync(c, fighterId, name, t) is not null) return DuplicateName(fighterId, name);
+                if (await ProfileStore.FindAsync(c, fighterId, name, t) is not null) return DuplicateName(fighterId, name);
                 var now = DateTime.UtcNow;
                 var p = new FighterProfile
                 {
                     FighterId = fighterId, ProfileName = name, TrainingMode = setup.Mode.Name(), RewardWeights = setup.WeightsJson,
                     CreatedAt = now, UpdatedAt = now,
                 };
-                SetPersonality(p, setup.Personality);
+                p.SetPersonality(setup.Personality);
                 fill(p);
-                await InsertRowAsync(c, t, p);
+                await ProfileStore.InsertAsync(c, t, p);
                 return TypedResults.Created($"/api/fighter-profiles/{fighterId}/{Uri.EscapeDataString(name)}", p);
             });
         }
@@ -91,47 +73,24 @@ public static partial class ProfilesApi
         }
     }
 
-    /// <summary>Inserts a profile row (every column the API shows) and sets its id.</summary>
-    internal static async Task InsertRowAsync(DbConnection c, DbTransaction t, FighterProfile p) =>
-        p.Id = await c.ExecuteScalarAsync<long>("""
-            INSERT INTO fighter_profiles (fighter_id, profile_name, aggression, positioning, targeting, risk_tolerance, endurance,
-                training_mode, reward_weights, model_path, model_version, win_rate, total_episodes, avg_reward, evaluation, fingerprint,
-                created_at, updated_at)
-            VALUES (@FighterId, @ProfileName, @Aggression, @Positioning, @Targeting, @RiskTolerance, @Endurance, @TrainingMode,
-                @RewardWeights, @ModelPath, @ModelVersion, @WinRate, @TotalEpisodes, @AvgReward, @Evaluation, @Fingerprint, @CreatedAt, @UpdatedAt)
-            RETURNING id
-            """, p, t);
-
     private static ProblemHttpResult DuplicateName(long fighterId, string name) =>
         Problems.Conflict("profile_name", $"fighter {fighterId} already has a profile named '{name}'.");
 
-    public static void SetPersonality(FighterProfile p, Personality personality)
-    {
-        p.Aggression = personality.Aggression; p.Positioning = personality.Positioning; p.Targeting = personality.Targeting;
-        p.RiskTolerance = personality.RiskTolerance; p.Endurance = personality.Endurance;
-    }
-
-    internal static PersonalitySetup SetupOf(FighterProfile p) => new(
-        new Personality((float)p.Aggression, (float)p.Positioning, (float)p.Targeting, (float)p.RiskTolerance, (float)p.Endurance),
-        TrainingModes.Parse(p.TrainingMode), default, null);
+    private static PersonalitySetup SetupOf(FighterProfile p) => new(p.GetPersonality(), TrainingModes.Parse(p.TrainingMode), default, null);
 
     public static async Task<Ok<IEnumerable<FighterProfile>>> ListAll(Database db) =>
         TypedResults.Ok(await db.ReadAsync(c => c.QueryAsync<FighterProfile>("SELECT * FROM fighter_profiles ORDER BY fighter_id, profile_name")));
 
     public static async Task<Results<Ok<IEnumerable<FighterProfile>>, ProblemHttpResult>> List(long fighterId, Database db) =>
-        await db.ReadAsync(async c => await FightersApi.FindAsync(c, fighterId) is null
+        await db.ReadAsync(async c => await FighterStore.FindAsync(c, fighterId) is null
             ? (Results<Ok<IEnumerable<FighterProfile>>, ProblemHttpResult>)Problems.NotFound("fighter", fighterId, "fighter_id")
             : TypedResults.Ok(await c.QueryAsync<FighterProfile>("SELECT * FROM fighter_profiles WHERE fighter_id = @fighterId ORDER BY profile_name", new { fighterId })));
 
     public static async Task<Results<Ok<FighterProfile>, ProblemHttpResult>> Get(long fighterId, string profileName, Database db) =>
-        await db.ReadAsync(c => FindAsync(c, fighterId, profileName)) is { } p ? TypedResults.Ok(p) : ProfileNotFound(fighterId, profileName);
+        await db.ReadAsync(c => ProfileStore.FindAsync(c, fighterId, profileName)) is { } p ? TypedResults.Ok(p) : ProfileNotFound(fighterId, profileName);
 
     internal static ProblemHttpResult ProfileNotFound(long fighterId, string name) =>
         Problems.Field(404, "profile_name", $"fighter {fighterId} has no profile named '{name}'.");
-
-    internal static Task<FighterProfile?> FindAsync(DbConnection c, long fighterId, string name, DbTransaction? t = null) =>
-        c.QuerySingleOrDefaultAsync<FighterProfile>("SELECT * FROM fighter_profiles WHERE fighter_id = @fighterId AND profile_name = @name",
-            new { fighterId, name }, t);
 
     public static async Task<Results<Ok<FighterProfile>, ProblemHttpResult>> Update(long fighterId, string profileName, UpdateProfileRequest body, Database db, ModelCache models)
     {
@@ -152,20 +111,19 @@ public static partial class ProfilesApi
     {
         return await db.WriteAsync(async (c, t) =>
         {
-            var p = await FindAsync(c, fighterId, profileName, t);
+            var p = await ProfileStore.FindAsync(c, fighterId, profileName, t);
             if (p is null) return (Results<Ok<FighterProfile>, ProblemHttpResult>)ProfileNotFound(fighterId, profileName);
             var setup = PersonalityInput.Read(body, v, SetupOf(p));
             if (setup is null) return Problems.Invalid(v);
-            SetPersonality(p, setup.Personality);
+            p.SetPersonality(setup.Personality);
             p.TrainingMode = setup.Mode.Name();
             p.RewardWeights = setup.WeightsJson;
             p.WinRate = body.WinRate ?? p.WinRate;
             p.TotalEpisodes = body.TotalEpisodes ?? p.TotalEpisodes;
             p.AvgReward = body.AvgReward ?? p.AvgReward;
             p.UpdatedAt = DateTime.UtcNow;
-            await c.ExecuteAsync("""
-                UPDATE fighter_profiles SET aggression = @Aggression, positioning = @Positioning, targeting = @Targeting,
-                    risk_tolerance = @RiskTolerance, endurance = @Endurance, training_mode = @TrainingMode, reward_weights = @RewardWeights,
+            await c.ExecuteAsync($"""
+                UPDATE fighter_profiles SET {PersonalityColumns.Assignments}, training_mode = @TrainingMode, reward_weights = @RewardWeights,
                     win_rate = @WinRate, total_episodes = @TotalEpisodes, avg_reward = @AvgReward, updated_at = @UpdatedAt
                 WHERE id = @Id
                 """, p, t);
@@ -187,7 +145,7 @@ public static partial class ProfilesApi
 
     public static async Task<Results<Ok<ProfileDocument>, ProblemHttpResult>> Export(long fighterId, string profileName, Database db)
     {
-        var (fighter, profile) = await db.ReadAsync(async c => (await FightersApi.FindAsync(c, fighterId), await FindAsync(c, fighterId, profileName)));
+        var (fighter, profile) = await db.ReadAsync(async c => (await FighterStore.FindAsync(c, fighterId), await ProfileStore.FindAsync(c, fighterId, profileName)));
         if (fighter is null || profile is null) return ProfileNotFound(fighterId, profileName);
         ExportedModel? model = profile.ModelPath is { } path && File.Exists(path)
             ? new ExportedModel(Path.GetFileName(path), Convert.ToBase64String(await File.ReadAllBytesAsync(path)))
@@ -199,7 +157,7 @@ public static partial class ProfilesApi
 
     public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Model(long fighterId, string profileName, Database db)
     {
-        var profile = await db.ReadAsync(c => FindAsync(c, fighterId, profileName));
+        var profile = await db.ReadAsync(c => ProfileStore.FindAsync(c, fighterId, profileName));
         if (profile is null) return ProfileNotFound(fighterId, profileName);
         byte[] model;
         try { model = profile.ModelPath is { } path ? await File.ReadAllBytesAsync(path) : []; }
@@ -221,7 +179,7 @@ public static partial class ProfilesApi
         if (body.Version != 1) v.Add("version", "must be 1.");
         if (body.Profile is null) v.Add("profile", "is required.");
         string? name = profileName ?? body.Profile?.ProfileName;
-        ValidateName(name, v, profileName is null ? "profile.profile_name" : "profile_name");
+        ProfileStore.ValidateName(name, v, profileName is null ? "profile.profile_name" : "profile_name");
         byte[]? weights = null;
         if (body.Model is { } m)
         {
@@ -230,8 +188,7 @@ public static partial class ProfilesApi
         }
         if (!v.Ok) return Problems.Invalid(v);
         var p = body.Profile!;
-        var setup = PersonalityInput.Read(new CreateProfileRequest(null, name, p.Aggression, p.Positioning, p.Targeting, p.RiskTolerance, p.Endurance,
-            p.TrainingMode, null), v);
+        var setup = PersonalityInput.Read(PersonalityInput.Of(p, p.TrainingMode), v);
         if (setup is null) return Problems.Invalid(v);
         setup = setup with { Weights = ReadWeights(p.RewardWeights, setup.Weights, v) };
         if (!v.Ok) return Problems.Invalid(v);
@@ -275,15 +232,5 @@ public static partial class ProfilesApi
             else map[term.Name] = (float)d;
         }
         return v.Ok ? fallback.With(map) : fallback;
-    }
-}
-
-/// <summary>Where model files live: data/models, one new file per saved version, never overwritten.</summary>
-public static class ModelFiles
-{
-    public static string NewPath(RingsideOptions options, string stem)
-    {
-        Directory.CreateDirectory(options.ModelsDir);
-        return Path.Combine(options.ModelsDir, $"{stem}-{DateTime.UtcNow:yyyyMMddHHmmss}-{Guid.NewGuid():N}.safetensors");
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Ringside.Learning.Arena;
 using Ringside.Server.Data;
 using Ringside.Server.Http;
+using Ringside.Server.Profiles;
 using Ringside.Server.Training;
 using Ringside.Sim;
 
@@ -43,7 +44,7 @@ public static class TrainingJobsApi
     {
         var v = new Validation();
         v.Required(body.FighterId, "fighter_id");
-        ProfilesApi.ValidateName(body.ProfileName, v);
+        ProfileStore.ValidateName(body.ProfileName, v);
         var setup = PersonalityInput.Read(body, v);
         ValidateBudget(body.Epochs, body.TotalSteps, body.MaxMinutes, body.LearningRate, options, v);
         if (!v.Ok || setup is null) return Problems.Invalid(v);
@@ -58,17 +59,16 @@ public static class TrainingJobsApi
             RewardWeights = setup.WeightsJson, Seed = body.Seed ?? Random.Shared.NextInt64(1, int.MaxValue),
             CreatedAt = now, UpdatedAt = now,
         };
-        job.Aggression = setup.Personality.Aggression; job.Positioning = setup.Personality.Positioning; job.Targeting = setup.Personality.Targeting;
-        job.RiskTolerance = setup.Personality.RiskTolerance; job.Endurance = setup.Personality.Endurance;
+        job.SetPersonality(setup.Personality);
 
         var result = await db.WriteAsync(async (c, t) =>
         {
-            if (await FightersApi.FindAsync(c, job.FighterId, t) is null) return Problems.NotFound("fighter", job.FighterId, "fighter_id");
-            job.Id = await c.ExecuteScalarAsync<long>("""
+            if (await FighterStore.FindAsync(c, job.FighterId, t) is null) return Problems.NotFound("fighter", job.FighterId, "fighter_id");
+            job.Id = await c.ExecuteScalarAsync<long>($"""
                 INSERT INTO training_jobs (fighter_id, profile_name, status, progress, epochs, total_steps, max_minutes, learning_rate,
-                    aggression, positioning, targeting, risk_tolerance, endurance, training_mode, reward_weights, seed, created_at, updated_at)
-                VALUES (@FighterId, @ProfileName, @Status, 0, @Epochs, @TotalSteps, @MaxMinutes, @LearningRate, @Aggression, @Positioning,
-                    @Targeting, @RiskTolerance, @Endurance, @TrainingMode, @RewardWeights, @Seed, @CreatedAt, @UpdatedAt)
+                    {PersonalityColumns.Names}, training_mode, reward_weights, seed, created_at, updated_at)
+                VALUES (@FighterId, @ProfileName, @Status, 0, @Epochs, @TotalSteps, @MaxMinutes, @LearningRate, {PersonalityColumns.Values},
+                    @TrainingMode, @RewardWeights, @Seed, @CreatedAt, @UpdatedAt)
                 RETURNING id
                 """, job, t);
             return (ProblemHttpResult?)null;
@@ -136,7 +136,7 @@ public static class TrainingJobsApi
     }
 
     public static async Task<Results<Ok<IEnumerable<TrainingJob>>, ProblemHttpResult>> ListForFighter(long fighterId, Database db) =>
-        await db.ReadAsync(async c => await FightersApi.FindAsync(c, fighterId) is null
+        await db.ReadAsync(async c => await FighterStore.FindAsync(c, fighterId) is null
             ? (Results<Ok<IEnumerable<TrainingJob>>, ProblemHttpResult>)Problems.NotFound("fighter", fighterId, "fighter_id")
             : TypedResults.Ok(await c.QueryAsync<TrainingJob>("SELECT * FROM training_jobs WHERE fighter_id = @fighterId ORDER BY id DESC", new { fighterId })));
 
@@ -145,7 +145,7 @@ public static class TrainingJobsApi
         var v = new Validation();
         if (body.Status is not null && body.Status != JobStatus.Cancelled)
             v.Add("status", "can only be set to \"cancelled\"; use POST /execute to start a job.");
-        if (body.ProfileName is not null) ProfilesApi.ValidateName(body.ProfileName, v);
+        if (body.ProfileName is not null) ProfileStore.ValidateName(body.ProfileName, v);
         ValidateBudget(body.Epochs, body.TotalSteps, body.MaxMinutes, body.LearningRate, options, v);
         if (!v.Ok) return Problems.Invalid(v);
         if (body.Status == JobStatus.Cancelled) return await Cancel(id, db, queue);

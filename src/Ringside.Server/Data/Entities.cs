@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ringside.Server.Profiles;
 
 namespace Ringside.Server.Data;
 
@@ -85,7 +86,7 @@ public sealed class TrainingMetric
     public DateTime RecordedAt { get; set; }
 }
 
-public sealed class FighterProfile
+public sealed class FighterProfile : IPersonalityRow
 {
     public long Id { get; set; }
     public long FighterId { get; set; }
@@ -126,7 +127,7 @@ public static class JobStatus
     public static bool IsFinal(string status) => status is Completed or Failed or Cancelled;
 }
 
-public sealed class TrainingJob
+public sealed class TrainingJob : IPersonalityRow
 {
     public long Id { get; set; }
     public long FighterId { get; set; }

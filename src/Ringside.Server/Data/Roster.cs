@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using Ringside.Assets;
-using Ringside.Server.Apis;
+using Ringside.Server.Profiles;
 
 namespace Ringside.Server.Data;
 
@@ -71,8 +71,8 @@ public static class Roster
                     CreatedAt = now, UpdatedAt = now,
                 };
                 var s = entry.Sliders;
-                ProfilesApi.SetPersonality(profile, new Sim.Personality(s.Aggression, s.Positioning, s.Targeting, s.RiskTolerance, s.Endurance));
-                await ProfilesApi.InsertRowAsync(c, t, profile);
+                profile.SetPersonality(new Sim.Personality(s.Aggression, s.Positioning, s.Targeting, s.RiskTolerance, s.Endurance));
+                await ProfileStore.InsertAsync(c, t, profile);
             });
         }
     }

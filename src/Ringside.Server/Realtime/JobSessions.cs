@@ -80,7 +80,7 @@ public sealed class JobSessions
     private sealed class DecisionProbe(ulong seed)
     {
         private Match? _match;
-        private NetworkWorkspace? _workspace;
+        private NetworkPolicy? _policy;
         private DateTime _last = DateTime.MinValue;
         private ulong _episode;
         private readonly IFighterController _chaser = Bots.Create("chaser", FighterSpec.Standard, seed);
@@ -94,7 +94,8 @@ public sealed class JobSessions
 
         public object Sample(ActorCriticNetwork network, int iteration)
         {
-            _workspace ??= network.CreateWorkspace(1);
+            // Greedy, over the learner's network itself (a resumed job trains a new one): it reads the weights live.
+            if (_policy?.Network != network) _policy = new NetworkPolicy(network, 1, seed, greedy: true);
             if (_match is null || _match.IsOver)
             {
                 _match?.Dispose();
@@ -104,25 +105,18 @@ public sealed class JobSessions
             var probabilities = new float[Contract.ActionCount];
             for (int t = 0; t < 15 && !_match.IsOver; t++) // half a second of play between samples
             {
-                actions[0] = Decide(network, _match.Observation(0), probabilities);
+                actions[0] = _policy.Decide(_match.Observation(0), sample: false, probabilities).Action;
                 actions[1] = _chaser.Decide(_match.Observation(1));
                 _match.Step(actions);
             }
-            int action = Decide(network, _match.Observation(0), probabilities);
+            var (action, value) = _policy.Decide(_match.Observation(0), sample: false, probabilities);
             return new
             {
                 timestamp = DateTime.UtcNow, iteration, tick = _match.Tick,
                 action_probabilities = Contract.ActionNames.Select((name, k) => (name, k)).ToDictionary(x => x.name, x => Math.Round(probabilities[x.k], 4)),
-                state_values = _workspace.Values[0], selected_action = Contract.ActionNames[action], selected_action_index = action,
+                state_values = value, selected_action = Contract.ActionNames[action], selected_action_index = action,
                 confidence_score = Math.Round(probabilities.Max(), 4), observation = _match.Observation(0).ToArray(),
             };
-        }
-
-        private int Decide(ActorCriticNetwork network, ReadOnlySpan<float> observation, float[] probabilities)
-        {
-            network.Forward(_workspace!, observation, 1);
-            Categorical.Normalize(_workspace!.Logits, probabilities, _workspace.LogProbabilities, 1, Contract.ActionCount);
-            return Categorical.Mode(probabilities);
         }
     }
 }

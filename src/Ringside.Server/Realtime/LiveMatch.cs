@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.WebSockets;
-using Ringside.Server.Apis;
 using Ringside.Server.Data;
+using Ringside.Server.Inference;
 using Ringside.Sim;
 
 namespace Ringside.Server.Realtime;
@@ -24,6 +24,12 @@ public sealed class MatchSlot
     public volatile int HumanAction = Contract.Idle;
     public volatile bool Connected;
 }
+
+/// <summary>A fighter of a live match as clients see it (the created match's fighters and the match_info message).</summary>
+/// <param name="Controller">human, bot, profile or training_job.</param>
+/// <param name="Rating">the profile's rating (mu - 3 sigma) when a profile plays.</param>
+public sealed record MatchFighterInfo(int Slot, long FighterId, string Name, string GlbFilename, float Size, float Speed, string Controller,
+    string? Bot, string? ProfileName, double? Rating);
 
 /// <summary>
 /// A match the server simulates in real time (30 ticks per second) and streams to every connected viewer. The
@@ -73,12 +79,10 @@ public sealed class LiveMatch
         fighters = FighterInfo(),
     };
 
-    public IReadOnlyList<object> FighterInfo() => Slots.Select(s => (object)new
-    {
-        slot = s.Slot, fighter_id = s.Fighter.Id, name = s.Fighter.Name, glb_filename = s.Fighter.GlbFilename, size = s.Spec.Size, speed = s.Spec.Speed,
-        controller = s.IsHuman ? "human" : s.Controller.StartsWith("bot:") ? "bot" : s.Controller.StartsWith("job:") ? "training_job" : "profile",
-        bot = s.Controller.StartsWith("bot:") ? s.Controller[4..] : null, profile_name = s.Profile?.ProfileName, rating = s.Profile?.Rating,
-    }).ToList();
+    public IReadOnlyList<MatchFighterInfo> FighterInfo() => Slots.Select(s => new MatchFighterInfo(
+        s.Slot, s.Fighter.Id, s.Fighter.Name, s.Fighter.GlbFilename, s.Spec.Size, s.Spec.Speed,
+        s.IsHuman ? "human" : s.Controller.StartsWith("bot:") ? "bot" : s.Controller.StartsWith("job:") ? "training_job" : "profile",
+        s.Controller.StartsWith("bot:") ? s.Controller[4..] : null, s.Profile?.ProfileName, s.Profile?.Rating)).ToList();
 
     public MatchSlot? SlotOfToken(string? token) =>
         token is null ? null : Slots.FirstOrDefault(s => s.PlayerToken is not null && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(

@@ -1,7 +1,6 @@
 using System.Data.Common;
 using System.Text.Json;
 using Dapper;
-using Ringside.Server.Apis;
 using Ringside.Server.Data;
 using Ringside.Sim;
 
@@ -73,11 +72,11 @@ public sealed class MatchRecorder(Database db)
             {
                 var slot = live.Slots[s];
                 await WriteRatingAsync(c, t, slot, after[s], now);
-                var episode = await EpisodesApi.InsertAsync(c, t, slot.Fighter.Id, null,
+                var episode = await EpisodeStore.InsertAsync(c, t, slot.Fighter.Id, null,
                     fighterIds.Where((_, i) => i != s).ToArray(), "match", result.Rewards[s], recording.Fighters[s].Count,
                     isVictory: winner == s);
                 await c.ExecuteAsync("UPDATE episodes SET rank = @rank, ended_at = @now WHERE id = @id", new { rank = placements[s], now, id = episode.Id }, t);
-                await FramesApi.InsertAsync(c, t, Frames(episode.Id, s, recording).Select(FramesApi.FrameRow.Of).ToArray());
+                await EpisodeStore.InsertFramesAsync(c, t, Frames(episode.Id, s, recording));
                 await c.ExecuteAsync("""
                     INSERT INTO match_participants (match_id, slot, fighter_id, profile_id, profile_name, controller, placement, rating_before, rating_after, episode_id)
                     VALUES (@matchId, @slot, @fighterId, @profileId, @profileName, @controller, @placement, @ratingBefore, @ratingAfter, @episodeId)
@@ -124,22 +123,23 @@ public sealed class MatchRecorder(Database db)
             """, new { key = PlayerKey(slot), rating.Mu, rating.Sigma, now }, t);
     }
 
-    private static List<FrameRequest> Frames(long episodeId, int slot, MatchRecording recording)
+    private static List<FrameRow> Frames(long episodeId, int slot, MatchRecording recording)
     {
         var ticks = recording.Fighters[slot];
-        var frames = new List<FrameRequest>(ticks.Count);
+        var frames = new List<FrameRow>(ticks.Count);
         double cumulative = 0;
         for (int i = 0; i < ticks.Count; i++)
         {
             var k = ticks[i];
             cumulative += k.Reward;
-            // The others' state at this tick, as seed 002's enemies_state.
+            // The others' state at this tick, as a posted frame's enemies_state (docs/SERVER.md).
             var enemies = recording.Fighters.Select((list, other) => (list, other)).Where(x => x.other != slot)
                 .Where(x => x.list.Count > 0)
                 .Select(x => x.list[Math.Clamp(k.Number - x.list[0].Number, 0, x.list.Count - 1)]) // one entry per tick until it was out
                 .Select(e => new { pos = new[] { e.X, e.Y }, health = e.Health, alive = e.Alive }).ToArray();
-            frames.Add(new FrameRequest(episodeId, k.Number, [k.X, k.Y], k.Health, [k.Vx, k.Vy], JsonSerializer.SerializeToElement(enemies),
-                [k.Action], k.Reward, cumulative, k.Observation.Select(o => (double)o).ToArray()));
+            frames.Add(new FrameRow(episodeId, k.Number, EpisodeStore.NumberArray([k.X, k.Y]), k.Health, EpisodeStore.NumberArray([k.Vx, k.Vy]),
+                JsonSerializer.SerializeToElement(enemies).GetRawText(), EpisodeStore.NumberArray([k.Action]), k.Reward, cumulative,
+                EpisodeStore.NumberArray(k.Observation.Select(o => (double)o).ToArray())));
         }
         return frames;
     }

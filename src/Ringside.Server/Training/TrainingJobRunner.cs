@@ -3,8 +3,9 @@ using System.Text.Json;
 using Dapper;
 using Ringside.Learning;
 using Ringside.Learning.Arena;
-using Ringside.Server.Apis;
 using Ringside.Server.Data;
+using Ringside.Server.Inference;
+using Ringside.Server.Profiles;
 using Ringside.Sim;
 
 namespace Ringside.Server.Training;
@@ -44,7 +45,7 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
         string runDir = Path.Combine(options.RunsDir, $"job-{jobId}");
         var job = await JobStore.StartAttemptAsync(db, jobId, runDir);
         if (job is null) { log.LogInformation("Training job {Job} is no longer queued; nothing to run.", jobId); return; }
-        var fighter = await db.ReadAsync(c => FightersApi.FindAsync(c, job.FighterId));
+        var fighter = await db.ReadAsync(c => FighterStore.FindAsync(c, job.FighterId));
         if (fighter is null) { await JobStore.SetStatusAsync(db, jobId, JobStatus.Failed, "the fighter was deleted."); return; }
         events.Publish(job);
 
@@ -61,7 +62,7 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
         }
         else log.LogInformation("Training job {Job} starts: {Steps} steps for fighter {Fighter}, profile '{Profile}'.", jobId, job.TotalSteps, job.FighterId, job.ProfileName);
 
-        var training = Options(job, FightersApi.SpecOf(fighter), runDir);
+        var training = Options(job, FighterStore.SpecOf(fighter), runDir);
         long episodes = 0;
         using var cancelled = new CancellationTokenSource();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown, cancelled.Token);
@@ -97,10 +98,9 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
     private ArenaTrainingOptions Options(TrainingJob job, FighterSpec spec, string runDir)
     {
         var weights = JsonSerializer.Deserialize<Dictionary<string, float>>(job.RewardWeights.GetRawText()) ?? [];
-        var personality = new Personality((float)job.Aggression, (float)job.Positioning, (float)job.Targeting, (float)job.RiskTolerance, (float)job.Endurance);
         return new ArenaTrainingOptions
         {
-            Personality = personality,
+            Personality = job.GetPersonality(),
             Mode = TrainingModes.Parse(job.TrainingMode),
             Weights = RewardWeights.Default.With(weights),
             Fighter = spec,
@@ -198,10 +198,10 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
             double? previousBest = await c.ExecuteScalarAsync<double?>(
                 "SELECT MAX(win_rate) FROM model_checkpoints WHERE fighter_id = @FighterId AND profile_name = @ProfileName", new { job.FighterId, job.ProfileName }, t);
             bool bestSoFar = previousBest is null || winRate > previousBest;
-            var p = await ProfilesApi.FindAsync(c, job.FighterId, job.ProfileName, t);
+            var p = await ProfileStore.FindAsync(c, job.FighterId, job.ProfileName, t);
             bool exists = p is not null;
             p ??= new FighterProfile { FighterId = job.FighterId, ProfileName = job.ProfileName, CreatedAt = now };
-            ProfilesApi.SetPersonality(p, training.Personality);
+            p.SetPersonality(training.Personality);
             p.TrainingMode = job.TrainingMode;
             p.RewardWeights = job.RewardWeights;
             p.ModelPath = modelPath;
@@ -219,7 +219,7 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
                 evaluation = @Evaluation, fingerprint = @Fingerprint, updated_at = @UpdatedAt
                 """;
             if (exists) await c.ExecuteAsync($"UPDATE fighter_profiles SET {Columns} WHERE id = @Id", p, t);
-            else await ProfilesApi.InsertRowAsync(c, t, p);
+            else await ProfileStore.InsertAsync(c, t, p);
             await c.ExecuteAsync("""
                 INSERT INTO model_checkpoints (fighter_id, profile_name, model_version, training_iteration, win_rate, avg_reward,
                     total_episodes_trained, total_steps, weights_path, training_mode, created_at)

@@ -1,8 +1,7 @@
 using System.Text.Json;
-using Ringside.Learning.Arena;
 using Ringside.Sim;
 
-namespace Ringside.Server.Training;
+namespace Ringside.Learning.Arena;
 
 /// <summary>
 /// How a profile's model fights the baseline bots: 1v1 against each, greedy actions, seeded. A finished training job
