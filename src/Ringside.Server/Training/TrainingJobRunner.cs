@@ -56,7 +56,7 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
         {
             resumedAt = ArenaTraining.ResumeIteration(runDir);
             // Iterations after the checkpoint will run again: drop their metrics so each iteration is recorded once.
-            await db.WriteAsync((c, t) => c.ExecuteAsync("DELETE FROM training_metrics WHERE training_session_id = @jobId AND iteration_number > @resumedAt",
+            await db.WriteAsync((c, t) => c.ExecuteAsync("DELETE FROM training_metrics WHERE training_job_id = @jobId AND iteration_number > @resumedAt",
                 new { jobId, resumedAt }, t));
             log.LogInformation("Training job {Job} resumes from its checkpoint at iteration {Iteration} (attempt {Attempt}).", jobId, resumedAt, job.Attempts);
         }
@@ -150,7 +150,7 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
                 """, job, t);
             if (changed == 0) return false;
             await c.ExecuteAsync("""
-                INSERT INTO training_metrics (fighter_id, training_session_id, iteration_number, global_step, avg_reward_last_100, win_rate_last_100,
+                INSERT INTO training_metrics (fighter_id, training_job_id, iteration_number, global_step, avg_reward_last_100, win_rate_last_100,
                     loss, policy_loss, value_loss, policy_entropy, approx_kl, sps, reward_terms, eval_vs_chaser, eval_vs_cautious, eval_free_for_all, recorded_at)
                 VALUES (@FighterId, @JobId, @Iteration, @GlobalStep, @Reward, @WinRate, @Loss, @PolicyLoss, @ValueLoss, @Entropy, @ApproxKl,
                     @Sps, @Terms, @EvalVsChaser, @EvalVsCautious, @EvalFreeForAll, @Now)
@@ -173,75 +173,111 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
 
     private async Task<bool> IsCancelledAsync(long jobId) => (await JobStore.FindAsync(db, jobId))?.Status == JobStatus.Cancelled;
 
-    /// <summary>Evaluates the best checkpoint against each baseline bot, stores the model as the profile's next version.</summary>
+    /// <summary>What a finished run leaves to store: the evaluated model, copied into the models folder, and its replays.</summary>
+    private sealed record Completion(TrainingJob Job, ArenaTrainingOptions Training, ArenaTrainingResult Result, ProfileEvaluation Evaluation,
+        double MeanReward, string ModelPath, long EpisodesTrained, IReadOnlyList<EvaluationReplay> Replays, DateTime Now);
+
+    /// <summary>
+    /// Evaluates the best checkpoint against each baseline bot, copies it as the profile's next model and records an
+    /// evaluation episode per bot; then stores it all in one transaction, unless the job was cancelled meanwhile.
+    /// </summary>
     private async Task CompleteAsync(TrainingJob job, ArenaTrainingOptions training, ArenaTrainingResult result, long episodes)
     {
         var evaluation = ProfileEvaluation.Run(result.BestModelPath, training.Seed, training.EffectiveWeights, training.MaxTicks,
             options.Training.EvaluationEpisodes);
-        double winRate = evaluation.WinRate;
         double meanReward = double.IsFinite(result.MeanReturn) ? result.MeanReturn : evaluation.MeanReward;
-        string modelPath = ModelFiles.NewPath(options, $"fighter-{job.FighterId}-job-{job.Id}");
-        File.Copy(result.BestModelPath, modelPath, overwrite: false);
-        long episodesTrained = episodes; // of this attempt: a resumed job counts from its checkpoint
-
+        string modelPath = CopyModel(job, result.BestModelPath);
         var replays = RecordEvaluationEpisodes(modelPath, training, job.ProfileName);
+        // Episodes of this attempt: a resumed job counts from its checkpoint.
+        var done = new Completion(job, training, result, evaluation, meanReward, modelPath, episodes, replays, DateTime.UtcNow);
+
         await hooks.BeforeCompleteAsync(job.Id);
         var profile = await db.WriteAsync<FighterProfile?>(async (c, t) =>
         {
-            var now = DateTime.UtcNow;
             // The completion is claimed first: a cancel that landed meanwhile wins, and then nothing of this run is stored.
-            if (await c.ExecuteAsync("""
-                UPDATE training_jobs SET status = 'completed', progress = 100, iteration = @Iterations, steps_done = @Steps,
-                    final_reward = @Reward, final_win_rate = @WinRate, completed_at = @Now, updated_at = @Now
-                WHERE id = @Id AND status = 'running'
-                """, new { job.Id, result.Iterations, result.Steps, Reward = meanReward, WinRate = winRate, Now = now }, t) == 0) return null;
-            double? previousBest = await c.ExecuteScalarAsync<double?>(
-                "SELECT MAX(win_rate) FROM model_checkpoints WHERE fighter_id = @FighterId AND profile_name = @ProfileName", new { job.FighterId, job.ProfileName }, t);
-            bool bestSoFar = previousBest is null || winRate > previousBest;
-            var p = await ProfileStore.FindAsync(c, job.FighterId, job.ProfileName, t);
-            bool exists = p is not null;
-            p ??= new FighterProfile { FighterId = job.FighterId, ProfileName = job.ProfileName, CreatedAt = now };
-            p.SetPersonality(training.Personality);
-            p.TrainingMode = job.TrainingMode;
-            p.RewardWeights = job.RewardWeights;
-            p.ModelPath = modelPath;
-            p.ModelVersion += 1;
-            p.WinRate = winRate;
-            p.AvgReward = meanReward;
-            p.TotalEpisodes += episodesTrained;
-            p.Evaluation = evaluation.Evaluation;
-            p.Fingerprint = evaluation.Fingerprint;
-            p.UpdatedAt = now;
-            const string Columns = """
-                aggression = @Aggression, positioning = @Positioning, targeting = @Targeting, risk_tolerance = @RiskTolerance,
-                endurance = @Endurance, training_mode = @TrainingMode, reward_weights = @RewardWeights, model_path = @ModelPath,
-                model_version = @ModelVersion, win_rate = @WinRate, avg_reward = @AvgReward, total_episodes = @TotalEpisodes,
-                evaluation = @Evaluation, fingerprint = @Fingerprint, updated_at = @UpdatedAt
-                """;
-            if (exists) await c.ExecuteAsync($"UPDATE fighter_profiles SET {Columns} WHERE id = @Id", p, t);
-            else await ProfileStore.InsertAsync(c, t, p);
-            await c.ExecuteAsync("""
-                INSERT INTO model_checkpoints (fighter_id, profile_name, model_version, training_iteration, win_rate, avg_reward,
-                    total_episodes_trained, total_steps, weights_path, training_mode, created_at)
-                VALUES (@FighterId, @ProfileName, @ModelVersion, @Iteration, @WinRate, @AvgReward, @TotalEpisodes, @Steps, @ModelPath, @TrainingMode, @Now)
-                """, new { p.FighterId, p.ProfileName, p.ModelVersion, Iteration = result.Iterations, p.WinRate, p.AvgReward, p.TotalEpisodes,
-                           result.Steps, p.ModelPath, p.TrainingMode, Now = now }, t);
+            if (!await ClaimCompletionAsync(c, t, done)) return null;
+            bool bestSoFar = await IsBestSoFarAsync(c, t, done);
+            var p = await SaveProfileAsync(c, t, done);
+            await InsertCheckpointAsync(c, t, done, p);
             await c.ExecuteAsync("UPDATE fighters SET model_version = model_version + 1 WHERE id = @FighterId", new { p.FighterId }, t);
-            await StoreEvaluationReplaysAsync(c, t, job, p, replays, bestSoFar, now);
+            await StoreEvaluationReplaysAsync(c, t, job, p, replays, bestSoFar, done.Now);
             return p;
         });
         if (profile is null)
         {
             File.Delete(modelPath);
             log.LogInformation("Training job {Job} was cancelled while it completed; its model is not stored.", job.Id);
-            events.Publish(await JobStore.FindAsync(db, job.Id) ?? job);
-            return;
         }
-        models.Invalidate(job.FighterId);
-        log.LogInformation("Training job {Job} completed: profile '{Profile}' v{Version}, win rate {WinRate:P0} against the baselines.",
-            job.Id, profile.ProfileName, profile.ModelVersion, winRate);
+        else
+        {
+            models.Invalidate(job.FighterId);
+            log.LogInformation("Training job {Job} completed: profile '{Profile}' v{Version}, win rate {WinRate:P0} against the baselines.",
+                job.Id, profile.ProfileName, profile.ModelVersion, evaluation.WinRate);
+        }
         events.Publish(await JobStore.FindAsync(db, job.Id) ?? job);
     }
+
+    /// <summary>The best checkpoint, copied under a new name in the models folder (a profile's model file is never overwritten).</summary>
+    private string CopyModel(TrainingJob job, string bestModelPath)
+    {
+        string modelPath = ModelFiles.NewPath(options, $"fighter-{job.FighterId}-job-{job.Id}");
+        File.Copy(bestModelPath, modelPath, overwrite: false);
+        return modelPath;
+    }
+
+    /// <summary>running → completed with the final numbers; false when the job is no longer running (cancelled).</summary>
+    private static async Task<bool> ClaimCompletionAsync(DbConnection c, DbTransaction t, Completion done) =>
+        await c.ExecuteAsync("""
+            UPDATE training_jobs SET status = 'completed', progress = 100, iteration = @Iterations, steps_done = @Steps,
+                final_reward = @Reward, final_win_rate = @WinRate, completed_at = @Now, updated_at = @Now
+            WHERE id = @Id AND status = 'running'
+            """, new { done.Job.Id, done.Result.Iterations, done.Result.Steps, Reward = done.MeanReward, done.Evaluation.WinRate, done.Now }, t) == 1;
+
+    /// <summary>Whether the new model beats every earlier model of the profile against the baselines (its replays are tagged so).</summary>
+    private static async Task<bool> IsBestSoFarAsync(DbConnection c, DbTransaction t, Completion done)
+    {
+        double? previousBest = await c.ExecuteScalarAsync<double?>(
+            "SELECT MAX(win_rate) FROM model_checkpoints WHERE fighter_id = @FighterId AND profile_name = @ProfileName",
+            new { done.Job.FighterId, done.Job.ProfileName }, t);
+        return previousBest is null || done.Evaluation.WinRate > previousBest;
+    }
+
+    /// <summary>Creates the job's profile, or updates it: the job's personality, the new model as its next version, its evaluation.</summary>
+    private static async Task<FighterProfile> SaveProfileAsync(DbConnection c, DbTransaction t, Completion done)
+    {
+        var job = done.Job;
+        var p = await ProfileStore.FindAsync(c, job.FighterId, job.ProfileName, t);
+        bool exists = p is not null;
+        p ??= new FighterProfile { FighterId = job.FighterId, ProfileName = job.ProfileName, CreatedAt = done.Now };
+        p.SetPersonality(done.Training.Personality);
+        p.TrainingMode = job.TrainingMode;
+        p.RewardWeights = job.RewardWeights;
+        p.ModelPath = done.ModelPath;
+        p.ModelVersion += 1;
+        p.WinRate = done.Evaluation.WinRate;
+        p.AvgReward = done.MeanReward;
+        p.TotalEpisodes += done.EpisodesTrained;
+        p.Evaluation = done.Evaluation.Evaluation;
+        p.Fingerprint = done.Evaluation.Fingerprint;
+        p.UpdatedAt = done.Now;
+        if (!exists) await ProfileStore.InsertAsync(c, t, p);
+        else await c.ExecuteAsync($"""
+            UPDATE fighter_profiles SET {PersonalityColumns.Assignments}, training_mode = @TrainingMode, reward_weights = @RewardWeights,
+                model_path = @ModelPath, model_version = @ModelVersion, win_rate = @WinRate, avg_reward = @AvgReward, total_episodes = @TotalEpisodes,
+                evaluation = @Evaluation, fingerprint = @Fingerprint, updated_at = @UpdatedAt
+            WHERE id = @Id
+            """, p, t);
+        return p;
+    }
+
+    /// <summary>The model_checkpoints row of the new version (what the fighter's best-model endpoint ranks).</summary>
+    private static Task InsertCheckpointAsync(DbConnection c, DbTransaction t, Completion done, FighterProfile p) =>
+        c.ExecuteAsync("""
+            INSERT INTO model_checkpoints (fighter_id, profile_name, model_version, training_iteration, win_rate, avg_reward,
+                total_episodes_trained, total_steps, weights_path, training_mode, created_at)
+            VALUES (@FighterId, @ProfileName, @ModelVersion, @Iteration, @WinRate, @AvgReward, @TotalEpisodes, @Steps, @ModelPath, @TrainingMode, @Now)
+            """, new { p.FighterId, p.ProfileName, p.ModelVersion, Iteration = done.Result.Iterations, p.WinRate, p.AvgReward, p.TotalEpisodes,
+                       done.Result.Steps, p.ModelPath, p.TrainingMode, done.Now }, t);
 
     /// <summary>A recorded evaluation episode, stored as a replay with the profile's update.</summary>
     private sealed record EvaluationReplay(string Bot, ulong Seed, MatchResult Result, byte[] Data);
@@ -264,7 +300,7 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
         return replays;
     }
 
-    /// <summary>Tags as seed 004's: "evaluation", the opponent, "milestone:vN" (the model version), "best_so_far" for the profile's best.</summary>
+    /// <summary>Tags (docs/SERVER.md, Replays): "evaluation", the opponent, "milestone:vN" (the model version), "best_so_far" for the profile's best.</summary>
     private static async Task StoreEvaluationReplaysAsync(DbConnection c, DbTransaction t, TrainingJob job, FighterProfile profile,
         IReadOnlyList<EvaluationReplay> replays, bool bestSoFar, DateTime now)
     {
