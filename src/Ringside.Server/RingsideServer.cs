@@ -10,7 +10,10 @@ using Ringside.Server.Training;
 
 namespace Ringside.Server;
 
-/// <summary>Builds the whole server: configuration, storage, job scheduler, security and every endpoint.</summary>
+/// <summary>
+/// Builds the whole server: configuration, storage, job scheduler, security and every endpoint. It does no I/O:
+/// the start-up work (schema, roster, keys, sessions) is <see cref="ServerStartup"/>, run when the host starts.
+/// </summary>
 public static class RingsideServer
 {
     public const string DefaultUrl = "http://127.0.0.1:8001";
@@ -25,12 +28,11 @@ public static class RingsideServer
         var options = builder.Configuration.GetSection(RingsideOptions.Section).Get<RingsideOptions>() ?? new RingsideOptions();
         Directory.CreateDirectory(options.FullDataDir);
         var db = Database.FromOptions(options);
-        Schema.UpgradeAsync(db).GetAwaiter().GetResult(); // before anything, Quartz included, touches the database
-        if (options.SeedRoster) Roster.SeedAsync(db, options).GetAwaiter().GetResult();
 
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(db);
+        services.AddHostedService<ServerStartup>(); // first: the schema upgrade and the rest of start-up run before any other service
         services.AddSingleton<ModelCache>();
         services.AddSingleton<TrainingEvents>();
         services.AddSingleton<TrainingJobHooks>();
@@ -53,7 +55,7 @@ public static class RingsideServer
         services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Ringside API";
-            document.Info.Description = "REST API of Ringside: fighters, episodes, fight frames, profiles, training jobs and inference (seeds 000-002).";
+            document.Info.Description = "REST API of Ringside: fighters, episodes, fight frames, profiles, training jobs, inference, live matches and replays (docs/SERVER.md).";
             return Task.CompletedTask;
         }));
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.Limits.MaxBodyBytes);
@@ -63,10 +65,6 @@ public static class RingsideServer
         AddScheduler(services, options, db);
 
         var app = builder.Build();
-        app.Services.GetRequiredService<ApiKeys>().RegisterConfiguredKeyAsync().GetAwaiter().GetResult();
-        app.Services.GetRequiredService<SessionStore>().RestoreAsync(app.Services.GetRequiredService<TrainingSessions>()).GetAwaiter().GetResult();
-        app.Services.GetRequiredService<JobSessions>(); // jobs publish into sessions from their first event
-        app.Lifetime.ApplicationStarted.Register(() => _ = RequeueAsync(app));
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();
@@ -113,16 +111,6 @@ public static class RingsideServer
         }
         await next();
     };
-
-    private static async Task RequeueAsync(WebApplication app)
-    {
-        try
-        {
-            if (app.Services.GetRequiredService<RingsideOptions>().Training.RunWorker)
-                await app.Services.GetRequiredService<JobQueue>().RequeueUnfinishedAsync();
-        }
-        catch (Exception e) { app.Logger.LogError(e, "Could not queue unfinished training jobs again."); }
-    }
 
     /// <summary>Per client (API key, else IP address) token buckets; a refused request gets 429 with Retry-After.</summary>
     private static void AddRateLimiting(IServiceCollection services, RateLimitOptions limits) => services.AddRateLimiter(o =>
