@@ -396,7 +396,7 @@ public abstract class ApiTests(RingsideFactory server)
         await db.WriteAsync(async (c, t) =>
         {
             for (int i = 1; i <= 1000; i++)
-                await Dapper.SqlMapper.ExecuteAsync(c, "INSERT INTO training_metrics (fighter_id, training_session_id, iteration_number, global_step, avg_reward_last_100, sps, recorded_at) VALUES (@fighter, @job, @i, @step, @reward, 1000, @now)",
+                await Dapper.SqlMapper.ExecuteAsync(c, "INSERT INTO training_metrics (fighter_id, training_job_id, iteration_number, global_step, avg_reward_last_100, sps, recorded_at) VALUES (@fighter, @job, @i, @step, @reward, 1000, @now)",
                     new { fighter, job, i, step = i * 8192L, reward = (double)i, now = DateTime.UtcNow }, t);
         });
         var response = await _client.GetAsync($"/api/training-jobs/{job}/metrics?max_points=100");

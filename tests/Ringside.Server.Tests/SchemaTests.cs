@@ -39,6 +39,33 @@ public sealed class SchemaTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_metrics_job_column_is_renamed_in_place_and_keeps_its_rows(bool postgres)
+    {
+        string dir = Directory.CreateTempSubdirectory("ringside-upgrade-").FullName;
+        try
+        {
+            using var db = postgres ? new Database(DatabaseProvider.Postgres, Postgres.NewDatabase())
+                : new Database(DatabaseProvider.Sqlite, $"Data Source={Path.Combine(dir, "x.db")}");
+            await Schema.UpgradeAsync(db, upTo: 6);
+            await db.WriteAsync(async (c, t) =>
+            {
+                await c.ExecuteAsync("INSERT INTO fighters (name, glb_filename, model_version, metadata_json, created_at) VALUES ('A', 'a.glb', 0, '{}', @now)", new { now = DateTime.UtcNow }, t);
+                await c.ExecuteAsync("INSERT INTO training_metrics (fighter_id, training_session_id, iteration_number, global_step, recorded_at) VALUES (1, 17, 3, 24576, @now)", new { now = DateTime.UtcNow }, t);
+            });
+
+            Assert.Equal((6, Schema.Latest), await Schema.UpgradeAsync(db));
+            Assert.Equal(17, await db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT training_job_id FROM training_metrics WHERE iteration_number = 3")));
+            await Assert.ThrowsAnyAsync<Exception>(() => db.ReadAsync(c => c.ExecuteScalarAsync<long>("SELECT training_session_id FROM training_metrics")));
+        }
+        finally
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
     [Fact]
     public async Task Upgrading_twice_is_a_no_op()
     {

@@ -135,7 +135,7 @@ public sealed class PagesTests(WebFixture web, ITestOutputHelper output)
             var insert = db.CreateCommand();
             insert.Transaction = tx;
             insert.CommandText = """
-                INSERT INTO training_metrics (fighter_id, training_session_id, iteration_number, global_step, avg_reward_last_100, win_rate_last_100,
+                INSERT INTO training_metrics (fighter_id, training_job_id, iteration_number, global_step, avg_reward_last_100, win_rate_last_100,
                     loss, policy_loss, value_loss, policy_entropy, approx_kl, sps, reward_terms, recorded_at)
                 VALUES ($f, $j, $i, $s, $r, $w, $l, $pl, $vl, $e, $kl, $sps, NULL, $at)
                 """;

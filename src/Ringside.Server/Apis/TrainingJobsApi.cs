@@ -17,7 +17,7 @@ public sealed record CreateJobRequest(long? FighterId, string? ProfileName, doub
 public sealed record UpdateJobRequest(string? Status, string? ProfileName, int? Epochs, long? TotalSteps, double? MaxMinutes, double? LearningRate);
 
 /// <summary>
-/// Seed 000's training jobs: a request to train a profile becomes a durable job, run by the real PPO trainer on
+/// Training jobs (docs/SERVER.md, Training jobs): a request to train a profile becomes a durable job, run by the real PPO trainer on
 /// Quartz.NET (persistent store in the server's database), with progress committed every iteration.
 /// </summary>
 public static class TrainingJobsApi
@@ -113,23 +113,23 @@ public static class TrainingJobsApi
         return TypedResults.Ok(await db.ReadAsync(async c =>
         {
             long total = await c.ExecuteScalarAsync<long>(
-                "SELECT COUNT(*) FROM training_metrics WHERE training_session_id = @id AND iteration_number > @afterIteration", new { id, afterIteration });
+                "SELECT COUNT(*) FROM training_metrics WHERE training_job_id = @id AND iteration_number > @afterIteration", new { id, afterIteration });
             response.Headers["X-Total-Count"] = total.ToString();
             if (maxPoints is not { } points || total <= points)
                 return await c.QueryAsync<TrainingMetric>(
-                    "SELECT * FROM training_metrics WHERE training_session_id = @id AND iteration_number > @afterIteration ORDER BY iteration_number LIMIT @limit",
+                    "SELECT * FROM training_metrics WHERE training_job_id = @id AND iteration_number > @afterIteration ORDER BY iteration_number LIMIT @limit",
                     new { id, afterIteration, limit });
             // Downsampled on the server: consecutive iterations averaged into at most max_points buckets, so a
             // chart of a run with 100,000 iterations stays light. Each point carries its bucket's last iteration.
             long bucket = (total + points - 1) / points;
             return await c.QueryAsync<TrainingMetric>("""
-                SELECT MIN(id) AS id, MIN(fighter_id) AS fighter_id, MIN(training_session_id) AS training_session_id,
+                SELECT MIN(id) AS id, MIN(fighter_id) AS fighter_id, MIN(training_job_id) AS training_job_id,
                        MAX(iteration_number) AS iteration_number, MAX(global_step) AS global_step,
                        AVG(avg_reward_last_100) AS avg_reward_last_100, AVG(win_rate_last_100) AS win_rate_last_100, AVG(loss) AS loss,
                        AVG(policy_loss) AS policy_loss, AVG(value_loss) AS value_loss, AVG(policy_entropy) AS policy_entropy,
                        AVG(approx_kl) AS approx_kl, AVG(sps) AS sps, AVG(eval_vs_chaser) AS eval_vs_chaser,
                        AVG(eval_vs_cautious) AS eval_vs_cautious, AVG(eval_free_for_all) AS eval_free_for_all, MAX(recorded_at) AS recorded_at
-                FROM training_metrics WHERE training_session_id = @id AND iteration_number > @afterIteration
+                FROM training_metrics WHERE training_job_id = @id AND iteration_number > @afterIteration
                 GROUP BY (iteration_number - @afterIteration - 1) / @bucket ORDER BY MAX(iteration_number)
                 """, new { id, afterIteration, bucket });
         }));

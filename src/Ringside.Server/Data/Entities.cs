@@ -3,7 +3,7 @@ using Ringside.Server.Profiles;
 
 namespace Ringside.Server.Data;
 
-// Rows as the API shows them (seed 001/002 field names, snake_case on the wire). Dapper fills them by column name.
+// Rows as the API shows them (snake_case on the wire; docs/SERVER.md, Endpoints). Dapper fills them by column name.
 
 public sealed class Fighter
 {
@@ -11,7 +11,7 @@ public sealed class Fighter
     public string Name { get; set; } = "";
     public string GlbFilename { get; set; } = "";
     public int ModelVersion { get; set; }
-    /// <summary>Seed 002: {"size": 1.0, "speed": 1.0}; size and speed drive the simulation (docs/CONTRACT.md).</summary>
+    /// <summary>{"size": 1.0, "speed": 1.0}: size and speed drive the simulation (docs/CONTRACT.md, Fighter metadata).</summary>
     public JsonElement MetadataJson { get; set; }
     public DateTime CreatedAt { get; set; }
 }
@@ -67,7 +67,8 @@ public sealed class TrainingMetric
 {
     public long Id { get; set; }
     public long FighterId { get; set; }
-    public long TrainingSessionId { get; set; }
+    /// <summary>The training job the row belongs to (column training_job_id). The wire keeps its first name, training_session_id.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("training_session_id")] public long TrainingJobId { get; set; }
     public int IterationNumber { get; set; }
     public long GlobalStep { get; set; }
     [System.Text.Json.Serialization.JsonPropertyName("avg_reward_last_100")] public double? AvgRewardLast100 { get; set; }

@@ -240,6 +240,12 @@ public static class Schema
             ALTER TABLE training_metrics ADD COLUMN eval_vs_cautious DOUBLE PRECISION;
             ALTER TABLE training_metrics ADD COLUMN eval_free_for_all DOUBLE PRECISION;
             """),
+        // SQLite (3.25+) and PostgreSQL both rename a column in place; the index is made again under a name that says what it holds.
+        new(7, "training_metrics.training_session_id holds a training job's id: renamed training_job_id", db => """
+            ALTER TABLE training_metrics RENAME COLUMN training_session_id TO training_job_id;
+            DROP INDEX ix_training_metrics_session;
+            CREATE INDEX ix_training_metrics_job ON training_metrics (training_job_id, iteration_number);
+            """),
     ];
 
     public static int Latest => Migrations[^1].Version;
