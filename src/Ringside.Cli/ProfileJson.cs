@@ -4,7 +4,7 @@ using Ringside.Sim;
 
 namespace Ringside.Cli;
 
-/// <summary>A personality profile as a JSON file (seed 000's FighterProfile fields; the server exports the same shape).</summary>
+/// <summary>A personality profile as a JSON file (the server's profile fields; it exports the same shape).</summary>
 public static class ProfileJson
 {
     public sealed record Profile

@@ -33,7 +33,7 @@ public sealed class DatabaseOptions
 
 public sealed class SecurityOptions
 {
-    /// <summary>Origins allowed by CORS (seed 002's game runs on another port).</summary>
+    /// <summary>Origins allowed by CORS (a game served from another port; docs/SERVER.md, Settings).</summary>
     public string[] CorsOrigins { get; set; } = ["http://localhost:8000", "http://127.0.0.1:8000", "http://localhost:3000"];
     /// <summary>
     /// When mutating requests need an API key: "auto" (whenever the server listens beyond loopback) or "always".

@@ -11,7 +11,7 @@ public sealed record ArenaConfig
 
     public required IReadOnlyList<FighterSpec> Fighters { get; init; }
 
-    /// <summary>Reward weights per slot; null gives every fighter seed 001's weights.</summary>
+    /// <summary>Reward weights per slot; null gives every fighter the default weights (docs/CONTRACT.md, Rewards).</summary>
     public IReadOnlyList<RewardWeights>? Weights { get; init; }
 
     public int MaxTicks { get; init; } = ArenaRules.DefaultMaxTicks;

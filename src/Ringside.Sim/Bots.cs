@@ -9,7 +9,7 @@ public interface IFighterController
     int Decide(ReadOnlySpan<float> observation);
 }
 
-/// <summary>The scripted baseline opponents of seed 004, used for training and for evaluation.</summary>
+/// <summary>The scripted baseline opponents (docs/BENCHMARKS.md), used for training and for evaluation.</summary>
 public static class Bots
 {
     public static readonly string[] Names = ["idle", "random", "chaser", "cautious"];

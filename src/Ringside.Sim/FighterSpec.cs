@@ -1,7 +1,7 @@
 namespace Ringside.Sim;
 
 /// <summary>
-/// A fighter's metadata as seed 002 stores it (<c>{"size": 1.0, "speed": 1.0}</c>). Both are multipliers
+/// A fighter's metadata as the server stores it (docs/CONTRACT.md, Fighter metadata) (<c>{"size": 1.0, "speed": 1.0}</c>). Both are multipliers
 /// in [0.5, 2]; <see cref="Stats"/> turns them into physics, as docs/CONTRACT.md documents.
 /// </summary>
 public readonly record struct FighterSpec(float Size = 1f, float Speed = 1f)

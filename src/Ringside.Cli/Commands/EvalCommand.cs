@@ -30,7 +30,7 @@ public static class EvalCommand
         var episodes = new Option<int>("--episodes") { Description = "Episodes per pair.", DefaultValueFactory = _ => 100 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the episodes.", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line." };
-        var command = new Command("compare", "Play fighters against each other 1v1 and print a table of win rates (seed 001's compare_models).")
+        var command = new Command("compare", "Play fighters against each other 1v1 and print a table of win rates.")
             { models, episodes, seed, json };
         command.SetAction(p => Output.Guard(() => RunCompare(p.GetValue(models)!, p.GetValue(episodes), p.GetValue(seed), p.GetValue(json))));
         return command;

@@ -10,7 +10,7 @@ public sealed record ArenaTrainingOptions
 {
     public Personality Personality { get; init; } = Personality.Neutral;
     public TrainingMode Mode { get; init; } = TrainingMode.Tactical;
-    /// <summary>Reward weights set directly (seed 000's reward customisation); null: from personality and mode.</summary>
+    /// <summary>Reward weights set directly (docs/CONTRACT.md, Personality → weights); null: from personality and mode.</summary>
     public RewardWeights? Weights { get; init; }
     public FighterSpec Fighter { get; init; } = FighterSpec.Standard;
     /// <summary>

@@ -2,7 +2,7 @@ using Ringside.Sim;
 
 namespace Ringside.Learning.Arena;
 
-/// <summary>How a policy plays, measured over evaluation episodes (seed 001's evaluation plus a behaviour fingerprint).</summary>
+/// <summary>How a policy plays, measured over evaluation episodes (win rates, and a behaviour fingerprint; docs/CONTRACT.md, What each slider does).</summary>
 /// <param name="RungOutPerEpisode">share of episodes in which the policy went over the ropes (risk tolerance).</param>
 /// <param name="HealthKept">health at the end of an episode, 0 when eliminated, averaged (endurance).</param>
 /// <param name="SecondsSurvived">seconds in the ring per episode (endurance).</param>

@@ -12,7 +12,7 @@ public sealed record CreateEpisodeRequest(long? FighterId, int? EpisodeNumber, l
 
 public sealed record CompleteEpisodeRequest(double? TotalReward, int? DurationFrames, bool? IsVictory, int? Rank);
 
-/// <summary>Seed 001's episodes: a battle of one fighter, started, then completed with PATCH.</summary>
+/// <summary>Episodes (docs/SERVER.md, Endpoints): a battle of one fighter, started, then completed with PATCH.</summary>
 public static class EpisodesApi
 {
     public static RouteGroupBuilder MapEpisodesApi(this IEndpointRouteBuilder app)

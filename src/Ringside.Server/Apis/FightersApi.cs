@@ -23,7 +23,7 @@ public sealed class RewardPoint
     public bool IsVictory { get; set; }
 }
 
-/// <summary>Seed 001's fighter endpoints: register, list, get, stats, episodes, checkpoints, best model.</summary>
+/// <summary>Fighters (docs/SERVER.md, Endpoints): register, list, get, stats, episodes, checkpoints, best model.</summary>
 public static class FightersApi
 {
     public static RouteGroupBuilder MapFightersApi(this IEndpointRouteBuilder app)

@@ -9,7 +9,7 @@ using Ringside.Sim;
 
 namespace Ringside.Server.Apis;
 
-/// <summary>One frame of a fighter in an episode (seed 002's body).</summary>
+/// <summary>One frame of a fighter in an episode (docs/SERVER.md, Endpoints).</summary>
 public sealed record FrameRequest(long? EpisodeId, int? FrameNumber, double[]? FighterPosition, double? FighterHealth,
     double[]? FighterVelocity, JsonElement? EnemiesState, double[]? ActionVector, double? RewardDelta, double? CumulativeReward,
     double[]? ObservationVector);
@@ -19,8 +19,8 @@ public sealed record FrameBatchRequest(FrameRequest[]? Frames);
 public sealed record FramesStored(int Inserted, long[] EpisodeIds);
 
 /// <summary>
-/// Fight frames. A game at 60 fps posting one request per frame was the seeds' known bottleneck, so besides the
-/// seed's single-frame endpoint there is a batch endpoint: many frames in one request, stored in one transaction.
+/// Fight frames. A game at 60 fps posting one request per frame was a known bottleneck, so besides the
+/// single-frame endpoint there is a batch endpoint: many frames in one request, stored in one transaction.
 /// </summary>
 public static class FramesApi
 {

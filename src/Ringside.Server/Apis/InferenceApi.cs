@@ -10,7 +10,7 @@ public sealed record InferenceRequest(double[]? Observation, string? ProfileName
 
 public sealed record InferenceResponse(int Action, string ActionName, float[] ActionProbabilities, float Value, ModelInfo ModelInfo);
 
-/// <summary>Seed 000's inference with profile selection: the action a profile's real network chooses for an observation.</summary>
+/// <summary>Inference with profile selection (docs/SERVER.md, Endpoints): the action a profile's real network chooses for an observation.</summary>
 public static class InferenceApi
 {
     public static void MapInferenceApi(this IEndpointRouteBuilder app) =>

@@ -56,7 +56,7 @@ public sealed class RatingRow
     public int Matches { get; set; }
 }
 
-/// <summary>Live matches (seed 004's play sessions, with 2-8 fighters), the battle history and the ratings.</summary>
+/// <summary>Live matches (2-8 fighters; docs/SERVER.md, Live matches), the battle history and the ratings.</summary>
 public static class MatchesApi
 {
     public static void MapMatchesApi(this WebApplication app)

@@ -18,7 +18,7 @@ public sealed record CreateProfileRequest(long? FighterId, string? ProfileName, 
 public sealed record UpdateProfileRequest(double? Aggression, double? Positioning, double? Targeting, double? RiskTolerance, double? Endurance,
     string? TrainingMode, Dictionary<string, double>? RewardWeights, double? WinRate, long? TotalEpisodes, double? AvgReward) : IPersonalityRequest;
 
-/// <summary>Seed 000's fighter personality profiles: create, list, get, update, delete, and export/import as JSON.</summary>
+/// <summary>Fighter personality profiles (docs/SERVER.md, Endpoints): create, list, get, update, delete, and export/import as JSON.</summary>
 public static class ProfilesApi
 {
     public static void MapProfilesApi(this IEndpointRouteBuilder app)

@@ -25,7 +25,7 @@ public sealed class ReplayInfo
     public int WinnerSlot { get; set; }
     /// <summary>"win" (someone won) or "draw".</summary>
     public string Outcome { get; set; } = "";
-    /// <summary>Seed 004's tags: "match", "evaluation", "best_so_far", "milestone:vN".</summary>
+    /// <summary>Tags (docs/SERVER.md, Replays): "match", "evaluation", "best_so_far", "milestone:vN".</summary>
     public JsonElement Tags { get; set; }
     public DateTime CreatedAt { get; set; }
     /// <summary>Who is in each slot (name, size, speed, and for matches the fighter and controller): on a single replay only.</summary>
@@ -40,7 +40,7 @@ public sealed record ReplayFramesPage(long ReplayId, int Total, int Offset, IRea
 
 /// <summary>
 /// Replays: stored compactly (seed, fighters, actions) and re-simulated exactly on demand, as pages over HTTP or as a
-/// chunked WebSocket stream (seed 004's two transports, with batch_size and max_chunk_bytes).
+/// chunked WebSocket stream (two transports, with batch_size and max_chunk_bytes; docs/SERVER.md, Replays).
 /// </summary>
 public static class ReplaysApi
 {

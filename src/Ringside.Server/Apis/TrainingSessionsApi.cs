@@ -25,7 +25,7 @@ public sealed record HistoryPage(string SessionId, int Total, int Offset, int Li
 public sealed record ServerStatus(int Connections, int Sessions, int ActiveSessions, long MessagesPublished, double MessagesPerSecond, int LiveMatches,
     int MaxConnectionsPerSession, int MaxTotalConnections, long SlowClientsClosed);
 
-/// <summary>Seed 003's training-metrics server: sessions, posting metrics, history, status, and the WS /ws/{session_id} stream.</summary>
+/// <summary>Training sessions (docs/SERVER.md, Training sessions): sessions, posting metrics, history, status, and the WS /ws/{session_id} stream.</summary>
 public static class TrainingSessionsApi
 {
     public static void MapTrainingSessionsApi(this WebApplication app)
@@ -89,7 +89,7 @@ public static class TrainingSessionsApi
     public static Results<NoContent, ProblemHttpResult> Delete(string id, TrainingSessions sessions) =>
         sessions.Delete(id, "the session was deleted") ? TypedResults.NoContent() : Missing(id);
 
-    /// <summary>Publishes any JSON object (seed 003's TrainingMetricsData, BotDecisionData, PerformanceGraphData).</summary>
+    /// <summary>Publishes any JSON object (metrics, bot decisions, graph points; docs/SERVER.md, Training sessions).</summary>
     public static Results<Accepted<SessionMessage>, ProblemHttpResult> Post(string id, string type, JsonElement body, TrainingSessions sessions)
     {
         if (sessions.Find(id) is not { } s || s.Id != id) return Missing(id);

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 
 namespace Ringside.Server.Http;
 
-/// <summary>The wire format: snake_case fields as in the seeds, UTC times ending in Z, strict numbers (no "NaN").</summary>
+/// <summary>The wire format: snake_case fields (docs/SERVER.md, Endpoints), UTC times ending in Z, strict numbers (no "NaN").</summary>
 public static class Json
 {
     public static void Configure(JsonSerializerOptions o)

@@ -42,10 +42,13 @@ public sealed class JobSessions
         var m = iteration.Ppo;
         double? Finite(double x) => double.IsFinite(x) ? x : null;
         var now = DateTime.UtcNow;
+        // A session's messages number themselves by "episode" (the wire field of every training session); a job's
+        // count PPO iterations there, not episodes (docs/SERVER.md, Training sessions).
+        int iterationNumber = m.Iteration;
         _sessions.Publish(session, "training_metrics", new
         {
-            timestamp = now, episode = m.Iteration, total_episodes = m.Iterations, current_reward = Finite(m.MeanReturn), average_reward = Finite(m.MeanReturn),
-            // win_rate in percent, as seed 003's TrainingMetricsData has it (the REST metrics keep fractions, as seed 001's).
+            timestamp = now, episode = iterationNumber, total_episodes = m.Iterations, current_reward = Finite(m.MeanReturn), average_reward = Finite(m.MeanReturn),
+            // win_rate in percent, as a training session's metrics have it (the REST metrics keep fractions; docs/SERVER.md).
             episode_length = Finite(m.MeanLength), win_rate = Finite(m.WinRate * 100), loss_value = Finite(TrainingJobRunner.TotalLoss(m, ArenaTraining.DefaultPpo)),
             learning_rate = m.LearningRate, algorithm = "PPO", training_time_elapsed = iteration.WallSeconds, actions_per_second = m.Sps,
             iteration = m.Iteration, global_step = m.GlobalStep, progress = job.Progress, policy_loss = m.PolicyLoss, value_loss = m.ValueLoss,
@@ -57,22 +60,22 @@ public sealed class JobSessions
                 vs_chaser = c.VsChaser * 100, vs_cautious = c.VsCautious * 100, free_for_all = c.FreeForAll * 100, episodes = c.Episodes,
                 epoch = job.EpochOf(m.GlobalStep),
             } : null,
-        }, m.Iteration);
+        }, episode: iterationNumber);
         _sessions.Publish(session, "graph_update", new
         {
             graph_id = "reward_progress", title = "Reward Progress", y_label = "Reward", metrics = new[] { "average_reward", "win_rate" },
             data_points = new
             {
-                average_reward = new[] { new { timestamp = now, value = Finite(m.MeanReturn), episode = m.Iteration } },
-                win_rate = new[] { new { timestamp = now, value = Finite(m.WinRate * 100), episode = m.Iteration } },
+                average_reward = new[] { new { timestamp = now, value = Finite(m.MeanReturn), episode = iterationNumber } },
+                win_rate = new[] { new { timestamp = now, value = Finite(m.WinRate * 100), episode = iterationNumber } },
             },
             max_points = 1000,
-        }, m.Iteration);
+        }, episode: iterationNumber);
 
         if (iteration.Network is { } network)
         {
             var probe = _probes.GetOrAdd(job.Id, _ => new DecisionProbe((ulong)job.Seed));
-            if (probe.Due(now)) _sessions.Publish(session, "bot_decision", probe.Sample(network, m.Iteration), m.Iteration);
+            if (probe.Due(now)) _sessions.Publish(session, "bot_decision", probe.Sample(network, iterationNumber), episode: iterationNumber);
         }
     }
 

@@ -6,7 +6,7 @@ using Ringside.Server.Data;
 namespace Ringside.Server.Realtime;
 
 /// <summary>
-/// Keeps the training sessions and their message history in the database, as seed 003 stores what it broadcasts, so
+/// Keeps the training sessions and their message history in the database, as the training-sessions protocol stores what it broadcasts (docs/SERVER.md, Training sessions), so
 /// that a restarted server still has them. Changes are queued and committed in batches by a background writer, off
 /// the publish path: a broadcast never waits for the disk. On start the sessions come back with their last
 /// <see cref="TrainingSessionOptions.MetricsHistorySize"/> messages; the clean-up later removes the expired ones.

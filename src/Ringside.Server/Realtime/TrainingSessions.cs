@@ -5,7 +5,7 @@ using System.Text.Json;
 
 namespace Ringside.Server.Realtime;
 
-/// <summary>Seed 003's performance and room settings, bound from Ringside:Sessions.</summary>
+/// <summary>Training sessions' performance and room settings, bound from Ringside:Sessions (docs/SERVER.md, Settings).</summary>
 public sealed class TrainingSessionOptions
 {
     public int MaxConnectionsPerSession { get; set; } = 50;
@@ -22,7 +22,7 @@ public sealed class TrainingSessionOptions
 /// <summary>One stored message of a session: what /history returns and what spectators received.</summary>
 public sealed record SessionMessage(long Sequence, string Type, DateTime Timestamp, int? Episode, JsonElement Data);
 
-/// <summary>A training session (seed 003): metadata, a bounded history, spectators with subscriptions, an optional password room.</summary>
+/// <summary>A training session (docs/SERVER.md, Training sessions): metadata, a bounded history, spectators with subscriptions, an optional password room.</summary>
 public sealed class TrainingSession
 {
     public required string Id { get; init; }
@@ -94,13 +94,14 @@ public sealed class TrainingSessions(TrainingSessionOptions options, SessionStor
         return (session, password);
     }
 
-    public TrainingSession GetOrCreateForJob(long jobId, string name, long totalIterations)
+    /// <param name="epochs">the job's epochs, shown as the session's total_episodes (its messages' episode numbers are iterations).</param>
+    public TrainingSession GetOrCreateForJob(long jobId, string name, long epochs)
     {
         string id = $"job-{jobId}";
         if (_sessions.TryGetValue(id, out var existing)) return existing;
         var created = new TrainingSession
         {
-            Id = id, TrainingId = name, Algorithm = "PPO", TotalEpisodes = totalIterations, TrainingJobId = jobId,
+            Id = id, TrainingId = name, Algorithm = "PPO", TotalEpisodes = epochs, TrainingJobId = jobId,
             MaxSpectators = options.MaxConnectionsPerSession,
         };
         var session = _sessions.GetOrAdd(id, created);
