@@ -116,21 +116,11 @@ public static class FightersApi
                 totals.AvgDuration, frames, recentAvg, recent, profiles, jobs, await FighterStore.BestCheckpointAsync(c, id)));
         });
 
-    public static async Task<Results<Ok<IEnumerable<Episode>>, ProblemHttpResult>> Episodes(long id, Database db, RingsideOptions options,
-        HttpResponse response, int skip = 0, int limit = 100)
-    {
-        var v = new Validation();
-        v.Range(skip, 0, int.MaxValue, "skip");
-        v.Range(limit, 1, options.Limits.MaxPageSize, "limit");
-        if (!v.Ok) return Problems.Invalid(v);
-        return await db.ReadAsync(async c =>
-        {
-            if (await FighterStore.FindAsync(c, id) is null) return (Results<Ok<IEnumerable<Episode>>, ProblemHttpResult>)Problems.NotFound("fighter", id);
-            response.Headers["X-Total-Count"] = (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM episodes WHERE fighter_id = @id", new { id })).ToString();
-            return TypedResults.Ok(await c.QueryAsync<Episode>(
-                "SELECT * FROM episodes WHERE fighter_id = @id ORDER BY id DESC LIMIT @limit OFFSET @skip", new { id, limit, skip }));
-        });
-    }
+    public static Task<Results<Ok<IEnumerable<Episode>>, ProblemHttpResult>> Episodes(long id, Database db, RingsideOptions options,
+        HttpResponse response, int skip = 0, int limit = 100) =>
+        Paging.PageAsync<Episode>(db, options, response, id, skip, limit, "fighter", "SELECT id FROM fighters WHERE id = @id",
+            "SELECT COUNT(*) FROM episodes WHERE fighter_id = @id",
+            "SELECT * FROM episodes WHERE fighter_id = @id ORDER BY id DESC LIMIT @limit OFFSET @skip");
 
     public static async Task<Results<Ok<IEnumerable<ModelCheckpoint>>, ProblemHttpResult>> Checkpoints(long id, Database db) =>
         await db.ReadAsync(async c => await FighterStore.FindAsync(c, id) is null

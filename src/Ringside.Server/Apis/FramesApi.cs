@@ -127,19 +127,9 @@ public static class FramesApi
         f.FighterVelocity is { } v ? EpisodeStore.NumberArray(v) : "[0,0]", f.EnemiesState is { ValueKind: JsonValueKind.Array } e ? e.GetRawText() : "[]",
         EpisodeStore.NumberArray(f.ActionVector ?? []), f.RewardDelta ?? 0, f.CumulativeReward ?? 0, f.ObservationVector is { } o ? EpisodeStore.NumberArray(o) : null);
 
-    public static async Task<Results<Ok<IEnumerable<FightFrame>>, ProblemHttpResult>> List(long id, Database db, RingsideOptions options,
-        HttpResponse response, int skip = 0, int limit = 500)
-    {
-        var v = new Validation();
-        v.Range(skip, 0, int.MaxValue, "skip");
-        v.Range(limit, 1, options.Limits.MaxPageSize, "limit");
-        if (!v.Ok) return Problems.Invalid(v);
-        return await db.ReadAsync(async c =>
-        {
-            if (await EpisodeStore.FindAsync(c, id) is null) return (Results<Ok<IEnumerable<FightFrame>>, ProblemHttpResult>)Problems.NotFound("episode", id);
-            response.Headers["X-Total-Count"] = (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM fight_frames WHERE episode_id = @id", new { id })).ToString();
-            return TypedResults.Ok(await c.QueryAsync<FightFrame>(
-                "SELECT * FROM fight_frames WHERE episode_id = @id ORDER BY frame_number LIMIT @limit OFFSET @skip", new { id, limit, skip }));
-        });
-    }
+    public static Task<Results<Ok<IEnumerable<FightFrame>>, ProblemHttpResult>> List(long id, Database db, RingsideOptions options,
+        HttpResponse response, int skip = 0, int limit = 500) =>
+        Paging.PageAsync<FightFrame>(db, options, response, id, skip, limit, "episode", "SELECT id FROM episodes WHERE id = @id",
+            "SELECT COUNT(*) FROM fight_frames WHERE episode_id = @id",
+            "SELECT * FROM fight_frames WHERE episode_id = @id ORDER BY frame_number LIMIT @limit OFFSET @skip");
 }
