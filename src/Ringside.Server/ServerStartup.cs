@@ -20,7 +20,7 @@ public sealed class ServerStartup(Database db, RingsideOptions options, ApiKeys 
         if (options.SeedRoster) await Roster.SeedAsync(db, options);
         await keys.RegisterConfiguredKeyAsync();
         await sessionStore.RestoreAsync(sessions);
-        GC.KeepAlive(jobSessions); // created with this service, so jobs publish into sessions from their first event
+        _ = jobSessions; // created with this service, so jobs publish into sessions from their first event
         lifetime.ApplicationStarted.Register(() => _ = RequeueAsync());
     }
 

@@ -174,6 +174,7 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
     private async Task<bool> IsCancelledAsync(long jobId) => (await JobStore.FindAsync(db, jobId))?.Status == JobStatus.Cancelled;
 
     /// <summary>What a finished run leaves to store: the evaluated model, copied into the models folder, and its replays.</summary>
+    /// <param name="Now">the time the completion is stored, taken inside its transaction.</param>
     private sealed record Completion(TrainingJob Job, ArenaTrainingOptions Training, ArenaTrainingResult Result, ProfileEvaluation Evaluation,
         double MeanReward, string ModelPath, long EpisodesTrained, IReadOnlyList<EvaluationReplay> Replays, DateTime Now);
 
@@ -189,18 +190,19 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
         string modelPath = CopyModel(job, result.BestModelPath);
         var replays = RecordEvaluationEpisodes(modelPath, training, job.ProfileName);
         // Episodes of this attempt: a resumed job counts from its checkpoint.
-        var done = new Completion(job, training, result, evaluation, meanReward, modelPath, episodes, replays, DateTime.UtcNow);
+        var run = new Completion(job, training, result, evaluation, meanReward, modelPath, episodes, replays, default);
 
         await hooks.BeforeCompleteAsync(job.Id);
         var profile = await db.WriteAsync<FighterProfile?>(async (c, t) =>
         {
+            var done = run with { Now = DateTime.UtcNow };
             // The completion is claimed first: a cancel that landed meanwhile wins, and then nothing of this run is stored.
             if (!await ClaimCompletionAsync(c, t, done)) return null;
             bool bestSoFar = await IsBestSoFarAsync(c, t, done);
             var p = await SaveProfileAsync(c, t, done);
             await InsertCheckpointAsync(c, t, done, p);
             await c.ExecuteAsync("UPDATE fighters SET model_version = model_version + 1 WHERE id = @FighterId", new { p.FighterId }, t);
-            await StoreEvaluationReplaysAsync(c, t, job, p, replays, bestSoFar, done.Now);
+            await StoreEvaluationReplaysAsync(c, t, job, p, done.Replays, bestSoFar, done.Now);
             return p;
         });
         if (profile is null)
