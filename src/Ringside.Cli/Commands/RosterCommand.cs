@@ -88,8 +88,7 @@ public static class RosterCommand
                 var evaluation = ProfileEvaluation.Run(model, recipe.Seed, recipe.EffectiveWeights, recipe.MaxTicks, episodes);
                 profiles[entry.Name] = JsonSerializer.SerializeToElement(new
                 {
-                    personality = new { aggression = entry.Sliders.Aggression, positioning = entry.Sliders.Positioning, targeting = entry.Sliders.Targeting,
-                                        risk_tolerance = entry.Sliders.RiskTolerance, endurance = entry.Sliders.Endurance },
+                    personality = Fighters.SlidersOf(PersonalityOf(entry)),
                     seed = recipe.Seed, attempts = attempt + (result.Best?.DuelsPassed == true ? 1 : 0), steps, best_checkup = result.Best is { } b ? new { b.Iteration, b.VsChaser, b.VsCautious, b.FreeForAll } : null,
                     win_rate = evaluation.WinRate, mean_reward = evaluation.MeanReward, evaluation = evaluation.Evaluation, fingerprint = evaluation.Fingerprint,
                     sha256 = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(model))),

@@ -127,11 +127,7 @@ public static class ArenaTraining
     {
         Environment = EnvironmentName,
         ContractVersion = Contract.Version,
-        Personality = JsonSerializer.Serialize(new
-        {
-            aggression = o.Personality.Aggression, positioning = o.Personality.Positioning, targeting = o.Personality.Targeting,
-            risk_tolerance = o.Personality.RiskTolerance, endurance = o.Personality.Endurance,
-        }),
+        Personality = JsonSerializer.Serialize(Fighters.SlidersOf(o.Personality)),
         Mode = o.Mode.Name(),
         Metrics = metrics,
         Extra = new Dictionary<string, string>

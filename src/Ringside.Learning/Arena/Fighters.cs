@@ -37,6 +37,16 @@ public static class Fighters
         return spec;
     }
 
+    /// <summary>
+    /// The sliders as a checkpoint's personality metadata and the roster's index store them
+    /// (<c>{"aggression": 50, ..., "risk_tolerance": 50, "endurance": 50}</c>); <see cref="PersonalityOf"/> reads them back.
+    /// </summary>
+    public static Dictionary<string, float> SlidersOf(Personality p) => new()
+    {
+        ["aggression"] = p.Aggression, ["positioning"] = p.Positioning, ["targeting"] = p.Targeting,
+        ["risk_tolerance"] = p.RiskTolerance, ["endurance"] = p.Endurance,
+    };
+
     /// <summary>The personality a checkpoint was trained with (<see cref="ArenaTraining.Info"/> writes it; neutral where it does not say).</summary>
     /// <exception cref="CheckpointException">the personality metadata is not a JSON object of sliders.</exception>
     public static Personality PersonalityOf(CheckpointInfo info)
