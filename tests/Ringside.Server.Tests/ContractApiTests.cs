@@ -22,7 +22,9 @@ public sealed class ContractApiTests(SqliteServer server) : IClassFixture<Sqlite
         Assert.Equal(30, (int)contract["ticks_per_second"]!);
         Assert.Equal(5.0, (double)contract["ring_half_size"]!);
         Assert.Equal(8192, (int)contract["steps_per_iteration"]!); // 64 arenas x 128 steps
-        Assert.Equal(ArenaTraining.DefaultPpo.NumEnvs * ArenaTraining.DefaultPpo.NumSteps, (int)contract["steps_per_iteration"]!);
+        Assert.Equal(64, (int)contract["arenas_per_iteration"]!);
+        Assert.Equal(128, (int)contract["steps_per_arena"]!);
+        Assert.Equal(ArenaTraining.DefaultPpo.BatchSize, (int)contract["steps_per_iteration"]!);
         Assert.Equal(2_097_152, (long)contract["steps_per_epoch"]!);
     }
 

@@ -9,7 +9,7 @@ namespace Ringside.Server.Apis;
 /// docs/SERVER.md, "Contract", the endpoint). The browser pages read them here rather than keeping copies.
 /// </summary>
 public sealed record ContractInfo(int Version, int ObservationSize, int ActionCount, string[] ActionNames, int IdleAction, int AttackAction,
-    int TicksPerSecond, float RingHalfSize, int StepsPerIteration, long StepsPerEpoch);
+    int TicksPerSecond, float RingHalfSize, int StepsPerIteration, int ArenasPerIteration, int StepsPerArena, long StepsPerEpoch);
 
 public static class ContractApi
 {
@@ -20,7 +20,7 @@ public static class ContractApi
 
     private static readonly ContractInfo Current = new(Contract.Version, Contract.ObservationSize, Contract.ActionCount, Contract.ActionNames,
         Contract.Idle, Contract.Attack, ArenaRules.TicksPerSecond, ArenaRules.RingHalfSize, ArenaTraining.DefaultPpo.BatchSize,
-        ArenaTraining.DefaultEpochSteps);
+        ArenaTraining.DefaultPpo.NumEnvs, ArenaTraining.DefaultPpo.NumSteps, ArenaTraining.DefaultEpochSteps);
 
     public static Ok<ContractInfo> Get() => TypedResults.Ok(Current);
 }
