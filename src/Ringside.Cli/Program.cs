@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Ringside.Cli.Bench;
 using Ringside.Cli.Commands;
 
 var root = new RootCommand("Ringside: a deterministic wrestling-arena simulation with real reinforcement learning.")

@@ -79,6 +79,7 @@ public static class RingsideServer
         app.MapOpenApi("/openapi/{documentName}.json");
         app.UseSwaggerUI(o => { o.RoutePrefix = "docs"; o.SwaggerEndpoint("/openapi/v1.json", "Ringside API v1"); o.DocumentTitle = "Ringside API"; });
         app.MapHealthApi();
+        app.MapContractApi();
         app.MapFightersApi();
         app.MapEpisodesApi();
         app.MapFramesApi();

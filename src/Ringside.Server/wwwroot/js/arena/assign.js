@@ -2,7 +2,7 @@
 // a human (this keyboard), the default AI, a baseline bot, or one of the fighter's trained profiles (personality and
 // rating shown). START BATTLE hands the assignment to the page. Also uploads a GLB fighter to the roster.
 import { SLOT_COLOURS } from './fighters.js';
-import { el } from './hud.js';
+import { el } from '../dom.js';
 import { postForm } from '../api.js';
 
 export const MIN_FIGHTERS = 2, MAX_FIGHTERS = 8, MAX_HUMANS = 2;

@@ -8,15 +8,13 @@
 // A facing unit vector (fx, fy) is the three.js direction (fx, 0, -fy); our GLB fighters face +z in model space, so
 // the yaw that turns a model to face (fx, fy) is atan2(fx, -fy).
 
+import { IDLE } from '../contract.js';
+
 /** Height of the ring's mat above the arena floor, metres. Fighters stand on it. */
 export const MAT_HEIGHT = 1.0;
 
-export const TICKS_PER_SECOND = 30;
-export const RING_HALF_SIZE = 5;
-
-/** Contract v1 actions: 0-7 move (0 east, then counter-clockwise in 45° steps), 8 idle, 9 attack. */
-export const IDLE = 8;
-export const ATTACK = 9;
+/** Contract v1 actions: 0-7 move (0 east, then counter-clockwise in 45° steps), IDLE and ATTACK (from the server). */
+export { ATTACK, IDLE, RING_HALF_SIZE, TICKS_PER_SECOND } from '../contract.js';
 
 export function simToThree(x, y, out) {
   out.x = x;

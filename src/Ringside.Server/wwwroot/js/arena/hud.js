@@ -2,6 +2,7 @@
 // knockout and victory banners, the scoreboard and the clock. Plain DOM positioned from projected 3D points:
 // cheap, sharp text at any resolution, and testable.
 import * as THREE from 'three';
+import { el } from '../dom.js';
 
 const _v = new THREE.Vector3();
 
@@ -122,11 +123,4 @@ export function describeController(info) {
     case 'default': return 'Default AI';
     default: return ''; // a preview before the battle
   }
-}
-
-export function el(tag, className, text) {
-  const e = document.createElement(tag);
-  if (className) e.className = className;
-  if (text !== undefined) e.textContent = text;
-  return e;
 }

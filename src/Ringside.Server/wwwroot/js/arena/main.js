@@ -1,16 +1,18 @@
 // The arena page: the stage, the crowd and the HUD; the assignment modal; a live match streamed from the server,
-// rendered and (for human slots) driven from the keyboard. window.ringside exposes what the browser tests check.
+// rendered and (for human slots) driven from the keyboard. window.ringside (hooks.js) exposes what the browser tests check.
 import * as THREE from 'three';
 import { Stage, CAMERA_PRESETS, chooseQuality } from './stage.js';
 import { Crowd } from './crowd.js';
 import { FighterView, loadModel } from './fighters.js';
-import { Hud, el } from './hud.js';
+import { Hud } from './hud.js';
 import { Sound } from './sound.js';
 import { HumanInput } from './input.js';
 import { LiveMatchClient } from './live.js';
 import { AssignmentModal } from './assign.js';
 import { MAT_HEIGHT, TICKS_PER_SECOND, simToThree, yawOfFacing } from './coords.js';
 import { getJson, postJson } from '../api.js';
+import { el } from '../dom.js';
+import { installHooks } from './hooks.js';
 
 const params = new URLSearchParams(location.search);
 const stage = new Stage(document.getElementById('stage'), chooseQuality(params.get('quality')));
@@ -314,76 +316,15 @@ async function loadRoster() {
   modal.setData(fighters, p);
 }
 
-// ---- Test and tooling hooks ----
+// ---- Test and tooling hooks (hooks.js) ----
 
-function objectCounts() {
-  const counts = { meshes: 0, skinnedMeshes: 0, instancedMeshes: 0, instances: 0, lights: 0 };
-  stage.scene.traverse(o => {
-    if (o.isInstancedMesh) { counts.instancedMeshes++; counts.instances += o.count; }
-    else if (o.isSkinnedMesh) counts.skinnedMeshes++;
-    else if (o.isMesh) counts.meshes++;
-    if (o.isLight) counts.lights++;
-  });
-  return counts;
-}
-
-window.ringside = {
-  ready: false,
-  match: null,
-  shown,
-  pause() { paused = true; },
-  resume() { paused = false; lastFrame = performance.now(); },
+installHooks({
+  stage, crowd, shown, step, showPreview,
+  views: () => views,
   get paused() { return paused; },
-  /** Steps and renders one frame now (also while paused). */
-  renderOnce(dt = 1 / 30) { step(dt); stage.render(); return this.stats(); },
-  stats() {
-    const info = stage.renderer.info;
-    return {
-      calls: info.render.calls, triangles: info.render.triangles, geometries: info.memory.geometries, textures: info.memory.textures,
-      objects: objectCounts(), crowd: crowd.count, fighters: views.length, preset: stage.preset, quality: stage.quality,
-      canvas: { width: stage.renderer.domElement.width, height: stage.renderer.domElement.height },
-    };
-  },
-  /** Each fighter on stage: where it is on screen (CSS pixels, from its bounding box) and what it is. */
-  fighters() {
-    const rect = stage.renderer.domElement.getBoundingClientRect();
-    return views.map(v => {
-      const box = new THREE.Box3().setFromObject(v.body, true);
-      let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-      for (let i = 0; i < 8; i++) {
-        const p = new THREE.Vector3(i & 1 ? box.max.x : box.min.x, i & 2 ? box.max.y : box.min.y, i & 4 ? box.max.z : box.min.z).project(stage.camera);
-        const x = rect.left + (p.x + 1) / 2 * rect.width, y = rect.top + (1 - p.y) / 2 * rect.height;
-        minX = Math.min(minX, x); maxX = Math.max(maxX, x); minY = Math.min(minY, y); maxY = Math.max(maxY, y);
-      }
-      return {
-        slot: v.slot, fighterId: v.info.fighter_id, name: v.info.name, colour: v.colour, alive: v.alive, health: v.health,
-        clips: v.clipNames, fallback: v.fallback, scale: v.scale, visible: v.root.visible,
-        position: { x: v.root.position.x, y: -v.root.position.z }, // sim coordinates
-        screen: { x: minX, y: minY, width: maxX - minX, height: maxY - minY },
-      };
-    });
-  },
-  /** Shows or hides every overlay over the canvas (names, scoreboard, banners, bars). */
-  showHud(show) { document.body.classList.toggle('hide-hud', !show); },
-  knockOut(slot) { views[slot]?.knockOut(false); },
-  setFighterVisible(slot, visible) { const v = views[slot]; if (v) v.root.visible = visible; },
-  /** Puts these fighter ids on stage as before a battle; resolves when their models are loaded. */
-  async preview(ids) { await showPreview(ids); return views.length; },
-  setPreset(name) { stage.setPreset(name, true); },
-  /** Mean milliseconds per frame (update + render, waiting for the GPU by reading a pixel) over `frames` frames. */
-  measure(frames = 20) {
-    const gl = stage.renderer.getContext(), pixel = new Uint8Array(4);
-    step(1 / 30); stage.render(); gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel); // warm up
-    const start = performance.now();
-    for (let i = 0; i < frames; i++) {
-      step(1 / 30);
-      stage.render();
-      gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
-    }
-    return (performance.now() - start) / frames;
-  },
-  stage, crowd, THREE,
-};
+  set paused(value) { paused = value; },
+  resume() { paused = false; lastFrame = performance.now(); },
+});
 
 async function main() {
   buildToolbar();

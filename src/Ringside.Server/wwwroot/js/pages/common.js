@@ -1,8 +1,10 @@
 // What every page shares: DOM and number helpers, polling that pauses in hidden tabs, a JSON WebSocket that reconnects,
 // downloads, and window.ringsidePages: the page's state for the browser tests (ready, charts, what was shown).
 import { ApiError, getJson, postJson } from '../api.js';
+import { $, el } from '../dom.js';
 
-export { ApiError, getJson, postJson };
+export { ApiError, getJson, postJson, $, el };
+export { ACTION_NAMES, STEPS_PER_EPOCH, STEPS_PER_ITERATION, TICKS_PER_SECOND } from '../contract.js';
 
 /** The page's hooks for tests and tooling. Charts register themselves in `charts` (name → Chart). */
 export const pages = window.ringsidePages ??= { ready: false, page: '', charts: {}, state: {}, errors: [] };
@@ -35,31 +37,8 @@ export const REWARD_TERMS = [
   { key: 'ring_out', label: 'Ring out', hint: 'leaving the ring' },
 ];
 
-export const ACTION_NAMES = ['move_e', 'move_ne', 'move_n', 'move_nw', 'move_w', 'move_sw', 'move_s', 'move_se', 'idle', 'attack'];
 export const BOTS = ['chaser', 'cautious', 'random', 'idle'];
-export const STEPS_PER_ITERATION = 8192; // 64 arenas × 128 steps (docs/SERVER.md)
-export const STEPS_PER_EPOCH = 2_097_152; // a training segment, then an evaluation against the baseline bots (docs/SERVER.md)
-export const TICKS_PER_SECOND = 30;
 
-/** el('div', {class: 'x', text: 'y', dataset: {...}, ...attributes}, ...children) */
-export function el(tag, props = {}, ...children) {
-  const e = document.createElement(tag);
-  if (typeof props === 'string') props = { class: props };
-  for (const [k, v] of Object.entries(props ?? {})) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'class') e.className = v;
-    else if (k === 'text') e.textContent = v;
-    else if (k === 'dataset') Object.assign(e.dataset, v);
-    else if (k === 'style') e.style.cssText = v;
-    else if (k.startsWith('on') && typeof v === 'function') e.addEventListener(k.slice(2), v);
-    else if (k in e && typeof v !== 'string') e[k] = v;
-    else e.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) e.append(c instanceof Node ? c : String(c));
-  return e;
-}
-
-export const $ = (selector, root = document) => root.querySelector(selector);
 
 // ---- Numbers and dates ----
 

@@ -10,6 +10,7 @@ import { COLOURS, barChart, lineChart, radarChart, setPoints, smooth } from './c
 import { Spectator } from './spectate.js';
 import { controllerOf } from './player.js';
 import { loadPolicy } from '../policy.js';
+import { OBSERVATION_SIZE } from '../contract.js';
 
 export const MAX_POINTS = 500;
 const params = new URLSearchParams(location.search);
@@ -274,7 +275,7 @@ function compareProfiles() {
 
 // Contract-v1 observations of a few situations (docs/CONTRACT.md: positions / 5, offsets / 10, health / 100, reach
 // margin / 2, for standard fighters: radius 0.5 m, reach 0.6 m, so a 1.2 m gap between centres is in reach).
-const observe = ({ me = [0, 0, 1], enemy }) => { const o = new Array(30).fill(0); o.splice(0, 3, ...me); o.splice(5, 5, ...enemy); return o; };
+const observe = ({ me = [0, 0, 1], enemy }) => { const o = new Array(OBSERVATION_SIZE).fill(0); o.splice(0, 3, ...me); o.splice(5, 5, ...enemy); return o; };
 export const SITUATIONS = [
   { id: 'in-reach', label: 'Face to face, enemy in reach', observation: observe({ enemy: [0.12, 0, 1, -0.2, 0] }) },
   { id: 'far', label: 'Enemy across the ring', observation: observe({ me: [-0.5, 0, 1], enemy: [0.5, 0, 1, 1, 0] }) },

@@ -7,6 +7,7 @@ import {
   $, ApiError, LiveSocket, MODES, REWARD_TERMS, STEPS_PER_EPOCH, STEPS_PER_ITERATION, TRAITS, debounce, duration, el, every, exportProfile, fillSelect,
   getJson, hbar, initPage, int, markReady, num, pages, pct, postJson, reportError, setLive, badge,
 } from './common.js';
+import { ARENAS_PER_ITERATION, STEPS_PER_ARENA } from '../contract.js';
 import { COLOURS, lineChart, setPoints } from './charts.js';
 import { Spectator } from './spectate.js';
 
@@ -146,7 +147,7 @@ function budgetHint() {
   const iterations = Math.max(1, Math.floor(steps / STEPS_PER_ITERATION));
   const epochs = byEpochs ? amount : Math.max(1, Math.round(steps / STEPS_PER_EPOCH));
   $('#budget-hint').textContent = amount > 0
-    ? `${int(steps)} agent steps: ${int(iterations)} PPO iteration${iterations === 1 ? '' : 's'} of 8,192 steps (64 arenas × 128) in ` +
+    ? `${int(steps)} agent steps: ${int(iterations)} PPO iteration${iterations === 1 ? '' : 's'} of ${int(STEPS_PER_ITERATION)} steps (${ARENAS_PER_ITERATION} arenas × ${STEPS_PER_ARENA}) in ` +
       `${int(epochs)} epoch${epochs === 1 ? '' : 's'}, each ended by an evaluation against the baseline bots.`
     : '';
 }

@@ -1,10 +1,13 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Ringside.Cli.Bench.Realtime;
+using Ringside.Cli.Bench.Server;
+using Ringside.Cli.Commands;
 using Ringside.Learning;
 using Ringside.Learning.Arena;
 using Ringside.Sim;
 
-namespace Ringside.Cli.Commands;
+namespace Ringside.Cli.Bench;
 
 /// <summary><c>ringside bench</c>: throughput figures for docs/BENCHMARKS.md.</summary>
 public static class BenchCommand

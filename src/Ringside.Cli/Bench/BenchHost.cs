@@ -7,18 +7,39 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Ringside.Server;
 
-namespace Ringside.Cli.Commands;
+namespace Ringside.Cli.Bench;
 
 /// <summary>
 /// What the HTTP and WebSocket benches share: the real server on a free loopback port (Kestrel, real sockets) with a
-/// temporary SQLite database, clients without proxies or cookies, and the machine's load for the record.
+/// temporary SQLite database, clients without proxies or cookies, the machine's load for the record, and the run
+/// itself (a bench failure becomes one error line; the report is printed as JSON or text once the server has stopped).
 /// </summary>
 public static class BenchHost
 {
     public sealed record Machine(int Processors, double[]? LoadAverage)
     {
         public static Machine Now() => new(Environment.ProcessorCount, ReadLoadAverage());
+
+        /// <summary>", load average 0.12 0.34 0.56 before the run", or nothing where the load is unknown.</summary>
+        public string DescribeLoad() => LoadAverage is { } l ? $", load average {l[0]:0.00} {l[1]:0.00} {l[2]:0.00} before the run" : "";
     }
+
+    /// <summary>
+    /// Measures (<paramref name="measure"/> runs on the thread pool and stops its server before it returns), then prints the
+    /// report: one JSON line, or <paramref name="print"/>. A <see cref="BenchException"/> becomes an error line and exit code 2.
+    /// </summary>
+    public static int Run<TReport>(Func<Task<TReport>> measure, bool json, Action<TReport> print) where TReport : notnull
+    {
+        TReport report;
+        try { report = Task.Run(measure).GetAwaiter().GetResult(); }
+        catch (BenchException e) { return Output.Fail(e.Message); }
+        if (json) Output.WriteJson(report);
+        else print(report);
+        return 0;
+    }
+
+    public static void PrintVerdict(bool meetsAllTargets) =>
+        Console.WriteLine(meetsAllTargets ? "All measured targets met." : "Not every measured target was met.");
 
     public static string FreeLoopbackUrl()
     {
@@ -92,6 +113,41 @@ public static class BenchHost
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { return null; }
     }
+}
+
+/// <summary>The server a bench measures: started in this process (and stopped and deleted on dispose), or one running elsewhere.</summary>
+public sealed class BenchServer : IAsyncDisposable
+{
+    private readonly string? _dataDir;
+
+    private BenchServer(string url, WebApplication? app, string? dataDir) { Url = url; App = app; _dataDir = dataDir; }
+
+    public string Url { get; }
+
+    /// <summary>The in-process server, or null for one at a --url.</summary>
+    public WebApplication? App { get; }
+
+    public bool InProcess => App is not null;
+
+    public static BenchServer Elsewhere(string url) => new(url, null, null);
+
+    /// <summary>Starts the server on a free loopback port with a fresh data folder named after the bench.</summary>
+    public static async Task<BenchServer> StartAsync(string bench, IReadOnlyDictionary<string, string?> settings)
+    {
+        string folder = $"ringside-bench-{bench}-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        string dataDir = Path.Combine(Path.GetTempPath(), folder[..Math.Min(folder.Length, bench.Length + 42)]);
+        string url = BenchHost.FreeLoopbackUrl();
+        var server = new BenchServer(url, BenchHost.BuildServer(url, dataDir, settings), dataDir);
+        try { await server.App!.StartAsync(); }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+        return server;
+    }
+
+    public async ValueTask DisposeAsync() => await BenchHost.StopAndCleanAsync(App, _dataDir);
 }
 
 /// <summary>A bench that cannot go on (the server refused, a client could not connect): reported as an error line.</summary>
