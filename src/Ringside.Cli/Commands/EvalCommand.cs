@@ -29,10 +29,11 @@ public static class EvalCommand
         var models = new Argument<string[]>("models") { Description = "Two or more checkpoints (or bot:NAME).", Arity = ArgumentArity.OneOrMore };
         var episodes = new Option<int>("--episodes") { Description = "Episodes per pair.", DefaultValueFactory = _ => 100 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the episodes.", DefaultValueFactory = _ => 1 };
+        var greedy = new Option<bool>("--greedy") { Description = "Every network takes its most probable action (as in the arena) instead of sampling." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line." };
         var command = new Command("compare", "Play fighters against each other 1v1 and print a table of win rates.")
-            { models, episodes, seed, json };
-        command.SetAction(p => Output.Guard(() => RunCompare(p.GetValue(models)!, p.GetValue(episodes), p.GetValue(seed), p.GetValue(json))));
+            { models, episodes, seed, greedy, json };
+        command.SetAction(p => Output.Guard(() => RunCompare(p.GetValue(models)!, p.GetValue(episodes), p.GetValue(seed), p.GetValue(greedy), p.GetValue(json))));
         return command;
     }
 
@@ -81,11 +82,11 @@ public static class EvalCommand
         return 0;
     }
 
-    private static int RunCompare(string[] models, int episodes, ulong seed, bool json)
+    private static int RunCompare(string[] models, int episodes, ulong seed, bool greedy, bool json)
     {
         if (models.Length < 2) throw new ArgumentException("compare needs at least two models.");
         if (episodes < 1) throw new ArgumentException($"--episodes must be at least 1, got {episodes}.");
-        var loaded = models.Select((m, k) => Fighters.Load(m, episodes, SplitMix64.Mix(seed, (ulong)k))).ToArray();
+        var loaded = models.Select((m, k) => Fighters.Load(m, episodes, SplitMix64.Mix(seed, (ulong)k), greedy)).ToArray();
         int n = loaded.Length;
         var winRate = new double[n][];
         for (int i = 0; i < n; i++) { winRate[i] = new double[n]; winRate[i][i] = double.NaN; }
@@ -100,10 +101,10 @@ public static class EvalCommand
         var score = winRate.Select(row => row.Where(double.IsFinite).Average()).ToArray();
         if (json)
         {
-            Output.WriteJson(new { models, episodes_per_pair = episodes, seed, win_rate = winRate.Select(r => r.Select(v => double.IsFinite(v) ? v : (double?)null)), mean_win_rate = score });
+            Output.WriteJson(new { models, episodes_per_pair = episodes, seed, greedy, win_rate = winRate.Select(r => r.Select(v => double.IsFinite(v) ? v : (double?)null)), mean_win_rate = score });
             return 0;
         }
-        Console.WriteLine($"win rate of the row against the column, {episodes} episodes per pair (1v1)");
+        Console.WriteLine($"win rate of the row against the column, {episodes} episodes per pair (1v1, {(greedy ? "greedy" : "sampled")})");
         string Short(string m) => m.Length <= 24 ? m : "…" + m[^23..];
         Console.WriteLine($"{"",-26}" + string.Concat(models.Select(m => $"{Short(m),26}")) + $"{"mean",8}");
         for (int i = 0; i < n; i++)
