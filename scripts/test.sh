@@ -62,6 +62,12 @@ scripts/web.sh || { echo "tests: 0 passed, 1 failed (scripts/web.sh failed)"; ex
 
 dotnet build Ringside.slnx -c Release --nologo -v quiet -clp:ErrorsOnly || { echo "tests: 0 passed, 1 failed (build failed)"; exit 1; }
 
+# The conventions of .editorconfig (whitespace, import order, file-scoped namespaces): `dotnet format Ringside.slnx`
+# applies them; here any file that does not follow them fails the run, with the places listed.
+format_status=0
+echo "== dotnet format --verify-no-changes"
+dotnet format Ringside.slnx --verify-no-changes --no-restore -v quiet || { format_status=1; echo "format: files differ from .editorconfig's conventions (run: dotnet format Ringside.slnx)"; }
+
 log="$(mktemp)"
 status=0
 for project in tests/*/*.csproj; do
@@ -79,6 +85,7 @@ dotnet test tests/Ringside.Sim.Tests -c Debug --nologo 2>&1 | tee -a "$log"
 read -r passed failed skipped < <(grep -E '(Passed|Failed)! +- +Failed: ' "$log" | awk -F'[:,]' '
   { failed += $2; passed += $4; skipped += $6 } END { print passed+0, failed+0, skipped+0 }')
 rm -f "$log"
+[ "$format_status" -eq 0 ] || failed=$((failed + 1))
 echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
 [ "$failed" -eq 0 ] || status=1
 exit $status

@@ -53,8 +53,14 @@ internal sealed class Pose
 
     private static Bone Opposite(Bone bone) => bone switch
     {
-        UpperArmL => UpperArmR, UpperArmR => UpperArmL, LowerArmL => LowerArmR, LowerArmR => LowerArmL,
-        UpperLegL => UpperLegR, UpperLegR => UpperLegL, LowerLegL => LowerLegR, LowerLegR => LowerLegL,
+        UpperArmL => UpperArmR,
+        UpperArmR => UpperArmL,
+        LowerArmL => LowerArmR,
+        LowerArmR => LowerArmL,
+        UpperLegL => UpperLegR,
+        UpperLegR => UpperLegL,
+        LowerLegL => LowerLegR,
+        LowerLegR => LowerLegL,
         _ => bone,
     };
 }

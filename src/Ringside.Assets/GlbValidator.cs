@@ -95,7 +95,13 @@ public static class GlbValidator
         private static readonly Dictionary<long, int> ComponentSizes = new() { [5120] = 1, [5121] = 1, [5122] = 2, [5123] = 2, [5125] = 4, [5126] = 4 };
         private static readonly Dictionary<string, int> ComponentCounts = new()
         {
-            ["SCALAR"] = 1, ["VEC2"] = 2, ["VEC3"] = 3, ["VEC4"] = 4, ["MAT2"] = 4, ["MAT3"] = 9, ["MAT4"] = 16,
+            ["SCALAR"] = 1,
+            ["VEC2"] = 2,
+            ["VEC3"] = 3,
+            ["VEC4"] = 4,
+            ["MAT2"] = 4,
+            ["MAT3"] = 9,
+            ["MAT4"] = 16,
         };
 
         public GlbValidation Check()

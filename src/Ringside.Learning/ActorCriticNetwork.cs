@@ -38,9 +38,9 @@ public sealed class ActorCriticNetwork
     {
         var rng = new Rng(seed, stream: 0x1417);
         foreach (var layer in _allLayers)
-        foreach (var part in layer.Parts)
-            Orthogonal.Fill(layer.Weights(Parameters).Slice(part.FirstRow * layer.Inputs, part.Rows * layer.Inputs),
-                            part.Rows, layer.Inputs, part.InitGain, rng);
+            foreach (var part in layer.Parts)
+                Orthogonal.Fill(layer.Weights(Parameters).Slice(part.FirstRow * layer.Inputs, part.Rows * layer.Inputs),
+                                part.Rows, layer.Inputs, part.InitGain, rng);
         CommitParameters();
     }
 

@@ -33,7 +33,8 @@ public static class CartPoleRun
         if (checkpointPath is not null)
             trainer.SaveCheckpoint(checkpointPath, new CheckpointInfo
             {
-                Environment = "cartpole", ContractVersion = 1,
+                Environment = "cartpole",
+                ContractVersion = 1,
                 Metrics = new Dictionary<string, double> { ["mean_return_20"] = window.MeanReturn, ["mean_return_100"] = trainer.RecentEpisodes.MeanReturn },
             });
         return new CartPoleResult(window.MeanReturn, solvedAt, trainer.GlobalStep / wall, wall, window.Total, trainer.Times());

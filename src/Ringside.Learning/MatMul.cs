@@ -112,7 +112,7 @@ public static unsafe class MatMul
                 case Path.Vector256: ColumnSums<Simd256, Vector256<float>>(pdy, pdb, batch, outputs); break;
                 default:
                     for (int row = 0; row < batch; row++)
-                    for (int col = 0; col < outputs; col++) pdb[col] += pdy[row * outputs + col];
+                        for (int col = 0; col < outputs; col++) pdb[col] += pdy[row * outputs + col];
                     break;
             }
         }
@@ -173,11 +173,11 @@ public static unsafe class MatMul
         // accumulators hide the FMA latency.
         int* rows = stackalloc int[8];
         for (int col = wide; col < n; col += w)
-        for (int row = 0; row < m; row += 8)
-        {
-            for (int r = 0; r < 8; r++) rows[r] = Math.Min(row + r, m - 1);
-            Tile8x1<S, V>(k, a, rows, aRowStride, aColStride, b + col, ldb, c + col, ldc, bias + col, start, Math.Min(w, n - col));
-        }
+            for (int row = 0; row < m; row += 8)
+            {
+                for (int r = 0; r < 8; r++) rows[r] = Math.Min(row + r, m - 1);
+                Tile8x1<S, V>(k, a, rows, aRowStride, aColStride, b + col, ldb, c + col, ldc, bias + col, start, Math.Min(w, n - col));
+            }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -249,13 +249,13 @@ public static unsafe class MatMul
                                       float* b, int ldb, float* c, int ldc, float* bias, Start start)
     {
         for (int row = 0; row < m; row++)
-        for (int col = 0; col < n; col++)
-        {
-            float sum = start switch { Start.Accumulate => c[row * ldc + col], Start.Bias => bias[col], _ => 0f };
-            for (int i = 0; i < k; i++)
-                sum = MathF.FusedMultiplyAdd(a[row * aRowStride + i * aColStride], b[i * ldb + col], sum);
-            c[row * ldc + col] = sum;
-        }
+            for (int col = 0; col < n; col++)
+            {
+                float sum = start switch { Start.Accumulate => c[row * ldc + col], Start.Bias => bias[col], _ => 0f };
+                for (int i = 0; i < k; i++)
+                    sum = MathF.FusedMultiplyAdd(a[row * aRowStride + i * aColStride], b[i * ldb + col], sum);
+                c[row * ldc + col] = sum;
+            }
     }
 
     // ---- vector widths as types, so one tile body serves both (the JIT specialises per struct) ------

@@ -16,21 +16,21 @@ public static class Orthogonal
         var q = new double[tall * narrow];
         for (int i = 0; i < q.Length; i++) q[i] = rng.NextGaussian();
         for (int pass = 0; pass < 2; pass++) // a second pass restores orthogonality lost to rounding
-        for (int j = 0; j < narrow; j++)
-        {
-            for (int p = 0; p < j; p++)
+            for (int j = 0; j < narrow; j++)
             {
-                double dot = 0;
-                for (int r = 0; r < tall; r++) dot += q[r * narrow + p] * q[r * narrow + j];
-                for (int r = 0; r < tall; r++) q[r * narrow + j] -= dot * q[r * narrow + p];
+                for (int p = 0; p < j; p++)
+                {
+                    double dot = 0;
+                    for (int r = 0; r < tall; r++) dot += q[r * narrow + p] * q[r * narrow + j];
+                    for (int r = 0; r < tall; r++) q[r * narrow + j] -= dot * q[r * narrow + p];
+                }
+                double norm = 0;
+                for (int r = 0; r < tall; r++) norm += q[r * narrow + j] * q[r * narrow + j];
+                norm = Math.Sqrt(norm);
+                for (int r = 0; r < tall; r++) q[r * narrow + j] /= norm;
             }
-            double norm = 0;
-            for (int r = 0; r < tall; r++) norm += q[r * narrow + j] * q[r * narrow + j];
-            norm = Math.Sqrt(norm);
-            for (int r = 0; r < tall; r++) q[r * narrow + j] /= norm;
-        }
         for (int r = 0; r < rows; r++)
-        for (int c = 0; c < cols; c++)
-            weights[r * cols + c] = (float)(gain * (wide ? q[c * narrow + r] : q[r * narrow + c]));
+            for (int c = 0; c < cols; c++)
+                weights[r * cols + c] = (float)(gain * (wide ? q[c * narrow + r] : q[r * narrow + c]));
     }
 }

@@ -328,14 +328,14 @@ public sealed class PpoTrainer : IDisposable
     {
         lastgaelam.Clear();
         for (int t = steps - 1; t >= 0; t--)
-        for (int e = 0; e < envs; e++)
-        {
-            int i = t * envs + e;
-            float nextnonterminal = dones[i] ? 0f : 1f;
-            float nextvalues = t == steps - 1 ? nextValue[e] : values[i + envs];
-            float delta = rewards[i] + gamma * nextvalues * nextnonterminal - values[i];
-            advantages[i] = lastgaelam[e] = delta + gamma * gaeLambda * nextnonterminal * lastgaelam[e];
-        }
+            for (int e = 0; e < envs; e++)
+            {
+                int i = t * envs + e;
+                float nextnonterminal = dones[i] ? 0f : 1f;
+                float nextvalues = t == steps - 1 ? nextValue[e] : values[i + envs];
+                float delta = rewards[i] + gamma * nextvalues * nextnonterminal - values[i];
+                advantages[i] = lastgaelam[e] = delta + gamma * gaeLambda * nextnonterminal * lastgaelam[e];
+            }
         TensorPrimitives.Add(advantages, values, returns);
     }
 

@@ -26,7 +26,8 @@ internal sealed class ShardRunner : IDisposable
         _go = Enumerable.Range(1, threads - 1).Select(_ => new SemaphoreSlim(0)).ToArray();
         _workers = Enumerable.Range(1, threads - 1).Select(t => new Thread(() => WorkerLoop(t))
         {
-            IsBackground = true, Name = $"ringside-shard-{t}",
+            IsBackground = true,
+            Name = $"ringside-shard-{t}",
         }).ToArray();
         foreach (var worker in _workers) worker.Start();
     }

@@ -107,7 +107,8 @@ public static class RingsideServer
             await TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]>
             {
                 ["body"] = [$"is {context.Request.ContentLength} bytes; the limit is {maxBytes} bytes."],
-            }) { Status = 413, Title = "The request body is too large." }).ExecuteAsync(context);
+            })
+            { Status = 413, Title = "The request body is too large." }).ExecuteAsync(context);
             return;
         }
         await next();

@@ -175,7 +175,12 @@ public class FighterGlbStructureTests
         Gltf gltf = Load(name);
         var expectedDurations = new Dictionary<string, double>
         {
-            ["idle"] = 2.0, ["walk"] = 0.8, ["attack"] = 0.35, ["hit"] = 0.3, ["knockout"] = 1.2, ["victory"] = 1.5,
+            ["idle"] = 2.0,
+            ["walk"] = 0.8,
+            ["attack"] = 0.35,
+            ["hit"] = 0.3,
+            ["knockout"] = 1.2,
+            ["victory"] = 1.5,
         };
         Assert.Equal(expectedDurations.Keys.Order(), gltf.Array("animations").EnumerateArray().Select(a => a.GetProperty("name").GetString()!).Order());
         foreach (JsonElement animation in gltf.Array("animations").EnumerateArray())

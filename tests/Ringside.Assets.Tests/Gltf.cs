@@ -85,13 +85,19 @@ internal sealed class Gltf
 
     public static int Components(string type) => type switch
     {
-        "SCALAR" => 1, "VEC2" => 2, "VEC3" => 3, "VEC4" => 4, "MAT4" => 16,
+        "SCALAR" => 1,
+        "VEC2" => 2,
+        "VEC3" => 3,
+        "VEC4" => 4,
+        "MAT4" => 16,
         _ => throw new InvalidDataException(type),
     };
 
     public static int ComponentSize(int componentType) => componentType switch
     {
-        5120 or 5121 => 1, 5122 or 5123 => 2, 5125 or 5126 => 4,
+        5120 or 5121 => 1,
+        5122 or 5123 => 2,
+        5125 or 5126 => 4,
         _ => throw new InvalidDataException(componentType.ToString()),
     };
 

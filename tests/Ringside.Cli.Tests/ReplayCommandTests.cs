@@ -56,8 +56,12 @@ public class ReplayCommandTests : IDisposable
         actions[2 * tick] = (byte)((actions[2 * tick] + 4) % 8);
         new Replay
         {
-            EpisodeSeed = replay.EpisodeSeed, Config = replay.Config, FighterNames = replay.FighterNames,
-            Actions = actions, FrameHashes = replay.FrameHashes, Winner = replay.Winner,
+            EpisodeSeed = replay.EpisodeSeed,
+            Config = replay.Config,
+            FighterNames = replay.FighterNames,
+            Actions = actions,
+            FrameHashes = replay.FrameHashes,
+            Winner = replay.Winner,
         }.Save(path);
 
         var verify = Cli.Run("replay", path, "--verify", "--json");

@@ -14,7 +14,11 @@ public sealed class CheckpointTests : IDisposable
 
     private static readonly CheckpointInfo Info = new()
     {
-        Environment = "arena", ContractVersion = 1, Personality = "aggression=80", Mode = "aggression", Steps = 1234,
+        Environment = "arena",
+        ContractVersion = 1,
+        Personality = "aggression=80",
+        Mode = "aggression",
+        Steps = 1234,
         Metrics = new Dictionary<string, double> { ["win_rate"] = 0.75, ["mean_return"] = double.NaN },
         Extra = new Dictionary<string, string> { ["fighter"] = "standard" },
     };

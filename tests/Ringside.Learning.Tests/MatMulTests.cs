@@ -30,12 +30,12 @@ public class MatMulTests
             float[] y = Random(rng, batch * outputs); // garbage that must be overwritten
             MatMul.DenseForward(path, x, wT, bias, y, batch, inputs, outputs);
             for (int b = 0; b < batch; b++)
-            for (int o = 0; o < outputs; o++)
-            {
-                double expected = bias[o];
-                for (int i = 0; i < inputs; i++) expected += (double)x[b * inputs + i] * w[o * inputs + i];
-                AssertClose(expected, y[b * outputs + o], inputs);
-            }
+                for (int o = 0; o < outputs; o++)
+                {
+                    double expected = bias[o];
+                    for (int i = 0; i < inputs; i++) expected += (double)x[b * inputs + i] * w[o * inputs + i];
+                    AssertClose(expected, y[b * outputs + o], inputs);
+                }
         }
     }
 
@@ -45,19 +45,19 @@ public class MatMulTests
         var path = Enum.Parse<MatMul.Path>(pathName);
         var rng = new Rng(8);
         foreach (var (batch, inputs, outputs) in Shapes)
-        foreach (bool accumulate in new[] { false, true })
-        {
-            float[] dy = Random(rng, batch * outputs), w = Random(rng, outputs * inputs);
-            float[] dx = Random(rng, batch * inputs), before = (float[])dx.Clone();
-            MatMul.DenseBackwardInput(path, dy, w, dx, batch, inputs, outputs, accumulate);
-            for (int b = 0; b < batch; b++)
-            for (int i = 0; i < inputs; i++)
+            foreach (bool accumulate in new[] { false, true })
             {
-                double expected = accumulate ? before[b * inputs + i] : 0;
-                for (int o = 0; o < outputs; o++) expected += (double)dy[b * outputs + o] * w[o * inputs + i];
-                AssertClose(expected, dx[b * inputs + i], outputs);
+                float[] dy = Random(rng, batch * outputs), w = Random(rng, outputs * inputs);
+                float[] dx = Random(rng, batch * inputs), before = (float[])dx.Clone();
+                MatMul.DenseBackwardInput(path, dy, w, dx, batch, inputs, outputs, accumulate);
+                for (int b = 0; b < batch; b++)
+                    for (int i = 0; i < inputs; i++)
+                    {
+                        double expected = accumulate ? before[b * inputs + i] : 0;
+                        for (int o = 0; o < outputs; o++) expected += (double)dy[b * outputs + o] * w[o * inputs + i];
+                        AssertClose(expected, dx[b * inputs + i], outputs);
+                    }
             }
-        }
     }
 
     [Theory, MemberData(nameof(Paths))]
@@ -71,12 +71,12 @@ public class MatMulTests
             float[] dw = Random(rng, outputs * inputs), before = (float[])dw.Clone();
             MatMul.DenseBackwardWeights(path, dy, x, dw, batch, inputs, outputs);
             for (int o = 0; o < outputs; o++)
-            for (int i = 0; i < inputs; i++)
-            {
-                double expected = before[o * inputs + i];
-                for (int b = 0; b < batch; b++) expected += (double)dy[b * outputs + o] * x[b * inputs + i];
-                AssertClose(expected, dw[o * inputs + i], batch);
-            }
+                for (int i = 0; i < inputs; i++)
+                {
+                    double expected = before[o * inputs + i];
+                    for (int b = 0; b < batch; b++) expected += (double)dy[b * outputs + o] * x[b * inputs + i];
+                    AssertClose(expected, dw[o * inputs + i], batch);
+                }
         }
     }
 

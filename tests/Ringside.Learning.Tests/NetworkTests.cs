@@ -88,13 +88,13 @@ public class NetworkTests
             bool wide = rows <= cols;
             int n = wide ? rows : cols;
             for (int a = 0; a < n; a++)
-            for (int b = 0; b < n; b++)
-            {
-                double dot = 0;
-                for (int k = 0; k < (wide ? cols : rows); k++)
-                    dot += wide ? values[a * cols + k] * values[b * cols + k] : values[k * cols + a] * values[k * cols + b];
-                Assert.Equal(a == b ? gain * gain : 0, dot, 1e-5);
-            }
+                for (int b = 0; b < n; b++)
+                {
+                    double dot = 0;
+                    for (int k = 0; k < (wide ? cols : rows); k++)
+                        dot += wide ? values[a * cols + k] * values[b * cols + k] : values[k * cols + a] * values[k * cols + b];
+                    Assert.Equal(a == b ? gain * gain : 0, dot, 1e-5);
+                }
         }
     }
 

@@ -37,20 +37,20 @@ public class PpoTests
         PpoTrainer.Gae(storedRewards, values, dones, nextValue, steps, envs, gamma, lambda, new float[envs], advantages, returns);
 
         for (int e = 0; e < envs; e++)
-        for (int t = 0; t < steps; t++)
-        {
-            double expected = 0, weight = 1;
-            for (int u = t; u < steps; u++)
+            for (int t = 0; t < steps; t++)
             {
-                int i = u * envs + e;
-                double next = terminals[i] ? 0 : truncations[i] ? finalValues[i] : u + 1 < steps ? values[i + envs] : nextValue[e];
-                expected += weight * (rewards[i] + gamma * next - values[i]);
-                if (terminals[i] || truncations[i]) break;
-                weight *= gamma * lambda;
+                double expected = 0, weight = 1;
+                for (int u = t; u < steps; u++)
+                {
+                    int i = u * envs + e;
+                    double next = terminals[i] ? 0 : truncations[i] ? finalValues[i] : u + 1 < steps ? values[i + envs] : nextValue[e];
+                    expected += weight * (rewards[i] + gamma * next - values[i]);
+                    if (terminals[i] || truncations[i]) break;
+                    weight *= gamma * lambda;
+                }
+                Assert.Equal(expected, advantages[t * envs + e], 1e-4);
+                Assert.Equal(expected + values[t * envs + e], returns[t * envs + e], 1e-4);
             }
-            Assert.Equal(expected, advantages[t * envs + e], 1e-4);
-            Assert.Equal(expected + values[t * envs + e], returns[t * envs + e], 1e-4);
-        }
     }
 
     public static TheoryData<bool, string> LossCases() => new()

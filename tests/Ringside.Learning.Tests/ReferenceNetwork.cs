@@ -25,13 +25,13 @@ internal sealed class ReferenceNetwork(ActorCriticNetwork network)
             var layer = path[l];
             var y = new double[batch * layer.Outputs];
             for (int b = 0; b < batch; b++)
-            for (int o = 0; o < layer.Outputs; o++)
-            {
-                double sum = p[layer.Bias + o];
-                for (int i = 0; i < layer.Inputs; i++) sum += p[layer.Weight + o * layer.Inputs + i] * x[b * layer.Inputs + i];
-                bool hidden = l < path.Length - 1;
-                y[b * layer.Outputs + o] = !hidden ? sum : _spec.Activation == Activation.Tanh ? Math.Tanh(sum) : Math.Max(sum, 0);
-            }
+                for (int o = 0; o < layer.Outputs; o++)
+                {
+                    double sum = p[layer.Bias + o];
+                    for (int i = 0; i < layer.Inputs; i++) sum += p[layer.Weight + o * layer.Inputs + i] * x[b * layer.Inputs + i];
+                    bool hidden = l < path.Length - 1;
+                    y[b * layer.Outputs + o] = !hidden ? sum : _spec.Activation == Activation.Tanh ? Math.Tanh(sum) : Math.Max(sum, 0);
+                }
             x = y;
         }
         return x;

@@ -21,9 +21,16 @@ public abstract class ApiTests(RingsideFactory server)
 
     private static object Frame(long episode, int number, double health = 100) => new
     {
-        episode_id = episode, frame_number = number, fighter_position = new[] { 0.5 * number, 1.0 }, fighter_health = health,
-        fighter_velocity = new[] { 1.0, 0.5 }, enemies_state = new object[] { new { id = 2, pos = new[] { 3.0, 0.0 }, health = 90 } },
-        action_vector = new[] { 1.0, 0, 0, 0 }, reward_delta = 1.0, cumulative_reward = number * 1.0, observation_vector = Api.Observation(),
+        episode_id = episode,
+        frame_number = number,
+        fighter_position = new[] { 0.5 * number, 1.0 },
+        fighter_health = health,
+        fighter_velocity = new[] { 1.0, 0.5 },
+        enemies_state = new object[] { new { id = 2, pos = new[] { 3.0, 0.0 }, health = 90 } },
+        action_vector = new[] { 1.0, 0, 0, 0 },
+        reward_delta = 1.0,
+        cumulative_reward = number * 1.0,
+        observation_vector = Api.Observation(),
     };
 
     [Fact]
@@ -54,7 +61,12 @@ public abstract class ApiTests(RingsideFactory server)
         long fighter = await NewFighter("bacon-cyborg-" + Guid.NewGuid().ToString("N")[..6] + ".glb");
         var episode = await _client.PostJson("/api/episodes", new
         {
-            fighter_id = fighter, episode_number = 1, opponent_ids = new[] { 1, 2 }, total_reward = 0.0, duration_frames = 0, is_victory = false,
+            fighter_id = fighter,
+            episode_number = 1,
+            opponent_ids = new[] { 1, 2 },
+            total_reward = 0.0,
+            duration_frames = 0,
+            is_victory = false,
         });
         long episodeId = (long)episode["id"]!;
         Assert.Null(episode["ended_at"]);
@@ -205,7 +217,13 @@ public abstract class ApiTests(RingsideFactory server)
         long fighter = await NewFighter();
         var created = await _client.PostJson("/api/fighter-profiles", new
         {
-            fighter_id = fighter, profile_name = "The Brawler", aggression = 90, positioning = 20, targeting = 50, risk_tolerance = 80, endurance = 40,
+            fighter_id = fighter,
+            profile_name = "The Brawler",
+            aggression = 90,
+            positioning = 20,
+            targeting = 50,
+            risk_tolerance = 80,
+            endurance = 40,
             training_mode = "aggression",
         });
         Assert.Equal(90, (double)created["aggression"]!);
@@ -258,7 +276,13 @@ public abstract class ApiTests(RingsideFactory server)
         long fighter = await NewFighter(size: 1.2, speed: 0.9);
         var job = await _client.PostJson("/api/training-jobs", new
         {
-            fighter_id = fighter, profile_name = "rookie", aggression = 80, training_mode = "aggression", total_steps = 3 * 8192, seed = 7, execute = true,
+            fighter_id = fighter,
+            profile_name = "rookie",
+            aggression = 80,
+            training_mode = "aggression",
+            total_steps = 3 * 8192,
+            seed = 7,
+            execute = true,
         });
         long id = (long)job["id"]!;
         // Queued, or already running: the answer reads the job after handing it to the scheduler, which may have started it.
@@ -312,7 +336,8 @@ public abstract class ApiTests(RingsideFactory server)
         var spectate = await _client.PostJson("/api/matches", new
         {
             fighters = new object[] { new { fighter_id = fighter, controller = "training_job", job_id = id }, new { fighter_id = fighter, controller = "bot", bot = "chaser" } },
-            max_seconds = 5, speed = 50,
+            max_seconds = 5,
+            speed = 50,
         });
         Assert.Equal("training_job", (string)spectate["fighters"]![0]!["controller"]!);
         await (await _client.PostAsJsonAsync("/api/matches", new

@@ -18,7 +18,9 @@ public sealed class KillRestartTests
         {
             var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Ringside.Server.dll"), "--urls", $"http://127.0.0.1:{port}", "--data", dataDir])
             {
-                RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
             };
             start.Environment["Ringside__Training__CheckpointEvery"] = "2";
             start.Environment["Ringside__Training__Threads"] = "1";

@@ -1,6 +1,6 @@
+using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.TestHost;
 using Ringside.Sim;
@@ -62,7 +62,10 @@ public abstract class RealtimeTests(RingsideFactory server)
                 new { fighter_id = c, controller = "default" },
             },
             // It starts when the spectator has joined, so the spectator sees it run from the first tick.
-            seed = 11, max_seconds = 20, speed = 5, wait_for_spectator = true,
+            seed = 11,
+            max_seconds = 20,
+            speed = 5,
+            wait_for_spectator = true,
         });
         long id = (long)created["id"]!;
         Assert.Empty(created["player_tokens"]!.AsObject());
@@ -123,7 +126,9 @@ public abstract class RealtimeTests(RingsideFactory server)
         var created = await _client.PostJson("/api/matches", new
         {
             fighters = new object[] { new { fighter_id = a, controller = "bot", bot = "chaser" }, new { fighter_id = b, controller = "bot", bot = "cautious" } },
-            seed = 5, max_seconds = 10, speed = 50,
+            seed = 5,
+            max_seconds = 10,
+            speed = 50,
         });
         using (var watch = await Connect((string)created["ws_url"]!)) await UntilEnd(watch);
         long replayId = (long)(await _client.GetJson($"/api/matches/{(long)created["id"]!}"))["replay_id"]!;
@@ -163,7 +168,9 @@ public abstract class RealtimeTests(RingsideFactory server)
             var created = await _client.PostJson("/api/matches", new
             {
                 fighters = new object[] { new { fighter_id = human, controller = "human" }, new { fighter_id = dummy, controller = "bot", bot = "idle" } },
-                seed = 21, max_seconds = 15, speed = 4,
+                seed = 21,
+                max_seconds = 15,
+                speed = 4,
             });
             string token = (string)created["player_tokens"]!["0"]!;
             using var player = await Connect($"{(string)created["ws_url"]!}?player_token={token}");

@@ -83,7 +83,9 @@ public sealed class RosterTests(SqliteServer server) : IClassFixture<SqliteServe
         var created = await client.PostJson("/api/matches", new
         {
             fighters = new object[] { new { fighter_id = golden, controller = "default" }, new { fighter_id = ray, controller = "bot", bot = "chaser" } },
-            seed = 3, max_seconds = 5, speed = 10,
+            seed = 3,
+            max_seconds = 5,
+            speed = 10,
         });
         Assert.Equal("profile", (string)created["fighters"]![0]!["controller"]!);
         Assert.Equal(DefaultRoster.SignatureProfile, (string)created["fighters"]![0]!["profile_name"]!);

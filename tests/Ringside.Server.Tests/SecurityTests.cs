@@ -61,7 +61,9 @@ public sealed class SecurityTests
         var logs = new ConcurrentQueue<string>();
         using var server = new RingsideFactory(new()
         {
-            ["Ringside:Security:RequireApiKey"] = "always", ["Ringside:Security:ApiKey"] = Key, ["Logging:LogLevel:Default"] = "Trace",
+            ["Ringside:Security:RequireApiKey"] = "always",
+            ["Ringside:Security:ApiKey"] = Key,
+            ["Logging:LogLevel:Default"] = "Trace",
         }).WithWebHostBuilder(b => b.ConfigureLogging(l => l.AddProvider(new CollectingLoggerProvider(logs)).SetMinimumLevel(LogLevel.Trace)));
         var client = server.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
@@ -77,7 +79,9 @@ public sealed class SecurityTests
     {
         using var server = new RingsideFactory(new()
         {
-            ["Ringside:RateLimit:Enabled"] = "true", ["Ringside:RateLimit:PermitsPerSecond"] = "10", ["Ringside:RateLimit:Burst"] = "3",
+            ["Ringside:RateLimit:Enabled"] = "true",
+            ["Ringside:RateLimit:PermitsPerSecond"] = "10",
+            ["Ringside:RateLimit:Burst"] = "3",
         });
         var client = server.CreateClient();
         // A burst of 3, then 1 more every 100 ms: requests sent back to back outrun that, however long each takes to

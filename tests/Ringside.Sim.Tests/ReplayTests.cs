@@ -101,8 +101,12 @@ public class ReplayTests : IDisposable
                 actions[k] = (byte)((actions[k] + 4) % 8);
                 var altered = new Replay
                 {
-                    EpisodeSeed = replay.EpisodeSeed, Config = replay.Config, FighterNames = replay.FighterNames,
-                    Actions = actions, FrameHashes = replay.FrameHashes, Winner = replay.Winner,
+                    EpisodeSeed = replay.EpisodeSeed,
+                    Config = replay.Config,
+                    FighterNames = replay.FighterNames,
+                    Actions = actions,
+                    FrameHashes = replay.FrameHashes,
+                    Winner = replay.Winner,
                 };
                 Assert.Equal(tick + 1, altered.FirstMismatch()); // frames count from 1 (frame 0 is the spawn)
                 checkedTicks++;
@@ -114,15 +118,23 @@ public class ReplayTests : IDisposable
             hashes[7] ^= 1;
             var tampered = new Replay
             {
-                EpisodeSeed = replay.EpisodeSeed, Config = replay.Config, FighterNames = replay.FighterNames,
-                Actions = replay.Actions, FrameHashes = hashes, Winner = replay.Winner,
+                EpisodeSeed = replay.EpisodeSeed,
+                Config = replay.Config,
+                FighterNames = replay.FighterNames,
+                Actions = replay.Actions,
+                FrameHashes = hashes,
+                Winner = replay.Winner,
             };
             Assert.Equal(8, tampered.FirstMismatch());
             // So is another episode seed, at the first frame.
             var otherSeed = new Replay
             {
-                EpisodeSeed = replay.EpisodeSeed + 1, Config = replay.Config, FighterNames = replay.FighterNames,
-                Actions = replay.Actions, FrameHashes = replay.FrameHashes, Winner = replay.Winner,
+                EpisodeSeed = replay.EpisodeSeed + 1,
+                Config = replay.Config,
+                FighterNames = replay.FighterNames,
+                Actions = replay.Actions,
+                FrameHashes = replay.FrameHashes,
+                Winner = replay.Winner,
             };
             Assert.Equal(1, otherSeed.FirstMismatch());
         }

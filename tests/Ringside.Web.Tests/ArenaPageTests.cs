@@ -88,8 +88,12 @@ public sealed class ArenaPageTests(WebFixture web, ITestOutputHelper output)
             output.WriteLine($"{width}x{height} {quality}: {ms:F1} ms per frame (update + render, software WebGL); {stats}");
             results[$"{width}x{height} {quality}"] = new JsonObject
             {
-                ["ms_per_frame"] = Math.Round(ms, 1), ["quality"] = stats.GetProperty("quality").GetString(), ["draw_calls"] = stats.GetProperty("calls").GetInt32(),
-                ["triangles"] = stats.GetProperty("triangles").GetInt32(), ["crowd"] = stats.GetProperty("crowd").GetInt32(), ["fighters"] = 6,
+                ["ms_per_frame"] = Math.Round(ms, 1),
+                ["quality"] = stats.GetProperty("quality").GetString(),
+                ["draw_calls"] = stats.GetProperty("calls").GetInt32(),
+                ["triangles"] = stats.GetProperty("triangles").GetInt32(),
+                ["crowd"] = stats.GetProperty("crowd").GetInt32(),
+                ["fighters"] = 6,
             };
             Assert.True(ms > 0 && double.IsFinite(ms), $"frame time {ms} ms"); // measured, not bounded: it is this machine's speed
             page.AssertNoErrors();

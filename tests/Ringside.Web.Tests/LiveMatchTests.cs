@@ -119,7 +119,9 @@ public sealed class LiveMatchTests(WebFixture web, ITestOutputHelper output)
         {
             fighters = fighters.Take(4).Select(f => new { fighter_id = (long)f!["id"]!, controller = "bot", bot = "chaser" }).ToArray(),
             // It starts when the page has joined, not when created: the page sees it from the first tick, however slow to open.
-            seed = 5, max_seconds = 90, wait_for_spectator = true,
+            seed = 5,
+            max_seconds = 90,
+            wait_for_spectator = true,
         });
         long id = (long)created["id"]!;
         await using var page = await web.OpenAsync($"/arena.html?match={id}", 1280, 720, pause: false);

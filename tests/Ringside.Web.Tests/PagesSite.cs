@@ -16,7 +16,9 @@ internal static class PagesSite
     {
         var context = await web.Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            ViewportSize = new ViewportSize { Width = width, Height = height }, DeviceScaleFactor = 1, AcceptDownloads = true,
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+            DeviceScaleFactor = 1,
+            AcceptDownloads = true,
         });
         var page = await context.NewPageAsync();
         var wrapped = new ArenaPage(web, context, page);

@@ -61,7 +61,11 @@ public sealed class Png
                 int a = i >= channels ? row[i - channels] : 0, b = previous[i], c = i >= channels ? previous[i - channels] : 0;
                 row[i] = (byte)(row[i] + filter switch
                 {
-                    0 => 0, 1 => a, 2 => b, 3 => (a + b) / 2, 4 => Paeth(a, b, c),
+                    0 => 0,
+                    1 => a,
+                    2 => b,
+                    3 => (a + b) / 2,
+                    4 => Paeth(a, b, c),
                     _ => throw new FormatException($"PNG filter {filter}"),
                 });
             }

@@ -100,7 +100,9 @@ public sealed class UploadTests(WebFixture web, ITestOutputHelper output)
         await page.Page.Locator("details.upload summary").ClickAsync();
         await page.Page.Locator("#upload-form input[name=file]").SetInputFilesAsync(new FilePayload
         {
-            Name = "cm-fighter.glb", MimeType = "model/gltf-binary", Buffer = Glb.Foreign("golden-titan"),
+            Name = "cm-fighter.glb",
+            MimeType = "model/gltf-binary",
+            Buffer = Glb.Foreign("golden-titan"),
         });
         await page.Page.Locator("#upload-form input[name=name]").FillAsync("Centimetre Carl");
         await page.Page.Locator("#upload-form input[name=size]").FillAsync("1.3");

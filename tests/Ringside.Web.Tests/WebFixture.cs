@@ -82,7 +82,10 @@ public sealed class WebFixture : IAsyncLifetime
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            ViewportSize = new ViewportSize { Width = width, Height = height }, DeviceScaleFactor = 1, HasTouch = touch, IsMobile = touch,
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+            DeviceScaleFactor = 1,
+            HasTouch = touch,
+            IsMobile = touch,
         });
         var page = await context.NewPageAsync();
         var arena = new ArenaPage(this, context, page);
@@ -102,7 +105,13 @@ public sealed class WebFixture : IAsyncLifetime
             long fighter = (long)fighters.AsArray().First(f => (string)f!["glb_filename"]! == "the-brawler.glb")!["id"]!;
             var job = await PostJsonAsync("/api/training-jobs", new
             {
-                fighter_id = fighter, profile_name = "brawler", aggression = 85, training_mode = "aggression", total_steps = 3 * 8192, seed = 11, execute = true,
+                fighter_id = fighter,
+                profile_name = "brawler",
+                aggression = 85,
+                training_mode = "aggression",
+                total_steps = 3 * 8192,
+                seed = 11,
+                execute = true,
             });
             long id = (long)job["id"]!;
             var deadline = DateTime.UtcNow.AddMinutes(4);

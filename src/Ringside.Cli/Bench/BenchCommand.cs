@@ -78,7 +78,11 @@ public static class BenchCommand
         {
             var options = new ArenaTrainingOptions
             {
-                OutDir = dir, Fighters = [fighters], Steps = 10_000_000_000L, MaxTime = TimeSpan.FromSeconds(seconds), CheckpointEvery = int.MaxValue,
+                OutDir = dir,
+                Fighters = [fighters],
+                Steps = 10_000_000_000L,
+                MaxTime = TimeSpan.FromSeconds(seconds),
+                CheckpointEvery = int.MaxValue,
             };
             var result = ArenaTraining.Run(options);
             var t = result.Time;
@@ -95,8 +99,12 @@ public static class BenchCommand
                 agent_steps_per_second = result.Steps / result.WallSeconds,
                 share = new
                 {
-                    simulation = t.EnvStep / total, rollout_forward = t.RolloutForward / total, update_forward = t.UpdateForward / total,
-                    backward = t.Backward / total, optimizer = t.Optimizer / total, other = t.Other / total,
+                    simulation = t.EnvStep / total,
+                    rollout_forward = t.RolloutForward / total,
+                    update_forward = t.UpdateForward / total,
+                    backward = t.Backward / total,
+                    optimizer = t.Optimizer / total,
+                    other = t.Other / total,
                 },
             };
             if (json) Output.WriteJson(summary);

@@ -94,8 +94,12 @@ public static class BenchHost
     {
         var handler = new SocketsHttpHandler
         {
-            MaxConnectionsPerServer = connections, UseProxy = false, UseCookies = false, AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None, PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            MaxConnectionsPerServer = connections,
+            UseProxy = false,
+            UseCookies = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
         };
         var http = new HttpClient(handler) { Timeout = timeout };

@@ -42,16 +42,29 @@ public static class BenchCompetenceCommand
 
         var summary = new
         {
-            recipe = new { ArenaTraining.DefaultPpo.LearningRate, ArenaTraining.DefaultPpo.UpdateEpochs, ArenaTraining.DefaultPpo.EntCoef,
-                           fighters = new ArenaTrainingOptions { OutDir = "." }.Fighters, outcome_reward = ArenaTraining.DefaultOutcomeReward,
-                           evaluate_every_steps = ArenaTraining.DefaultEvaluateEverySteps, evaluation_episodes = new ArenaTrainingOptions { OutDir = "." }.EvaluationEpisodes },
+            recipe = new
+            {
+                ArenaTraining.DefaultPpo.LearningRate,
+                ArenaTraining.DefaultPpo.UpdateEpochs,
+                ArenaTraining.DefaultPpo.EntCoef,
+                fighters = new ArenaTrainingOptions { OutDir = "." }.Fighters,
+                outcome_reward = ArenaTraining.DefaultOutcomeReward,
+                evaluate_every_steps = ArenaTraining.DefaultEvaluateEverySteps,
+                evaluation_episodes = new ArenaTrainingOptions { OutDir = "." }.EvaluationEpisodes
+            },
             machine = new { cores = Environment.ProcessorCount, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription },
             duel_seconds = Spread(runs.Select(r => r.DuelSeconds)),
             free_for_all_seconds = Spread(runs.Select(r => r.FreeForAllSeconds)),
             runs = runs.Select(r => new
             {
-                seed = r.Seed, duel_seconds = r.DuelSeconds, duel_steps = r.DuelSteps, free_for_all_seconds = r.FreeForAllSeconds,
-                free_for_all_steps = r.FreeForAllSteps, wall_seconds = r.WallSeconds, steps = r.Steps, steps_per_second = r.Sps,
+                seed = r.Seed,
+                duel_seconds = r.DuelSeconds,
+                duel_steps = r.DuelSteps,
+                free_for_all_seconds = r.FreeForAllSeconds,
+                free_for_all_steps = r.FreeForAllSteps,
+                wall_seconds = r.WallSeconds,
+                steps = r.Steps,
+                steps_per_second = r.Sps,
                 checkups = r.Checkups.Select(c => new { steps = c.Steps, seconds = c.WallSeconds, vs_chaser = c.VsChaser, vs_cautious = c.VsCautious, free_for_all = c.FreeForAll }),
             }),
         };

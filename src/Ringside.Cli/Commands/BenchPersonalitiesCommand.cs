@@ -58,8 +58,18 @@ public static class BenchPersonalitiesCommand
             {
                 double a = m.Of(low[m.LineUp]), b = m.Of(high[m.LineUp]);
                 bool moved = m.Direction > 0 ? b > a : b < a;
-                rows.Add(new { slider, measure = m.Name, line_up = m.LineUp, at_10 = a, at_90 = b, ratio = a != 0 ? b / a : double.NaN, difference = b - a,
-                               expected = m.Direction > 0 ? "up" : "down", moved_as_stated = moved });
+                rows.Add(new
+                {
+                    slider,
+                    measure = m.Name,
+                    line_up = m.LineUp,
+                    at_10 = a,
+                    at_90 = b,
+                    ratio = a != 0 ? b / a : double.NaN,
+                    difference = b - a,
+                    expected = m.Direction > 0 ? "up" : "down",
+                    moved_as_stated = moved
+                });
                 if (!json) Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{slider,-15} {m.Name,-32} ({m.LineUp,-12}) at 10: {a,8:F3}  at 90: {b,8:F3}  ({(b / a),5:F2}x, {b - a:+0.000;-0.000})  expected {(m.Direction > 0 ? "up  " : "down")} {(moved ? "ok" : "NOT MET")}"));
             }
@@ -81,7 +91,11 @@ public static class BenchPersonalitiesCommand
             var network = Checkpoint.Load(result.BestModelPath).Network;
             EvaluationResult Play(IReadOnlyList<string> opponents, int fighters) => Evaluation.Run(new NetworkPolicy(network, episodes, seed, greedy: true), new EvaluationOptions
             {
-                Opponents = opponents, Fighters = fighters, Episodes = episodes, Seed = 0xBE4C, Weights = options.EffectiveWeights,
+                Opponents = opponents,
+                Fighters = fighters,
+                Episodes = episodes,
+                Seed = 0xBE4C,
+                Weights = options.EffectiveWeights,
             });
             var chaser = Play(["chaser"], 2);
             var cautious = Play(["cautious"], 2);

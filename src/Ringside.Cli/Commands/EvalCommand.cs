@@ -46,7 +46,12 @@ public static class EvalCommand
         var lineups = fighters == 2 ? opponents.Select(o => new[] { o }).ToArray() : [opponents];
         var results = lineups.Select(lineup => Evaluation.Run(me.Policy, new EvaluationOptions
         {
-            Opponents = lineup, Fighters = fighters, Episodes = episodes, Seed = seed, Learner = me.Spec, Weights = me.Weights,
+            Opponents = lineup,
+            Fighters = fighters,
+            Episodes = episodes,
+            Seed = seed,
+            Learner = me.Spec,
+            Weights = me.Weights,
         })).ToArray();
 
         double Mean(Func<EvaluationResult, double> pick) => results.Average(pick);

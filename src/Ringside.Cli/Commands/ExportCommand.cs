@@ -84,8 +84,14 @@ public static class ExportCommand
         if (json)
             Output.WriteJson(new
             {
-                file = outPath, name, glb_filename = glb, training_mode = profile.TrainingMode, steps = info.Steps,
-                win_rate = evaluation?.WinRate, mean_reward = evaluation?.MeanReward, episodes_per_bot = episodes,
+                file = outPath,
+                name,
+                glb_filename = glb,
+                training_mode = profile.TrainingMode,
+                steps = info.Steps,
+                win_rate = evaluation?.WinRate,
+                mean_reward = evaluation?.MeanReward,
+                episodes_per_bot = episodes,
             });
         else if (outPath != "-")
             Console.Out.WriteLine($"exported '{name}' ({profile.TrainingMode}, {info.Steps:N0} steps, {shownWinRate}) to {outPath}; " +

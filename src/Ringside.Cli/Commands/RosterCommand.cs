@@ -89,8 +89,14 @@ public static class RosterCommand
                 profiles[entry.Name] = JsonSerializer.SerializeToElement(new
                 {
                     personality = Fighters.SlidersOf(PersonalityOf(entry)),
-                    seed = recipe.Seed, attempts = attempt + (result.Best?.DuelsPassed == true ? 1 : 0), steps, best_checkup = result.Best is { } b ? new { b.Iteration, b.VsChaser, b.VsCautious, b.FreeForAll } : null,
-                    win_rate = evaluation.WinRate, mean_reward = evaluation.MeanReward, evaluation = evaluation.Evaluation, fingerprint = evaluation.Fingerprint,
+                    seed = recipe.Seed,
+                    attempts = attempt + (result.Best?.DuelsPassed == true ? 1 : 0),
+                    steps,
+                    best_checkup = result.Best is { } b ? new { b.Iteration, b.VsChaser, b.VsCautious, b.FreeForAll } : null,
+                    win_rate = evaluation.WinRate,
+                    mean_reward = evaluation.MeanReward,
+                    evaluation = evaluation.Evaluation,
+                    fingerprint = evaluation.Fingerprint,
                     sha256 = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(model))),
                 });
                 if (!json) Console.Error.WriteLine($"{entry.Name}: {Summary(evaluation.Evaluation)}");

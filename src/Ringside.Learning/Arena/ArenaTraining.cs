@@ -109,9 +109,19 @@ public static class ArenaTraining
     /// </summary>
     public static PpoConfig DefaultPpo { get; } = new()
     {
-        NumEnvs = 64, NumSteps = 128, LearningRate = 2e-3f, NumMinibatches = 8, UpdateEpochs = 2,
-        Gamma = 0.995f, GaeLambda = 0.95f, EntCoef = 0.01f, HiddenSizes = [128, 128], Activation = Activation.Relu,
-        SharedTrunk = true, GradientShards = 2, Threads = 2,
+        NumEnvs = 64,
+        NumSteps = 128,
+        LearningRate = 2e-3f,
+        NumMinibatches = 8,
+        UpdateEpochs = 2,
+        Gamma = 0.995f,
+        GaeLambda = 0.95f,
+        EntCoef = 0.01f,
+        HiddenSizes = [128, 128],
+        Activation = Activation.Relu,
+        SharedTrunk = true,
+        GradientShards = 2,
+        Threads = 2,
     };
 
     /// <summary>The default budget: 16 epochs, enough for the free-for-all bar with room to spare (about a minute).</summary>
@@ -119,8 +129,14 @@ public static class ArenaTraining
 
     public static ArenaEnvOptions EnvOptions(ArenaTrainingOptions o) => new()
     {
-        Envs = o.Ppo.NumEnvs, Fighters = o.Fighters, Learner = o.Fighter, Weights = o.EffectiveWeights, MaxTicks = o.MaxTicks,
-        Bots = o.Bots, OutcomeReward = o.OutcomeReward, SelfPlayRatio = o.SelfPlay ? (o.Bots.Count == 0 ? 1 : o.SelfPlayRatio) : 0,
+        Envs = o.Ppo.NumEnvs,
+        Fighters = o.Fighters,
+        Learner = o.Fighter,
+        Weights = o.EffectiveWeights,
+        MaxTicks = o.MaxTicks,
+        Bots = o.Bots,
+        OutcomeReward = o.OutcomeReward,
+        SelfPlayRatio = o.SelfPlay ? (o.Bots.Count == 0 ? 1 : o.SelfPlayRatio) : 0,
     };
 
     public static CheckpointInfo Info(ArenaTrainingOptions o, IReadOnlyDictionary<string, double> metrics) => new()
@@ -187,7 +203,9 @@ public static class ArenaTraining
         {
             var metrics = new Dictionary<string, double>
             {
-                ["mean_return"] = Finite(m.MeanReturn), ["win_rate"] = Finite(m.WinRate), ["iteration"] = m.Iteration,
+                ["mean_return"] = Finite(m.MeanReturn),
+                ["win_rate"] = Finite(m.WinRate),
+                ["iteration"] = m.Iteration,
             };
             trainer.SaveCheckpoint(modelPath, Info(options, metrics), () => Fault("policy-saved", m.Iteration));
             Fault("checkpoint-saved", m.Iteration);
@@ -293,14 +311,28 @@ public static class ArenaTraining
         var m = line.Ppo;
         return new Dictionary<string, object?>
         {
-            ["iteration"] = m.Iteration, ["global_step"] = m.GlobalStep, ["wall_seconds"] = line.WallSeconds, ["sps"] = m.Sps,
-            ["mean_reward"] = NullIfNaN(m.MeanReturn), ["mean_length"] = NullIfNaN(m.MeanLength), ["win_rate"] = NullIfNaN(m.WinRate),
-            ["episodes"] = m.Episodes, ["policy_loss"] = m.PolicyLoss, ["value_loss"] = m.ValueLoss, ["entropy"] = m.Entropy,
-            ["approx_kl"] = m.ApproxKl, ["clip_fraction"] = m.ClipFrac, ["explained_variance"] = NullIfNaN(m.ExplainedVariance),
-            ["learning_rate"] = m.LearningRate, ["reward_terms"] = line.RewardTerms,
+            ["iteration"] = m.Iteration,
+            ["global_step"] = m.GlobalStep,
+            ["wall_seconds"] = line.WallSeconds,
+            ["sps"] = m.Sps,
+            ["mean_reward"] = NullIfNaN(m.MeanReturn),
+            ["mean_length"] = NullIfNaN(m.MeanLength),
+            ["win_rate"] = NullIfNaN(m.WinRate),
+            ["episodes"] = m.Episodes,
+            ["policy_loss"] = m.PolicyLoss,
+            ["value_loss"] = m.ValueLoss,
+            ["entropy"] = m.Entropy,
+            ["approx_kl"] = m.ApproxKl,
+            ["clip_fraction"] = m.ClipFrac,
+            ["explained_variance"] = NullIfNaN(m.ExplainedVariance),
+            ["learning_rate"] = m.LearningRate,
+            ["reward_terms"] = line.RewardTerms,
             ["evaluation"] = line.Checkup is { } c ? new Dictionary<string, double>
             {
-                ["vs_chaser"] = c.VsChaser, ["vs_cautious"] = c.VsCautious, ["free_for_all"] = c.FreeForAll, ["score"] = c.Score,
+                ["vs_chaser"] = c.VsChaser,
+                ["vs_cautious"] = c.VsCautious,
+                ["free_for_all"] = c.FreeForAll,
+                ["score"] = c.Score,
                 ["wall_seconds"] = c.WallSeconds,
             } : null,
         };

@@ -127,8 +127,13 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
             bots[i] = options.Bots.Select(name => Sim.Bots.Create(name, options.Opponent, (ulong)(envOffset * 8 + i) * 7919UL + 17)).ToArray();
         return new Group
         {
-            Batch = batch, Buffers = new StepBuffers(batch.AgentCount, withFinalObservations: true), Actions = new int[batch.AgentCount],
-            Fighters = fighters, EnvOffset = envOffset, OpponentKind = new int[batch.AgentCount], Bots = bots,
+            Batch = batch,
+            Buffers = new StepBuffers(batch.AgentCount, withFinalObservations: true),
+            Actions = new int[batch.AgentCount],
+            Fighters = fighters,
+            EnvOffset = envOffset,
+            OpponentKind = new int[batch.AgentCount],
+            Bots = bots,
         };
     }
 

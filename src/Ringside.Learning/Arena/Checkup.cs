@@ -25,7 +25,10 @@ public sealed record Checkup(int Iteration, long Steps, double WallSeconds, int 
 
     public Dictionary<string, double> ToMetrics() => new()
     {
-        ["eval_vs_chaser"] = VsChaser, ["eval_vs_cautious"] = VsCautious, ["eval_free_for_all"] = FreeForAll, ["eval_score"] = Score,
+        ["eval_vs_chaser"] = VsChaser,
+        ["eval_vs_cautious"] = VsCautious,
+        ["eval_free_for_all"] = FreeForAll,
+        ["eval_score"] = Score,
         ["eval_iteration"] = Iteration,
     };
 
@@ -39,7 +42,13 @@ public sealed record Checkup(int Iteration, long Steps, double WallSeconds, int 
         var snapshot = network.Clone();
         EvaluationOptions Options(IReadOnlyList<string> opponents, int fighters) => new()
         {
-            Opponents = opponents, Fighters = fighters, Episodes = episodes, Seed = seed, Learner = learner, Weights = weights, MaxTicks = maxTicks,
+            Opponents = opponents,
+            Fighters = fighters,
+            Episodes = episodes,
+            Seed = seed,
+            Learner = learner,
+            Weights = weights,
+            MaxTicks = maxTicks,
         };
         var lineUps = new[] { Options(["chaser"], 2), Options(["cautious"], 2), Options(["chaser", "cautious", "random"], 4) };
         var rates = new double[lineUps.Length];

@@ -43,8 +43,11 @@ public static class Fighters
     /// </summary>
     public static Dictionary<string, float> SlidersOf(Personality p) => new()
     {
-        ["aggression"] = p.Aggression, ["positioning"] = p.Positioning, ["targeting"] = p.Targeting,
-        ["risk_tolerance"] = p.RiskTolerance, ["endurance"] = p.Endurance,
+        ["aggression"] = p.Aggression,
+        ["positioning"] = p.Positioning,
+        ["targeting"] = p.Targeting,
+        ["risk_tolerance"] = p.RiskTolerance,
+        ["endurance"] = p.Endurance,
     };
 
     /// <summary>The personality a checkpoint was trained with (<see cref="ArenaTraining.Info"/> writes it; neutral where it does not say).</summary>

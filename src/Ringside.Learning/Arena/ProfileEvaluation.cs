@@ -20,20 +20,36 @@ public sealed record ProfileEvaluation(double WinRate, double MeanReward, JsonEl
         var me = Fighters.Load(modelPath, episodes, seed ^ 0xE7A1, greedy: true);
         var results = Baselines.Select(bot => Learning.Arena.Evaluation.Run(me.Policy, new EvaluationOptions
         {
-            Opponents = [bot], Fighters = 2, Episodes = episodes, Seed = seed, Learner = me.Spec, Weights = weights, MaxTicks = maxTicks,
+            Opponents = [bot],
+            Fighters = 2,
+            Episodes = episodes,
+            Seed = seed,
+            Learner = me.Spec,
+            Weights = weights,
+            MaxTicks = maxTicks,
         })).ToList();
 
         var evaluation = JsonSerializer.SerializeToElement(results.ToDictionary(e => e.Opponents, e => new
         {
-            win_rate = e.WinRate, draw_rate = e.DrawRate, mean_reward = e.MeanReward, episodes = e.Episodes, mean_seconds = e.MeanSeconds,
-            knockouts_dealt = e.KnockoutsDealt, ring_outs_dealt = e.RingOutsDealt, wins_by_decision = e.WinsByDecision,
+            win_rate = e.WinRate,
+            draw_rate = e.DrawRate,
+            mean_reward = e.MeanReward,
+            episodes = e.Episodes,
+            mean_seconds = e.MeanSeconds,
+            knockouts_dealt = e.KnockoutsDealt,
+            ring_outs_dealt = e.RingOutsDealt,
+            wins_by_decision = e.WinsByDecision,
         }));
         var fingerprint = JsonSerializer.SerializeToElement(new
         {
-            attacks_per_second = Mean(e => e.AttacksPerSecond), mean_distance_to_edge = Mean(e => e.MeanDistanceToEdge),
-            mean_distance_to_nearest_enemy = Mean(e => e.MeanDistanceToNearestEnemy), damage_dealt_per_episode = Mean(e => e.DamageDealtPerEpisode),
-            damage_taken_per_episode = Mean(e => e.DamageTakenPerEpisode), rung_out_per_episode = Mean(e => e.RungOutPerEpisode),
-            health_kept = Mean(e => e.HealthKept), seconds_survived = Mean(e => e.SecondsSurvived),
+            attacks_per_second = Mean(e => e.AttacksPerSecond),
+            mean_distance_to_edge = Mean(e => e.MeanDistanceToEdge),
+            mean_distance_to_nearest_enemy = Mean(e => e.MeanDistanceToNearestEnemy),
+            damage_dealt_per_episode = Mean(e => e.DamageDealtPerEpisode),
+            damage_taken_per_episode = Mean(e => e.DamageTakenPerEpisode),
+            rung_out_per_episode = Mean(e => e.RungOutPerEpisode),
+            health_kept = Mean(e => e.HealthKept),
+            seconds_survived = Mean(e => e.SecondsSurvived),
         });
         return new ProfileEvaluation(results.Average(e => e.WinRate), results.Average(e => e.MeanReward), evaluation, fingerprint);
 

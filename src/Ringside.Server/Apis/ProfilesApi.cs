@@ -58,8 +58,12 @@ public static class ProfilesApi
                 var now = DateTime.UtcNow;
                 var p = new FighterProfile
                 {
-                    FighterId = fighterId, ProfileName = name, TrainingMode = setup.Mode.Name(), RewardWeights = setup.WeightsJson,
-                    CreatedAt = now, UpdatedAt = now,
+                    FighterId = fighterId,
+                    ProfileName = name,
+                    TrainingMode = setup.Mode.Name(),
+                    RewardWeights = setup.WeightsJson,
+                    CreatedAt = now,
+                    UpdatedAt = now,
                 };
                 p.SetPersonality(setup.Personality);
                 fill(p);

@@ -78,8 +78,15 @@ public static class ReplaysApi
         string Where = conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
         var args = new
         {
-            kind, outcome, fighter = $"%,{fighterId},%", profile = $"%,{profileId},%",
-            tag = $"%\"{tag}\"%", from = from?.ToUniversalTime(), to = to?.ToUniversalTime(), skip, limit,
+            kind,
+            outcome,
+            fighter = $"%,{fighterId},%",
+            profile = $"%,{profileId},%",
+            tag = $"%\"{tag}\"%",
+            from = from?.ToUniversalTime(),
+            to = to?.ToUniversalTime(),
+            skip,
+            limit,
         };
         return TypedResults.Ok(await db.ReadAsync(async c =>
         {

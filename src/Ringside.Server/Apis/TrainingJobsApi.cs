@@ -53,11 +53,18 @@ public static class TrainingJobsApi
         long steps = body.TotalSteps ?? (body.Epochs is { } e ? (long)e * StepsPerEpoch : options.Training.DefaultSteps);
         var job = new TrainingJob
         {
-            FighterId = body.FighterId!.Value, ProfileName = body.ProfileName!, Status = JobStatus.Pending,
-            Epochs = body.Epochs ?? EpochsOf(steps), TotalSteps = steps, MaxMinutes = body.MaxMinutes,
-            LearningRate = body.LearningRate ?? ArenaTraining.DefaultPpo.LearningRate, TrainingMode = setup.Mode.Name(),
-            RewardWeights = setup.WeightsJson, Seed = body.Seed ?? Random.Shared.NextInt64(1, int.MaxValue),
-            CreatedAt = now, UpdatedAt = now,
+            FighterId = body.FighterId!.Value,
+            ProfileName = body.ProfileName!,
+            Status = JobStatus.Pending,
+            Epochs = body.Epochs ?? EpochsOf(steps),
+            TotalSteps = steps,
+            MaxMinutes = body.MaxMinutes,
+            LearningRate = body.LearningRate ?? ArenaTraining.DefaultPpo.LearningRate,
+            TrainingMode = setup.Mode.Name(),
+            RewardWeights = setup.WeightsJson,
+            Seed = body.Seed ?? Random.Shared.NextInt64(1, int.MaxValue),
+            CreatedAt = now,
+            UpdatedAt = now,
         };
         job.SetPersonality(setup.Personality);
 

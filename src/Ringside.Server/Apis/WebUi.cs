@@ -38,7 +38,8 @@ public static class WebUi
             app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
             app.UseStaticFiles(new StaticFileOptions
             {
-                FileProvider = files, ContentTypeProvider = types,
+                FileProvider = files,
+                ContentTypeProvider = types,
                 // Pages and modules change with the server; let browsers revalidate rather than guess (ETags make it cheap).
                 OnPrepareResponse = c => c.Context.Response.Headers.CacheControl = "no-cache",
             });
@@ -49,7 +50,9 @@ public static class WebUi
         Directory.CreateDirectory(fightersDir);
         app.UseStaticFiles(new StaticFileOptions
         {
-            RequestPath = "/fighters", FileProvider = new PhysicalFileProvider(fightersDir), ContentTypeProvider = types,
+            RequestPath = "/fighters",
+            FileProvider = new PhysicalFileProvider(fightersDir),
+            ContentTypeProvider = types,
             OnPrepareResponse = c => c.Context.Response.Headers.CacheControl = "no-cache",
         });
 

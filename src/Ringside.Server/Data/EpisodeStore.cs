@@ -21,7 +21,11 @@ public static class EpisodeStore
             FighterId = fighterId,
             EpisodeNumber = number ?? 1 + await c.ExecuteScalarAsync<int>("SELECT COALESCE(MAX(episode_number), 0) FROM episodes WHERE fighter_id = @fighterId", new { fighterId }, t),
             OpponentIds = JsonSerializer.SerializeToElement(opponents),
-            TotalReward = totalReward, DurationFrames = durationFrames, IsVictory = isVictory, Source = source, StartedAt = DateTime.UtcNow,
+            TotalReward = totalReward,
+            DurationFrames = durationFrames,
+            IsVictory = isVictory,
+            Source = source,
+            StartedAt = DateTime.UtcNow,
         };
         episode.Id = await c.ExecuteScalarAsync<long>("""
             INSERT INTO episodes (fighter_id, episode_number, opponent_ids, total_reward, duration_frames, is_victory, rank, source, started_at)

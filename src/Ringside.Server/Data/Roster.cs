@@ -25,7 +25,9 @@ public static class Roster
             if (!File.Exists(path)) await File.WriteAllBytesAsync(path, DefaultRoster.Build(entry));
             var metadata = JsonSerializer.SerializeToElement(new Dictionary<string, object>
             {
-                ["size"] = Math.Round((double)entry.Size, 3), ["speed"] = Math.Round((double)entry.Speed, 3), ["roster"] = "default",
+                ["size"] = Math.Round((double)entry.Size, 3),
+                ["speed"] = Math.Round((double)entry.Speed, 3),
+                ["roster"] = "default",
             });
             await db.WriteAsync(async (c, t) =>
             {
@@ -64,11 +66,18 @@ public static class Roster
                 var now = DateTime.UtcNow;
                 var profile = new FighterProfile
                 {
-                    FighterId = fighterId.Value, ProfileName = DefaultRoster.SignatureProfile, TrainingMode = "tactical",
-                    RewardWeights = JsonSerializer.SerializeToElement(new Dictionary<string, float>()), ModelPath = model, ModelVersion = 1,
-                    WinRate = shipped.GetProperty("win_rate").GetDouble(), AvgReward = shipped.GetProperty("mean_reward").GetDouble(),
-                    Evaluation = shipped.GetProperty("evaluation").Clone(), Fingerprint = shipped.GetProperty("fingerprint").Clone(),
-                    CreatedAt = now, UpdatedAt = now,
+                    FighterId = fighterId.Value,
+                    ProfileName = DefaultRoster.SignatureProfile,
+                    TrainingMode = "tactical",
+                    RewardWeights = JsonSerializer.SerializeToElement(new Dictionary<string, float>()),
+                    ModelPath = model,
+                    ModelVersion = 1,
+                    WinRate = shipped.GetProperty("win_rate").GetDouble(),
+                    AvgReward = shipped.GetProperty("mean_reward").GetDouble(),
+                    Evaluation = shipped.GetProperty("evaluation").Clone(),
+                    Fingerprint = shipped.GetProperty("fingerprint").Clone(),
+                    CreatedAt = now,
+                    UpdatedAt = now,
                 };
                 var s = entry.Sliders;
                 profile.SetPersonality(new Sim.Personality(s.Aggression, s.Positioning, s.Targeting, s.RiskTolerance, s.Endurance));

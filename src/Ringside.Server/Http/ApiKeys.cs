@@ -104,7 +104,8 @@ public sealed class ApiKeys(Database db, RingsideOptions options, IServer server
                     context.Response.Headers.WWWAuthenticate = "Bearer";
                     await Results.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails
                     {
-                        Status = 401, Title = "An API key is required.",
+                        Status = 401,
+                        Title = "An API key is required.",
                         Detail = key is null
                             ? "This server needs an API key for changes: send \"Authorization: Bearer <key>\" (create one with `ringside apikey create`)."
                             : "The API key is not valid.",

@@ -11,7 +11,9 @@ public static class Problems
     public static ProblemHttpResult Field(int status, string field, string message, string? title = null) =>
         TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
         {
-            Status = status, Title = title ?? Title(status), Detail = message,
+            Status = status,
+            Title = title ?? Title(status),
+            Detail = message,
         });
 
     public static ProblemHttpResult NotFound(string what, object id, string field = "id") =>
@@ -22,7 +24,8 @@ public static class Problems
     public static ProblemHttpResult Invalid(Validation v) =>
         TypedResults.Problem(new HttpValidationProblemDetails(v.Errors)
         {
-            Status = StatusCodes.Status400BadRequest, Title = "One or more fields are invalid.",
+            Status = StatusCodes.Status400BadRequest,
+            Title = "One or more fields are invalid.",
             Detail = string.Join(" ", v.Errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")),
         });
 
@@ -57,7 +60,9 @@ public static class Problems
                 HttpContext = context,
                 ProblemDetails = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
                 {
-                    Status = bad.StatusCode, Title = Title(bad.StatusCode), Detail = message,
+                    Status = bad.StatusCode,
+                    Title = Title(bad.StatusCode),
+                    Detail = message,
                 },
                 Exception = exception,
             });

@@ -33,8 +33,13 @@ public sealed class JobSessions
             _sessions.Changed(session);
             _sessions.Publish(session, "training_status", new
             {
-                status = job.Status, job_id = job.Id, progress = job.Progress, steps_done = job.StepsDone, error_message = job.ErrorMessage,
-                final_win_rate = job.FinalWinRate, final_reward = job.FinalReward,
+                status = job.Status,
+                job_id = job.Id,
+                progress = job.Progress,
+                steps_done = job.StepsDone,
+                error_message = job.ErrorMessage,
+                final_win_rate = job.FinalWinRate,
+                final_reward = job.FinalReward,
             });
             if (JobStatus.IsFinal(job.Status)) _probes.TryRemove(job.Id, out _);
             return;
@@ -47,23 +52,46 @@ public sealed class JobSessions
         int iterationNumber = m.Iteration;
         _sessions.Publish(session, "training_metrics", new
         {
-            timestamp = now, episode = iterationNumber, total_episodes = m.Iterations, current_reward = Finite(m.MeanReturn), average_reward = Finite(m.MeanReturn),
+            timestamp = now,
+            episode = iterationNumber,
+            total_episodes = m.Iterations,
+            current_reward = Finite(m.MeanReturn),
+            average_reward = Finite(m.MeanReturn),
             // win_rate in percent, as a training session's metrics have it (the REST metrics keep fractions; docs/SERVER.md).
-            episode_length = Finite(m.MeanLength), win_rate = Finite(m.WinRate * 100), loss_value = Finite(TrainingJobRunner.TotalLoss(m, ArenaTraining.DefaultPpo)),
-            learning_rate = m.LearningRate, algorithm = "PPO", training_time_elapsed = iteration.WallSeconds, actions_per_second = m.Sps,
-            iteration = m.Iteration, global_step = m.GlobalStep, progress = job.Progress, policy_loss = m.PolicyLoss, value_loss = m.ValueLoss,
-            entropy = m.Entropy, approx_kl = m.ApproxKl, clip_fraction = m.ClipFrac, explained_variance = Finite(m.ExplainedVariance),
-            episodes = m.Episodes, reward_terms = iteration.RewardTerms,
+            episode_length = Finite(m.MeanLength),
+            win_rate = Finite(m.WinRate * 100),
+            loss_value = Finite(TrainingJobRunner.TotalLoss(m, ArenaTraining.DefaultPpo)),
+            learning_rate = m.LearningRate,
+            algorithm = "PPO",
+            training_time_elapsed = iteration.WallSeconds,
+            actions_per_second = m.Sps,
+            iteration = m.Iteration,
+            global_step = m.GlobalStep,
+            progress = job.Progress,
+            policy_loss = m.PolicyLoss,
+            value_loss = m.ValueLoss,
+            entropy = m.Entropy,
+            approx_kl = m.ApproxKl,
+            clip_fraction = m.ClipFrac,
+            explained_variance = Finite(m.ExplainedVariance),
+            episodes = m.Episodes,
+            reward_terms = iteration.RewardTerms,
             // The periodic evaluation (greedy, seeded), in percent like win_rate; null on iterations without one.
             evaluation = iteration.Checkup is { } c ? new
             {
-                vs_chaser = c.VsChaser * 100, vs_cautious = c.VsCautious * 100, free_for_all = c.FreeForAll * 100, episodes = c.Episodes,
+                vs_chaser = c.VsChaser * 100,
+                vs_cautious = c.VsCautious * 100,
+                free_for_all = c.FreeForAll * 100,
+                episodes = c.Episodes,
                 epoch = job.EpochOf(m.GlobalStep),
             } : null,
         }, episode: iterationNumber);
         _sessions.Publish(session, "graph_update", new
         {
-            graph_id = "reward_progress", title = "Reward Progress", y_label = "Reward", metrics = new[] { "average_reward", "win_rate" },
+            graph_id = "reward_progress",
+            title = "Reward Progress",
+            y_label = "Reward",
+            metrics = new[] { "average_reward", "win_rate" },
             data_points = new
             {
                 average_reward = new[] { new { timestamp = now, value = Finite(m.MeanReturn), episode = iterationNumber } },
@@ -115,10 +143,15 @@ public sealed class JobSessions
             var (action, value) = _policy.Decide(_match.Observation(0), sample: false, probabilities);
             return new
             {
-                timestamp = DateTime.UtcNow, iteration, tick = _match.Tick,
+                timestamp = DateTime.UtcNow,
+                iteration,
+                tick = _match.Tick,
                 action_probabilities = Contract.ActionNames.Select((name, k) => (name, k)).ToDictionary(x => x.name, x => Math.Round(probabilities[x.k], 4)),
-                state_values = value, selected_action = Contract.ActionNames[action], selected_action_index = action,
-                confidence_score = Math.Round(probabilities.Max(), 4), observation = _match.Observation(0).ToArray(),
+                state_values = value,
+                selected_action = Contract.ActionNames[action],
+                selected_action_index = action,
+                confidence_score = Math.Round(probabilities.Max(), 4),
+                observation = _match.Observation(0).ToArray(),
             };
         }
     }

@@ -74,8 +74,15 @@ public sealed class LiveMatch
 
     public object Info(int? you) => new
     {
-        type = "match_info", id = Id, status = Status, seed = Seed, ticks_per_second = ArenaRules.TicksPerSecond, max_ticks = MaxTicks,
-        ring_half_size = ArenaRules.RingHalfSize, speed = Speed, you,
+        type = "match_info",
+        id = Id,
+        status = Status,
+        seed = Seed,
+        ticks_per_second = ArenaRules.TicksPerSecond,
+        max_ticks = MaxTicks,
+        ring_half_size = ArenaRules.RingHalfSize,
+        speed = Speed,
+        you,
         fighters = FighterInfo(),
     };
 
@@ -179,8 +186,14 @@ public sealed class LiveMatch
 
     private object EndMessage(MatchEnd end) => new
     {
-        type = "match_end", winner_slot = end.WinnerSlot, winner_fighter_id = end.WinnerSlot >= 0 ? Slots[end.WinnerSlot].Fighter.Id : (long?)null,
-        reason = end.Reason, ticks = end.Ticks, replay_id = end.ReplayId, placements = end.Placements, ratings = end.Ratings,
+        type = "match_end",
+        winner_slot = end.WinnerSlot,
+        winner_fighter_id = end.WinnerSlot >= 0 ? Slots[end.WinnerSlot].Fighter.Id : (long?)null,
+        reason = end.Reason,
+        ticks = end.Ticks,
+        replay_id = end.ReplayId,
+        placements = end.Placements,
+        ratings = end.Ratings,
     };
 
     private void Broadcast(byte[] message)

@@ -60,8 +60,16 @@ public sealed class MatchRecorder(Database db)
                 VALUES ('match', @Id, @fighters, @profiles, @count, @seed, @ticks, @winner, @outcome, '["match"]', @data, @now) RETURNING id
                 """, new
             {
-                live.Id, fighters = JsonSerializer.Serialize(fighterIds), profiles = JsonSerializer.Serialize(profileIds), count = live.Slots.Count,
-                seed = (long)live.Seed, ticks = result.Frames, winner, outcome = winner >= 0 ? "win" : "draw", data = replayBytes.ToArray(), now,
+                live.Id,
+                fighters = JsonSerializer.Serialize(fighterIds),
+                profiles = JsonSerializer.Serialize(profileIds),
+                count = live.Slots.Count,
+                seed = (long)live.Seed,
+                ticks = result.Frames,
+                winner,
+                outcome = winner >= 0 ? "win" : "draw",
+                data = replayBytes.ToArray(),
+                now,
             }, t);
 
             var before = new Ratings.Rating[live.Slots.Count];
@@ -82,8 +90,16 @@ public sealed class MatchRecorder(Database db)
                     VALUES (@matchId, @slot, @fighterId, @profileId, @profileName, @controller, @placement, @ratingBefore, @ratingAfter, @episodeId)
                     """, new
                 {
-                    matchId = live.Id, slot = s, fighterId = slot.Fighter.Id, profileId = slot.Profile?.Id, profileName = slot.Profile?.ProfileName,
-                    controller = slot.Controller, placement = placements[s], ratingBefore = before[s].Ordinal, ratingAfter = after[s].Ordinal, episodeId = episode.Id,
+                    matchId = live.Id,
+                    slot = s,
+                    fighterId = slot.Fighter.Id,
+                    profileId = slot.Profile?.Id,
+                    profileName = slot.Profile?.ProfileName,
+                    controller = slot.Controller,
+                    placement = placements[s],
+                    ratingBefore = before[s].Ordinal,
+                    ratingAfter = after[s].Ordinal,
+                    episodeId = episode.Id,
                 }, t);
                 ratings.Add(new { slot = s, player = PlayerKey(slot), before = before[s].Ordinal, after = after[s].Ordinal });
             }

@@ -1,5 +1,5 @@
-using System.Threading.Channels;
 using System.Text.Json;
+using System.Threading.Channels;
 using Dapper;
 using Ringside.Server.Data;
 
@@ -134,16 +134,32 @@ public sealed class SessionStore(Database db, TrainingSessionOptions options, IL
 
         public static SessionRow Of(TrainingSession s) => new()
         {
-            Id = s.Id, TrainingId = s.TrainingId, Algorithm = s.Algorithm, ModelGeneration = s.ModelGeneration, TotalEpisodes = s.TotalEpisodes,
-            Status = s.Status, TrainingJobId = s.TrainingJobId, MaxSpectators = s.MaxSpectators, RoomCode = s.RoomCode,
-            PasswordHash = s.PasswordHash is null ? null : Convert.ToHexString(s.PasswordHash), CreatedAt = s.CreatedAt,
+            Id = s.Id,
+            TrainingId = s.TrainingId,
+            Algorithm = s.Algorithm,
+            ModelGeneration = s.ModelGeneration,
+            TotalEpisodes = s.TotalEpisodes,
+            Status = s.Status,
+            TrainingJobId = s.TrainingJobId,
+            MaxSpectators = s.MaxSpectators,
+            RoomCode = s.RoomCode,
+            PasswordHash = s.PasswordHash is null ? null : Convert.ToHexString(s.PasswordHash),
+            CreatedAt = s.CreatedAt,
         };
 
         public TrainingSession ToSession() => new()
         {
-            Id = Id, TrainingId = TrainingId, Algorithm = Algorithm, ModelGeneration = ModelGeneration, TotalEpisodes = TotalEpisodes,
-            Status = Status, TrainingJobId = TrainingJobId, MaxSpectators = MaxSpectators, RoomCode = RoomCode,
-            PasswordHash = PasswordHash is null ? null : Convert.FromHexString(PasswordHash), CreatedAt = DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc),
+            Id = Id,
+            TrainingId = TrainingId,
+            Algorithm = Algorithm,
+            ModelGeneration = ModelGeneration,
+            TotalEpisodes = TotalEpisodes,
+            Status = Status,
+            TrainingJobId = TrainingJobId,
+            MaxSpectators = MaxSpectators,
+            RoomCode = RoomCode,
+            PasswordHash = PasswordHash is null ? null : Convert.FromHexString(PasswordHash),
+            CreatedAt = DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc),
         };
     }
 

@@ -84,10 +84,15 @@ public sealed class TrainingSessions(TrainingSessionOptions options, SessionStor
         string? password = passwordProtected ? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)) : null;
         var session = new TrainingSession
         {
-            Id = id ?? $"session-{Guid.NewGuid():N}"[..20], TrainingId = trainingId, Algorithm = algorithm, ModelGeneration = generation,
-            TotalEpisodes = totalEpisodes, MaxSpectators = Math.Clamp(maxSpectators ?? options.MaxConnectionsPerSession, 1, options.MaxConnectionsPerSession),
+            Id = id ?? $"session-{Guid.NewGuid():N}"[..20],
+            TrainingId = trainingId,
+            Algorithm = algorithm,
+            ModelGeneration = generation,
+            TotalEpisodes = totalEpisodes,
+            MaxSpectators = Math.Clamp(maxSpectators ?? options.MaxConnectionsPerSession, 1, options.MaxConnectionsPerSession),
             RoomCode = passwordProtected ? RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", 6) : null,
-            PasswordHash = password is null ? null : Hash(password), TrainingJobId = jobId,
+            PasswordHash = password is null ? null : Hash(password),
+            TrainingJobId = jobId,
         };
         if (!_sessions.TryAdd(session.Id, session)) throw new InvalidOperationException($"session '{session.Id}' already exists.");
         store?.Save(session);
@@ -101,7 +106,11 @@ public sealed class TrainingSessions(TrainingSessionOptions options, SessionStor
         if (_sessions.TryGetValue(id, out var existing)) return existing;
         var created = new TrainingSession
         {
-            Id = id, TrainingId = name, Algorithm = "PPO", TotalEpisodes = epochs, TrainingJobId = jobId,
+            Id = id,
+            TrainingId = name,
+            Algorithm = "PPO",
+            TotalEpisodes = epochs,
+            TrainingJobId = jobId,
             MaxSpectators = options.MaxConnectionsPerSession,
         };
         var session = _sessions.GetOrAdd(id, created);

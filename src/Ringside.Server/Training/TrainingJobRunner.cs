@@ -156,11 +156,23 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
                     @Sps, @Terms, @EvalVsChaser, @EvalVsCautious, @EvalFreeForAll, @Now)
                 """, new
             {
-                job.FighterId, JobId = job.Id, m.Iteration, m.GlobalStep, Reward = Finite(m.MeanReturn), WinRate = Finite(m.WinRate),
-                Loss = Finite(TotalLoss(m, ArenaTraining.DefaultPpo)), PolicyLoss = Finite(m.PolicyLoss),
-                ValueLoss = Finite(m.ValueLoss), Entropy = Finite(m.Entropy), ApproxKl = Finite(m.ApproxKl), m.Sps,
-                Terms = JsonSerializer.Serialize(line.RewardTerms), EvalVsChaser = line.Checkup?.VsChaser, EvalVsCautious = line.Checkup?.VsCautious,
-                EvalFreeForAll = line.Checkup?.FreeForAll, Now = DateTime.UtcNow,
+                job.FighterId,
+                JobId = job.Id,
+                m.Iteration,
+                m.GlobalStep,
+                Reward = Finite(m.MeanReturn),
+                WinRate = Finite(m.WinRate),
+                Loss = Finite(TotalLoss(m, ArenaTraining.DefaultPpo)),
+                PolicyLoss = Finite(m.PolicyLoss),
+                ValueLoss = Finite(m.ValueLoss),
+                Entropy = Finite(m.Entropy),
+                ApproxKl = Finite(m.ApproxKl),
+                m.Sps,
+                Terms = JsonSerializer.Serialize(line.RewardTerms),
+                EvalVsChaser = line.Checkup?.VsChaser,
+                EvalVsCautious = line.Checkup?.VsCautious,
+                EvalFreeForAll = line.Checkup?.FreeForAll,
+                Now = DateTime.UtcNow,
             }, t);
             return true;
         }).GetAwaiter().GetResult();
@@ -278,8 +290,20 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
             INSERT INTO model_checkpoints (fighter_id, profile_name, model_version, training_iteration, win_rate, avg_reward,
                 total_episodes_trained, total_steps, weights_path, training_mode, created_at)
             VALUES (@FighterId, @ProfileName, @ModelVersion, @Iteration, @WinRate, @AvgReward, @TotalEpisodes, @Steps, @ModelPath, @TrainingMode, @Now)
-            """, new { p.FighterId, p.ProfileName, p.ModelVersion, Iteration = done.Result.Iterations, p.WinRate, p.AvgReward, p.TotalEpisodes,
-                       done.Result.Steps, p.ModelPath, p.TrainingMode, done.Now }, t);
+            """, new
+        {
+            p.FighterId,
+            p.ProfileName,
+            p.ModelVersion,
+            Iteration = done.Result.Iterations,
+            p.WinRate,
+            p.AvgReward,
+            p.TotalEpisodes,
+            done.Result.Steps,
+            p.ModelPath,
+            p.TrainingMode,
+            done.Now
+        }, t);
 
     /// <summary>A recorded evaluation episode, stored as a replay with the profile's update.</summary>
     private sealed record EvaluationReplay(string Bot, ulong Seed, MatchResult Result, byte[] Data);
@@ -313,11 +337,18 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
             await c.ExecuteAsync(
                 "INSERT INTO replays (kind, training_job_id, fighter_ids, profile_ids, fighters, seed, ticks, winner_slot, outcome, tags, data, created_at) " +
                 "VALUES ('evaluation', @JobId, @Fighters, @Profiles, 2, @Seed, @Ticks, @Winner, @Outcome, @Tags, @Data, @Now)", new
-            {
-                JobId = job.Id, Fighters = JsonSerializer.Serialize(new[] { job.FighterId }), Profiles = JsonSerializer.Serialize(new[] { profile.Id }),
-                Seed = (long)r.Seed, Ticks = r.Result.Frames, Winner = r.Result.Winner, Outcome = r.Result.Winner >= 0 ? "win" : "draw",
-                Tags = JsonSerializer.Serialize(tags), r.Data, Now = now,
-            }, t);
+                {
+                    JobId = job.Id,
+                    Fighters = JsonSerializer.Serialize(new[] { job.FighterId }),
+                    Profiles = JsonSerializer.Serialize(new[] { profile.Id }),
+                    Seed = (long)r.Seed,
+                    Ticks = r.Result.Frames,
+                    Winner = r.Result.Winner,
+                    Outcome = r.Result.Winner >= 0 ? "win" : "draw",
+                    Tags = JsonSerializer.Serialize(tags),
+                    r.Data,
+                    Now = now,
+                }, t);
         }
     }
 

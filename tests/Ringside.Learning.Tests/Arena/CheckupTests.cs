@@ -15,7 +15,12 @@ public sealed class CheckupTests : IDisposable
 
     private ArenaTrainingOptions Options(long steps, long every) => new()
     {
-        OutDir = _dir, Steps = steps, Seed = 7, Fighters = [2, 4], EvaluateEverySteps = every, EvaluationEpisodes = 6,
+        OutDir = _dir,
+        Steps = steps,
+        Seed = 7,
+        Fighters = [2, 4],
+        EvaluateEverySteps = every,
+        EvaluationEpisodes = 6,
         Ppo = ArenaTraining.DefaultPpo with { NumEnvs = 8, NumSteps = 64, NumMinibatches = 2, UpdateEpochs = 1, Threads = 1, GradientShards = 1 },
     };
 

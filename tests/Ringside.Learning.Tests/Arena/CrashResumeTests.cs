@@ -21,7 +21,12 @@ public sealed class CrashResumeTests : IDisposable
 
     private ArenaTrainingOptions Options(Action<string, int>? fault = null) => new()
     {
-        OutDir = _dir, Steps = 8 * 8 * 64, Seed = 5, CheckpointEvery = 2, Fighters = [2], EvaluationEpisodes = 4,
+        OutDir = _dir,
+        Steps = 8 * 8 * 64,
+        Seed = 5,
+        CheckpointEvery = 2,
+        Fighters = [2],
+        EvaluationEpisodes = 4,
         Ppo = ArenaTraining.DefaultPpo with { NumEnvs = 8, NumSteps = 64, NumMinibatches = 2, UpdateEpochs = 1, Threads = 1, GradientShards = 1 },
         FaultInjection = fault,
     };

@@ -48,7 +48,7 @@ public static class BenchRealtimeCommand
         };
         var maxWarmup = new Option<double>("--max-warmup") { Description = "Most seconds of warm-up.", DefaultValueFactory = _ => 30 };
         var stalled = new Option<int>("--stalled")
-            { Description = "Clients that connect and never read, in the stalled scenario.", DefaultValueFactory = _ => 1 };
+        { Description = "Clients that connect and never read, in the stalled scenario.", DefaultValueFactory = _ => 1 };
         var stallWait = new Option<double>("--stall-wait")
         {
             Description = "Stalled scenario: after the measured time, go on publishing (still checking every reader) for at most this many seconds " +

@@ -53,9 +53,9 @@ public static class BenchServerCommand
             DefaultValueFactory = _ => 60,
         };
         var concurrency = new Option<int?>("--concurrency")
-            { Description = "Concurrent clients, each with one request in flight (default: frames 4, inference 32, writers 16)." };
+        { Description = "Concurrent clients, each with one request in flight (default: frames 4, inference 32, writers 16)." };
         var batch = new Option<int>("--batch")
-            { Description = $"Frames per request in the frames scenario (1-{MaxBatch:N0}); each request carries a new episode's frames.", DefaultValueFactory = _ => 1000 };
+        { Description = $"Frames per request in the frames scenario (1-{MaxBatch:N0}); each request carries a new episode's frames.", DefaultValueFactory = _ => 1000 };
         var trainSteps = new Option<long>("--train-steps")
         {
             Description = $"Agent steps of the training job that makes the inference scenario's model (at least {MinTrainSteps:N0}).",
