@@ -29,8 +29,6 @@ public readonly record struct RewardWeights(
     public static readonly string[] TermNames = ["survival", "attack_hit", "knockout", "damage_taken", "near_edge", "ring_out"];
 
     public static RewardWeights Default => new(1f, 2f, 10f, -1f, -3f, -10f);
-    /// <summary>The old name of <see cref="Default"/>, kept only until ArenaVectorEnv.cs (owned elsewhere) says Default.</summary>
-    public static RewardWeights Seed => Default;
 
     public float this[RewardTerm term] => term switch
     {

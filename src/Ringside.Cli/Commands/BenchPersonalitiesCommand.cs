@@ -14,15 +14,22 @@ namespace Ringside.Cli.Commands;
 public static class BenchPersonalitiesCommand
 {
     /// <summary>A slider's measure: where it comes from and which way the slider should move it.</summary>
-    private sealed record Measure(string Slider, string Name, string LineUp, Func<BehaviourFingerprint, double> Of, int Direction);
+    /// <param name="MinRatio">issue 13's bar where it sets one: at 90 at least this many times the figure at 10.</param>
+    /// <param name="MinDifference">issue 13's bar where it sets one: at 90 at least this much more than at 10.</param>
+    private sealed record Measure(string Slider, string Name, string LineUp, Func<BehaviourFingerprint, double> Of, int Direction,
+        double MinRatio = 0, double MinDifference = 0)
+    {
+        public bool Holds(double at10, double at90) =>
+            (Direction > 0 ? at90 > at10 : at90 < at10) && (MinRatio == 0 || at90 >= MinRatio * at10) && (MinDifference == 0 || at90 - at10 >= MinDifference);
+    }
 
     private static readonly Measure[] Measures =
     [
-        new("aggression", "attacks_per_second", "duels", f => f.AttacksPerSecond, +1),
+        new("aggression", "attacks_per_second", "duels", f => f.AttacksPerSecond, +1, MinRatio: 1.5),
         new("aggression", "mean_distance_to_nearest_enemy", "duels", f => f.MeanDistanceToNearestEnemy, -1),
-        new("positioning", "mean_distance_to_edge", "duels", f => f.MeanDistanceToEdge, +1),
+        new("positioning", "mean_distance_to_edge", "duels", f => f.MeanDistanceToEdge, +1, MinDifference: 1.0),
         new("targeting", "hits_on_weakest", "free_for_all", f => f.HitsOnWeakest, +1),
-        new("risk_tolerance", "rung_out_per_episode", "free_for_all", f => f.RungOutPerEpisode, +1),
+        new("risk_tolerance", "distance_when_hurt", "duels", f => f.DistanceWhenHurt, -1),
         new("risk_tolerance", "damage_taken_per_episode", "duels", f => f.DamageTakenPerEpisode, +1),
         new("endurance", "health_kept", "duels", f => f.HealthKept, +1),
         new("endurance", "seconds_survived", "free_for_all", f => f.SecondsSurvived, +1),
@@ -33,48 +40,65 @@ public static class BenchPersonalitiesCommand
     public static Command Create()
     {
         var steps = new Option<long>("--steps") { Description = "Training steps per profile.", DefaultValueFactory = _ => 6 * ArenaTraining.DefaultEpochSteps };
-        var seed = new Option<int>("--seed") { Description = "Training seed (the same for every profile).", DefaultValueFactory = _ => 1 };
+        var seeds = new Option<string>("--seeds") { Description = "Training seeds, comma-separated: every profile is trained once per seed, and each measure is reported per seed.", DefaultValueFactory = _ => "1,2,3" };
         var episodes = new Option<int>("--episodes") { Description = "Evaluation episodes per line-up.", DefaultValueFactory = _ => 200 };
         var only = new Option<string?>("--sliders") { Description = "Only these sliders (comma-separated)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line." };
         var command = new Command("personalities", "Trains a low (10) and a high (90) profile per slider, others at 50, and prints the measures each slider should move.")
-            { steps, seed, episodes, only, json };
-        command.SetAction(p => Output.Guard(() => Run(p.GetValue(steps), (ulong)p.GetValue(seed), p.GetValue(episodes), Output.SplitList(p.GetValue(only)), p.GetValue(json))));
+            { steps, seeds, episodes, only, json };
+        command.SetAction(p => Output.Guard(() => Run(p.GetValue(steps), ParseSeeds(p.GetValue(seeds)!), p.GetValue(episodes), Output.SplitList(p.GetValue(only)), p.GetValue(json))));
         return command;
     }
 
-    private static int Run(long steps, ulong seed, int episodes, string[] only, bool json)
+    private static string Expected(Measure m) =>
+        m.MinRatio > 0 ? $"up {m.MinRatio}x" : m.MinDifference > 0 ? $"up {m.MinDifference}" : m.Direction > 0 ? "up" : "down";
+
+    private static ulong[] ParseSeeds(string text)
+    {
+        var parts = Output.SplitList(text);
+        if (parts.Length == 0) throw new ArgumentException("--seeds: name at least one seed.");
+        return parts.Select(t => ulong.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s
+            : throw new ArgumentException($"--seeds: '{t}' is not a seed (a whole number from 0).")).ToArray();
+    }
+
+    private static int Run(long steps, ulong[] seeds, int episodes, string[] only, bool json)
     {
         if (steps <= 0) throw new ArgumentException($"--steps must be positive, got {steps}.");
         if (episodes < 1) throw new ArgumentException($"--episodes must be at least 1, got {episodes}.");
         foreach (var s in only)
             if (!Sliders.Contains(s)) throw new ArgumentException($"--sliders: unknown slider '{s}'; expected {string.Join(", ", Sliders)}.");
         var rows = new List<object>();
+        bool allMoved = true;
         foreach (string slider in Sliders.Where(s => only.Length == 0 || only.Contains(s)))
         {
-            var low = TrainAndEvaluate(slider, 10, steps, seed, episodes, json);
-            var high = TrainAndEvaluate(slider, 90, steps, seed, episodes, json);
+            var low = seeds.Select(seed => TrainAndEvaluate(slider, 10, steps, seed, episodes, json)).ToArray();
+            var high = seeds.Select(seed => TrainAndEvaluate(slider, 90, steps, seed, episodes, json)).ToArray();
             foreach (var m in Measures.Where(m => m.Slider == slider))
             {
-                double a = m.Of(low[m.LineUp]), b = m.Of(high[m.LineUp]);
-                bool moved = m.Direction > 0 ? b > a : b < a;
+                double[] a = low.Select(f => m.Of(f[m.LineUp])).ToArray(), b = high.Select(f => m.Of(f[m.LineUp])).ToArray();
+                bool[] moved = a.Zip(b, m.Holds).ToArray();
+                allMoved &= moved.All(x => x);
                 rows.Add(new
                 {
                     slider,
                     measure = m.Name,
                     line_up = m.LineUp,
-                    at_10 = a,
-                    at_90 = b,
-                    ratio = a != 0 ? b / a : double.NaN,
-                    difference = b - a,
                     expected = m.Direction > 0 ? "up" : "down",
-                    moved_as_stated = moved
+                    min_ratio = m.MinRatio,
+                    min_difference = m.MinDifference,
+                    per_seed = seeds.Select((seed, k) => new { seed, at_10 = a[k], at_90 = b[k], ratio = a[k] != 0 ? b[k] / a[k] : double.NaN, difference = b[k] - a[k], moved_as_stated = moved[k] }),
+                    mean_at_10 = a.Average(),
+                    mean_at_90 = b.Average(),
+                    seeds_moved_as_stated = moved.Count(x => x),
                 });
-                if (!json) Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{slider,-15} {m.Name,-32} ({m.LineUp,-12}) at 10: {a,8:F3}  at 90: {b,8:F3}  ({(b / a),5:F2}x, {b - a:+0.000;-0.000})  expected {(m.Direction > 0 ? "up  " : "down")} {(moved ? "ok" : "NOT MET")}"));
+                if (json) continue;
+                for (int k = 0; k < seeds.Length; k++)
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{slider,-15} {m.Name,-32} ({m.LineUp,-12}) seed {seeds[k],-3} at 10: {a[k],8:F3}  at 90: {b[k],8:F3}  ({b[k] / a[k],5:F2}x, {b[k] - a[k]:+0.000;-0.000})  expected {Expected(m)} {(moved[k] ? "ok" : "NOT MET")}"));
             }
         }
-        if (json) Output.WriteJson(new { steps, seed, episodes, measures = rows });
+        if (json) Output.WriteJson(new { steps, seeds, episodes, every_seed_moved_as_stated = allMoved, measures = rows });
+        else Console.WriteLine(allMoved ? "every measure moved as stated on every seed" : "some measures did NOT move as stated");
         return 0;
     }
 
@@ -115,5 +139,8 @@ public static class BenchPersonalitiesCommand
         (a.AttacksPerSecond + b.AttacksPerSecond) / 2, (a.MeanDistanceToEdge + b.MeanDistanceToEdge) / 2,
         (a.MeanDistanceToNearestEnemy + b.MeanDistanceToNearestEnemy) / 2, (a.DamageDealtPerEpisode + b.DamageDealtPerEpisode) / 2,
         (a.DamageTakenPerEpisode + b.DamageTakenPerEpisode) / 2, (a.RungOutPerEpisode + b.RungOutPerEpisode) / 2,
-        (a.HealthKept + b.HealthKept) / 2, (a.SecondsSurvived + b.SecondsSurvived) / 2, double.NaN);
+        (a.HealthKept + b.HealthKept) / 2, (a.SecondsSurvived + b.SecondsSurvived) / 2, double.NaN, Mean(a.DistanceWhenHurt, b.DistanceWhenHurt));
+
+    /// <summary>The mean of two measures that may be missing (NaN): of those present.</summary>
+    private static double Mean(double a, double b) => double.IsNaN(a) ? b : double.IsNaN(b) ? a : (a + b) / 2;
 }

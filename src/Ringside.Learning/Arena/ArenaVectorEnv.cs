@@ -14,7 +14,7 @@ public sealed record ArenaEnvOptions
     public IReadOnlyList<int> Fighters { get; init; } = [2];
     public FighterSpec Learner { get; init; } = FighterSpec.Standard;
     public FighterSpec Opponent { get; init; } = FighterSpec.Standard;
-    public RewardWeights Weights { get; init; } = RewardWeights.Seed;
+    public RewardWeights Weights { get; init; } = RewardWeights.Default;
     public int MaxTicks { get; init; } = ArenaRules.DefaultMaxTicks;
     /// <summary>Bots an opponent is drawn from at the start of each episode.</summary>
     public IReadOnlyList<string> Bots { get; init; } = ["chaser", "cautious", "random"];
@@ -26,6 +26,8 @@ public sealed record ArenaEnvOptions
     /// second alive is as well off with a safe draw as with a win, and learns to wait out careful opponents.
     /// </summary>
     public float OutcomeReward { get; init; }
+    /// <summary>Training only, not a contract term: the personality's style terms (see <see cref="Arena.Style"/>).</summary>
+    public Style Style { get; init; }
     /// <summary>Rewards are multiplied by this before the learner sees them (returns stay unscaled).</summary>
     public float RewardScale { get; init; } = 0.1f;
     public int SimThreads { get; init; } = 1;
@@ -72,6 +74,10 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
         public required int[] OpponentKind { get; init; }
         /// <summary>[agent][bot kind]: one instance per row so that random bots keep their own streams.</summary>
         public required IFighterController[][] Bots { get; init; }
+        /// <summary>Per arena, the learner's choice of target at the start of the step (<see cref="Surroundings.TargetChoice"/>).</summary>
+        public required int[] TargetChoice { get; init; }
+        /// <summary>Per arena, whether it finished on the last step (its state is already the next episode's).</summary>
+        public required bool[] Finished { get; init; }
     }
 
     private readonly ArenaEnvOptions options;
@@ -118,7 +124,7 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
         for (int s = 0; s < fighters; s++)
         {
             specs[s] = s == 0 ? options.Learner : options.Opponent;
-            weights[s] = s == 0 ? options.Weights : RewardWeights.Seed;
+            weights[s] = s == 0 ? options.Weights : RewardWeights.Default;
         }
         var config = new ArenaConfig { Fighters = specs, Weights = weights, MaxTicks = options.MaxTicks, EndWhenEliminatedMask = 1 };
         var batch = new ArenaBatch(config, arenas, options.SimThreads);
@@ -134,6 +140,8 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
             EnvOffset = envOffset,
             OpponentKind = new int[batch.AgentCount],
             Bots = bots,
+            TargetChoice = new int[arenas],
+            Finished = new bool[arenas],
         };
     }
 
@@ -179,15 +187,23 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
         ActOpponents();
 
         completedCount = 0;
+        var style = options.Style;
         foreach (var g in groups)
         {
+            bool targeting = style.PerHitOnWeakest != 0 && g.Fighters > 2;
+            if (targeting)
+                for (int a = 0; a < g.Batch.ArenaCount; a++) g.TargetChoice[a] = Surroundings.TargetChoice(g.Batch, a, g.Fighters);
             g.Batch.Step(g.Actions, g.Buffers);
+            Array.Clear(g.Finished);
+            foreach (int a in g.Batch.CompletedArenas) g.Finished[a] = true;
             var terms = g.Batch.RewardTerms;
             for (int a = 0; a < g.Batch.ArenaCount; a++)
             {
                 int env = g.EnvOffset + a, learner = a * g.Fighters;
                 float reward = g.Buffers.Rewards[learner];
-                rewards[env] = reward * options.RewardScale;
+                // A finished arena already holds the next episode: its style is not this step's.
+                float styleReward = style.IsNone || g.Finished[a] ? 0f : style.Reward(g.Batch, a, g.Fighters, targeting ? g.TargetChoice[a] : 0);
+                rewards[env] = (reward + styleReward) * options.RewardScale;
                 terminals[env] = g.Buffers.Terminals[learner];
                 truncations[env] = g.Buffers.Truncations[learner];
                 for (int k = 0; k < RewardWeights.Count; k++) termSums[k] += terms[learner * RewardWeights.Count + k];

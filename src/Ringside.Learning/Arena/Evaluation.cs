@@ -8,6 +8,8 @@ namespace Ringside.Learning.Arena;
 /// <param name="SecondsSurvived">seconds in the ring per episode (endurance).</param>
 /// <param name="HitsOnWeakest">share of landed hits whose target was the weakest enemy standing, when there was a
 /// choice (two or more enemies with different health): targeting, in free-for-alls; NaN without such a hit.</param>
+/// <param name="DistanceWhenHurt">mean distance to the nearest enemy while below half health (risk tolerance: trade or back
+/// off); NaN if never hurt.</param>
 public sealed record BehaviourFingerprint(
     double AttacksPerSecond,
     double MeanDistanceToEdge,
@@ -17,7 +19,8 @@ public sealed record BehaviourFingerprint(
     double RungOutPerEpisode = 0,
     double HealthKept = 0,
     double SecondsSurvived = 0,
-    double HitsOnWeakest = double.NaN);
+    double HitsOnWeakest = double.NaN,
+    double DistanceWhenHurt = double.NaN);
 
 public sealed record EvaluationResult(
     string Opponents,
@@ -99,7 +102,7 @@ public static class Evaluation
         var learnerObs = new float[n * obsSize];
         var learnerActions = new int[n];
         var rows = new int[n];
-        double reward = 0, attacks = 0, aliveTicks = 0, edgeSum = 0, nearestSum = 0, dealt = 0, taken = 0, hitsWithChoice = 0, hitsOnWeakest = 0;
+        double reward = 0, attacks = 0, aliveTicks = 0, edgeSum = 0, nearestSum = 0, dealt = 0, taken = 0, hitsWithChoice = 0, hitsOnWeakest = 0, hurtTicks = 0, hurtNearestSum = 0;
         var weakestAtStart = new bool[n]; // per active row: our nearest enemy (whom a swing hits) is the weakest of several
         var choiceAtStart = new bool[n];  // per active row: two or more enemies standing, not all equally healthy
         float learnerDamage = options.Learner.Stats.Damage;
@@ -137,8 +140,9 @@ public static class Evaluation
             if (f > 2)
                 for (int k = 0; k < active; k++)
                 {
-                    choiceAtStart[k] = HasChoice(batch, rows[k], f);
-                    weakestAtStart[k] = choiceAtStart[k] && NearestIsWeakest(batch, rows[k], f);
+                    int choice = Surroundings.TargetChoice(batch, rows[k], f);
+                    choiceAtStart[k] = choice != 0;
+                    weakestAtStart[k] = choice > 0;
                 }
             batch.Step(actions, buffers);
 
@@ -158,7 +162,10 @@ public static class Evaluation
                 if (!me.Alive) continue;
                 aliveTicks++;
                 edgeSum += ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(me.X), MathF.Abs(me.Y));
-                nearestSum += NearestEnemyDistance(batch, rows[k], f);
+                float nearestOrNone = Surroundings.NearestEnemyDistance(batch, rows[k], f);
+                double nearest = float.IsNaN(nearestOrNone) ? 0 : nearestOrNone;
+                nearestSum += nearest;
+                if (me.Health < ArenaRules.MaxHealth / 2) { hurtTicks++; hurtNearestSum += nearest; }
             }
         }
 
@@ -192,58 +199,10 @@ public static class Evaluation
             RungOutPerEpisode: (double)rungOut / n,
             HealthKept: healthKept / n,
             SecondsSurvived: aliveTicks / ArenaRules.TicksPerSecond / n,
-            HitsOnWeakest: hitsWithChoice > 0 ? hitsOnWeakest / hitsWithChoice : double.NaN);
+            HitsOnWeakest: hitsWithChoice > 0 ? hitsOnWeakest / hitsWithChoice : double.NaN,
+            DistanceWhenHurt: hurtTicks > 0 ? hurtNearestSum / hurtTicks : double.NaN);
         return new EvaluationResult(label, f, n, (double)wins / n, (double)draws / n,
             reward / n, seconds / n, koDealt, ringOutDealt, knockedOut, rungOut, fingerprint, decisions);
-    }
-
-    /// <summary>Whether the nearest living enemy (whom an attack hits) is the weakest one standing.</summary>
-    private static bool NearestIsWeakest(ArenaBatch batch, int arena, int f)
-    {
-        var me = batch.Fighter(arena * f);
-        int nearest = -1;
-        double nearestD = double.MaxValue;
-        float weakest = float.MaxValue;
-        for (int s = 1; s < f; s++)
-        {
-            var them = batch.Fighter(arena * f + s);
-            if (!them.Alive) continue;
-            double dx = them.X - me.X, dy = them.Y - me.Y, d = dx * dx + dy * dy;
-            if (d < nearestD) { nearestD = d; nearest = s; }
-            weakest = MathF.Min(weakest, them.Health);
-        }
-        return nearest > 0 && batch.Fighter(arena * f + nearest).Health <= weakest;
-    }
-
-    /// <summary>Two or more enemies standing, not all equally healthy: a choice of target.</summary>
-    private static bool HasChoice(ArenaBatch batch, int arena, int f)
-    {
-        int living = 0;
-        float min = float.MaxValue, max = float.MinValue;
-        for (int s = 1; s < f; s++)
-        {
-            var them = batch.Fighter(arena * f + s);
-            if (!them.Alive) continue;
-            living++;
-            min = MathF.Min(min, them.Health);
-            max = MathF.Max(max, them.Health);
-        }
-        return living >= 2 && max > min;
-    }
-
-    /// <summary>Centre distance to the nearest fighter still standing (the state at the end of the tick).</summary>
-    private static double NearestEnemyDistance(ArenaBatch batch, int arena, int f)
-    {
-        var me = batch.Fighter(arena * f);
-        double best = double.NaN;
-        for (int s = 1; s < f; s++)
-        {
-            var them = batch.Fighter(arena * f + s);
-            if (!them.Alive) continue;
-            double dx = them.X - me.X, dy = them.Y - me.Y, d = Math.Sqrt(dx * dx + dy * dy);
-            if (double.IsNaN(best) || d < best) best = d;
-        }
-        return double.IsNaN(best) ? 0 : best;
     }
 }
 

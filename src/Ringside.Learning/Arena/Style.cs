@@ -1,0 +1,72 @@
+using Ringside.Sim;
+
+namespace Ringside.Learning.Arena;
+
+/// <summary>
+/// Training only, not a contract term: the part of a personality that the contract's reward terms cannot express,
+/// paid to the learner per step so that each slider shows in how it fights (docs/CONTRACT.md, "What each slider does").
+/// The contract's terms price outcomes (hits, eliminations, damage); a fighter paid only for outcomes learns the one
+/// way to win that they reward, whatever its sliders. These terms price the behaviour itself, each in proportion to
+/// the slider's distance from 50, so that a neutral personality gets none of them.
+/// </summary>
+/// <param name="PerSwing">paid per attack swung, charged below 0 (aggression: swing freely, or only when it pays).</param>
+/// <param name="ForCloseness">paid per second for standing near the nearest enemy, charged for standing away (aggression:
+/// press, or keep its distance).</param>
+/// <param name="ForCentre">paid per second for distance from the ropes beyond <see cref="NeutralEdgeDistance"/>, charged
+/// within it (positioning: hold the centre, or work the ropes).</param>
+/// <param name="PerHitOnWeakest">paid per hit on the weakest of several enemies, charged per hit on another one
+/// (targeting: finish the weakest, or spread the damage).</param>
+/// <param name="ForEngagingHurt">paid per second for standing near the nearest enemy while hurt, charged for standing
+/// away, in proportion to the health missing (risk tolerance: keep trading when hurt, or back off).</param>
+/// <param name="ForHealth">paid per second for the health kept (endurance above 50: last; below, nothing).</param>
+public readonly record struct Style(float PerSwing, float ForCloseness, float ForCentre, float PerHitOnWeakest, float ForEngagingHurt, float ForHealth)
+{
+    /// <summary>No style terms: the contract's reward alone.</summary>
+    public static Style None => default;
+
+    public bool IsNone => this == default;
+
+    /// <summary>Distance (centre to centre) at and beyond which a fighter counts as away from its nearest enemy.</summary>
+    public const float FarDistance = 4f;
+
+    /// <summary>Distance from the ropes paid nothing by <see cref="ForCentre"/>: nearer costs, farther pays.</summary>
+    public const float NeutralEdgeDistance = 3f;
+
+    /// <summary>
+    /// The style of a personality. With d = slider / 50 − 1 (−1 to +1, 0 neutral) each term is its coefficient × d, in the
+    /// units of the contract's reward terms (a standard hit taken costs 1).
+    /// </summary>
+    public static Style For(Personality p)
+    {
+        static float D(float slider) => slider / 50f - 1f;
+        float a = D(p.Aggression), pos = D(p.Positioning), t = D(p.Targeting), r = D(p.RiskTolerance), e = D(p.Endurance);
+        return new Style(
+            PerSwing: 0.5f * a,
+            ForCloseness: (a > 0 ? 4f : 6f) * a,
+            ForCentre: (pos > 0 ? 6f : 0.6f) * pos,
+            PerHitOnWeakest: 2f * t,
+            ForEngagingHurt: 8f * r,
+            ForHealth: 2f * MathF.Max(e, 0f));
+    }
+
+    /// <summary>
+    /// The style reward of the learner of <paramref name="arena"/> for the step just taken; <paramref name="targetChoiceAtStart"/>
+    /// is its <see cref="Surroundings.TargetChoice"/> at the start of the step.
+    /// </summary>
+    public float Reward(ArenaBatch batch, int arena, int fighters, int targetChoiceAtStart)
+    {
+        var me = batch.Fighter(arena * fighters);
+        float reward = (me.Events.HasFlag(FighterEvents.Attacked) ? PerSwing : 0f)
+                     + (me.Events.HasFlag(FighterEvents.HitLanded) ? PerHitOnWeakest * targetChoiceAtStart : 0f);
+        if (!me.Alive) return reward;
+        float nearest = Surroundings.NearestEnemyDistance(batch, arena, fighters);
+        float near = float.IsNaN(nearest) ? 0f : 1f - MathF.Min(nearest, FarDistance) / FarDistance; // 1 touching, 0 far or none
+        float edge = ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(me.X), MathF.Abs(me.Y));
+        float health = me.Health / ArenaRules.MaxHealth;
+        float perSecond = ForCloseness * (near - 0.5f)
+                        + ForCentre * (edge - NeutralEdgeDistance) / (ArenaRules.RingHalfSize - NeutralEdgeDistance)
+                        + ForEngagingHurt * (1f - health) * (near - 0.5f)
+                        + ForHealth * health;
+        return reward + perSecond * ArenaRules.Dt;
+    }
+}

@@ -1,0 +1,67 @@
+using Ringside.Learning.Arena;
+using Ringside.Sim;
+
+namespace Ringside.Learning.Tests.Arena;
+
+/// <summary>The personality's training-only style terms pay for the behaviour each slider names, and nothing when neutral.</summary>
+public class StyleTests
+{
+    [Fact]
+    public void A_neutral_personality_has_no_style_and_each_slider_signs_its_term()
+    {
+        Assert.True(Style.For(Personality.Neutral).IsNone);
+        Assert.True(new ArenaTrainingOptions { OutDir = "." }.Style.IsNone); // the default recipe is the contract's reward alone
+        Assert.True(Style.For(Personality.Neutral with { Aggression = 90 }).ForCloseness > 0);
+        Assert.True(Style.For(Personality.Neutral with { Aggression = 10 }).ForCloseness < 0);
+        Assert.True(Style.For(Personality.Neutral with { Positioning = 90 }).ForCentre > 0);
+        Assert.True(Style.For(Personality.Neutral with { Positioning = 10 }).ForCentre < 0);
+        Assert.True(Style.For(Personality.Neutral with { Targeting = 90 }).PerHitOnWeakest > 0);
+        Assert.True(Style.For(Personality.Neutral with { RiskTolerance = 10 }).ForEngagingHurt < 0);
+        Assert.True(Style.For(Personality.Neutral with { Endurance = 90 }).ForHealth > 0);
+        Assert.Equal(0, Style.For(Personality.Neutral with { Endurance = 10 }).ForHealth); // no pay for losing health
+    }
+
+    [Fact]
+    public void Pressing_pays_an_aggressive_fighter_and_keeping_away_a_passive_one()
+    {
+        var aggressive = Style.For(Personality.Neutral with { Aggression = 90 });
+        var passive = Style.For(Personality.Neutral with { Aggression = 10 });
+        var (pressing, away) = (Walk(aggressive, towardEnemy: true), Walk(aggressive, towardEnemy: false));
+        Assert.True(pressing > away, $"aggressive: pressing {pressing}, keeping away {away}");
+        (pressing, away) = (Walk(passive, towardEnemy: true), Walk(passive, towardEnemy: false));
+        Assert.True(away > pressing, $"passive: pressing {pressing}, keeping away {away}");
+    }
+
+    [Fact]
+    public void The_centre_pays_high_positioning_and_the_ropes_low()
+    {
+        var centre = Style.For(Personality.Neutral with { Positioning = 90 });
+        var ropes = Style.For(Personality.Neutral with { Positioning = 10 });
+        Assert.True(Walk(centre, towardCentre: true) > Walk(centre, towardCentre: false));
+        Assert.True(Walk(ropes, towardCentre: false) > Walk(ropes, towardCentre: true));
+    }
+
+    /// <summary>
+    /// The style reward a learner (slot 0 of a duel, the opponent idle) collects over two seconds while it walks toward
+    /// or away from its enemy, or toward the centre or the ropes.
+    /// </summary>
+    private static float Walk(Style style, bool? towardEnemy = null, bool? towardCentre = null)
+    {
+        using var batch = new ArenaBatch(ArenaConfig.Standard(2), 1);
+        batch.Reset(7);
+        var buffers = new StepBuffers(batch.AgentCount);
+        var actions = new int[batch.AgentCount];
+        float total = 0;
+        for (int t = 0; t < 2 * ArenaRules.TicksPerSecond; t++)
+        {
+            var (me, them) = (batch.Fighter(0), batch.Fighter(1));
+            float dx = towardEnemy is { } e ? (them.X - me.X) * (e ? 1 : -1) : -me.X * (towardCentre!.Value ? 1 : -1);
+            float dy = towardEnemy is { } e2 ? (them.Y - me.Y) * (e2 ? 1 : -1) : -me.Y * (towardCentre!.Value ? 1 : -1);
+            actions[0] = Contract.MoveToward(dx, dy);
+            actions[1] = Contract.Idle;
+            batch.Step(actions, buffers);
+            total += style.Reward(batch, 0, 2, targetChoiceAtStart: 0);
+        }
+        return total;
+    }
+}
