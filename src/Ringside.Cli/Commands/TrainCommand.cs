@@ -54,7 +54,7 @@ public static class TrainCommand
     private static readonly Option<float?> Endurance = new("--endurance") { Description = "Personality slider 0-100 (50 neutral)." };
     private static readonly Option<string?> Mode = new("--mode") { Description = "Training mode: survival, aggression, tactical, adaptation, tournament." };
     private static readonly Option<string> FighterCount = new("--fighters") { Description = "Fighters per arena, the learner included (2-8); the arenas are split evenly between the entries (default: half duels, half four-fighter free-for-alls).", DefaultValueFactory = _ => "2,4" };
-    private static readonly Option<string> Opponents = new("--opponents") { Description = "Opponents: bots (chaser, cautious, random, idle) and 'self' for past checkpoints.", DefaultValueFactory = _ => "chaser,cautious,random" };
+    private static readonly Option<string> Opponents = new("--opponents") { Description = "Opponents: bots (chaser, cautious, random, idle) and 'self' for past checkpoints.", DefaultValueFactory = _ => string.Join(",", ArenaTraining.DefaultOpponents) };
     private static readonly Option<double> SelfPlayRatio = new("--self-play-ratio") { Description = "Share of opponents drawn from past checkpoints when 'self' is an opponent.", DefaultValueFactory = _ => 0.3 };
     private static readonly Option<float?> OutcomeReward = new("--outcome-reward") { Description = "Training reward for winning (+) or losing (−) an episode; 0: the contract's reward terms only." };
     private static readonly Option<float> Size = new("--size") { Description = "The learner's fighter size (0.5-2).", DefaultValueFactory = _ => 1f };
