@@ -1,7 +1,7 @@
 namespace Ringside.Sim;
 
 /// <summary>
-/// The reward terms of seed 001, each measured separately per fighter and step. The reward is
+/// The contract's reward terms (docs/CONTRACT.md, "Rewards"), each measured separately per fighter and step. The reward is
 /// the weighted sum <c>sum_k weight_k * term_k</c>; docs/CONTRACT.md says what each term counts.
 /// </summary>
 public enum RewardTerm
@@ -20,7 +20,7 @@ public enum RewardTerm
     RingOut,
 }
 
-/// <summary>One weight per <see cref="RewardTerm"/>. The defaults are seed 001's: +1, +2, +10, -1, -3, -10.</summary>
+/// <summary>One weight per <see cref="RewardTerm"/>. The defaults: +1, +2, +10, -1, -3, -10 (docs/CONTRACT.md, "Rewards").</summary>
 public readonly record struct RewardWeights(
     float Survival, float AttackHit, float Knockout, float DamageTaken, float NearEdge, float RingOut)
 {
@@ -72,7 +72,7 @@ public readonly record struct RewardWeights(
         return map;
     }
 
-    /// <summary>These weights with some terms set directly (seed 000's reward customisation).</summary>
+    /// <summary>These weights with some terms set directly (a job's or a profile's reward customisation).</summary>
     /// <exception cref="ArgumentException">an unknown term or a weight that is not finite; ParamName is the term.</exception>
     public RewardWeights With(IReadOnlyDictionary<string, float>? overrides)
     {
@@ -95,7 +95,7 @@ public readonly record struct RewardWeights(
 }
 
 /// <summary>
-/// Seed 000's five personality sliders, each 0-100 with 50 neutral. Each slider scales some reward weights
+/// The five personality sliders (docs/CONTRACT.md, "Personality → weights"), each 0-100 with 50 neutral. Each slider scales some reward weights
 /// by a factor linear in the slider (see <see cref="Factors"/> and docs/CONTRACT.md).
 /// </summary>
 public readonly record struct Personality(
@@ -139,7 +139,7 @@ public readonly record struct Personality(
     }
 }
 
-/// <summary>Seed 001's training modes: presets that scale reward terms (and, in training, choose opponents).</summary>
+/// <summary>The training modes (docs/CONTRACT.md, "Training modes"): presets that scale reward terms (and, in training, choose opponents).</summary>
 public enum TrainingMode { Survival, Aggression, Tactical, Adaptation, Tournament }
 
 public static class TrainingModes

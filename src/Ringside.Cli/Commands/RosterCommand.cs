@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Ringside.Assets;
 using Ringside.Learning.Arena;
-using Ringside.Server.Training;
 using Ringside.Sim;
 
 namespace Ringside.Cli.Commands;

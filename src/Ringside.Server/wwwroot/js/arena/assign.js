@@ -1,4 +1,4 @@
-// The fighter-assignment modal (seed 000, phase 4): pick 2-8 fighters from the roster and, for each, who controls it:
+// The fighter-assignment modal (docs/SERVER.md, "Live matches"): pick 2-8 fighters from the roster and, for each, who controls it:
 // a human (this keyboard), the default AI, a baseline bot, or one of the fighter's trained profiles (personality and
 // rating shown). START BATTLE hands the assignment to the page. Also uploads a GLB fighter to the roster.
 import { SLOT_COLOURS } from './fighters.js';

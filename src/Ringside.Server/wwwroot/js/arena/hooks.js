@@ -1,6 +1,7 @@
 // window.ringside: what the browser tests (tests/Ringside.Web.Tests) and tooling read and drive on the arena page.
 // main.js hands over the page's parts; the hooks only read them, pause the frame loop or step it by hand.
 import * as THREE from 'three';
+import { TICKS_PER_SECOND } from './coords.js';
 
 /**
  * Installs window.ringside. `page` has the stage, the crowd, `shown` (what the page has shown of the match), `step(dt)`,
@@ -16,7 +17,7 @@ export function installHooks(page) {
     resume() { page.resume(); },
     get paused() { return page.paused; },
     /** Steps and renders one frame now (also while paused). */
-    renderOnce(dt = 1 / 30) { page.step(dt); stage.render(); return this.stats(); },
+    renderOnce(dt = 1 / TICKS_PER_SECOND) { page.step(dt); stage.render(); return this.stats(); },
     stats() {
       const info = stage.renderer.info;
       return {
@@ -54,10 +55,10 @@ export function installHooks(page) {
     /** Mean milliseconds per frame (update + render, waiting for the GPU by reading a pixel) over `frames` frames. */
     measure(frames = 20) {
       const gl = stage.renderer.getContext(), pixel = new Uint8Array(4);
-      page.step(1 / 30); stage.render(); gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel); // warm up
+      page.step(1 / TICKS_PER_SECOND); stage.render(); gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel); // warm up
       const start = performance.now();
       for (let i = 0; i < frames; i++) {
-        page.step(1 / 30);
+        page.step(1 / TICKS_PER_SECOND);
         stage.render();
         gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
       }

@@ -9,7 +9,7 @@ export { ACTION_NAMES, STEPS_PER_EPOCH, STEPS_PER_ITERATION, TICKS_PER_SECOND } 
 /** The page's hooks for tests and tooling. Charts register themselves in `charts` (name → Chart). */
 export const pages = window.ringsidePages ??= { ready: false, page: '', charts: {}, state: {}, errors: [] };
 
-/** The five personality sliders of seed 000, in the order the API names them. */
+/** The five personality sliders (docs/CONTRACT.md, "Personality → weights"), in the order the API names them. */
 export const TRAITS = [
   { key: 'aggression', label: 'Aggression', short: 'AGG', hint: 'hits and knockouts count more, staying alive less' },
   { key: 'positioning', label: 'Positioning', short: 'POS', hint: 'being near the ropes costs more' },
@@ -18,7 +18,7 @@ export const TRAITS = [
   { key: 'endurance', label: 'Endurance', short: 'END', hint: 'every second survived counts more' },
 ];
 
-/** Seed 001's training modes (docs/CONTRACT.md): presets that scale the reward terms and choose opponents. */
+/** The training modes (docs/CONTRACT.md, "Training modes"): presets that scale the reward terms and choose opponents. */
 export const MODES = [
   { key: 'tactical', label: 'Tactical', hint: 'the seed weights: balanced' },
   { key: 'aggression', label: 'Aggression', hint: 'hit and finish: attacks and knockouts ×2/×1.5, survival ×0.5' },
@@ -140,7 +140,7 @@ export function wsUrl(path) {
 
 /**
  * A JSON WebSocket that reconnects (1, 2, 4 … 15 s) until closed. handlers: {message(msg), open(), close(event)}.
- * `subscribe` (message types) is sent on every (re)connection: seed 003's subscription message. `history` (training
+ * `subscribe` (message types) is sent on every (re)connection: the subscription message of docs/SERVER.md. `history` (training
  * sessions): each connection first replays the stored messages this page has not seen.
  */
 export class LiveSocket {

@@ -1,4 +1,4 @@
-// The replay player: frames re-simulated by the server, fetched over one of seed 004's two transports (HTTP pages of
+// The replay player: frames re-simulated by the server, fetched over one of the two replay transports (docs/SERVER.md) (HTTP pages of
 // /api/replays/{id}/frames, or the chunked WebSocket stream /ws/replays/{id}/frames), played in an ArenaView with
 // play/pause, scrubbing and speed. Playback starts as soon as the first frames are in; the rest arrives meanwhile.
 import { getJson, wsUrl, TICKS_PER_SECOND } from './common.js';

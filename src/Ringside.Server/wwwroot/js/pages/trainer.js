@@ -1,4 +1,4 @@
-// The fighter trainer (seed 000): fighter, profile name, the five personality sliders with a live preview of the reward
+// The fighter trainer: fighter, profile name, the five personality sliders with a live preview of the reward
 // weights the server derives from them (GET /api/reward-weights), direct weight edits, mode and budget; Train starts a
 // job (POST /api/training-jobs, execute: true) whose progress arrives over its session's WebSocket (/ws/job-N:
 // training_metrics, training_status, bot_decision). At the end: the evaluation against the baselines, the behaviour
