@@ -72,6 +72,7 @@ public static class RingsideServer
         app.UseCors();
         if (options.RateLimit.Enabled) app.UseRateLimiter();
         app.Use(ApiKeys.Enforce);
+        app.UseJsonCharsetCheck();
         // Pings every 15 s; a client that does not answer within 30 s (one that stopped reading) is aborted, so a stalled
         // client never keeps megabytes of kernel buffers and a queue alive.
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15), KeepAliveTimeout = TimeSpan.FromSeconds(30) });

@@ -94,7 +94,13 @@ public static class TrainingSessionsApi
     {
         if (sessions.Find(id) is not { } s || s.Id != id) return Missing(id);
         if (body.ValueKind != JsonValueKind.Object) return Problems.Field(400, "body", "must be a JSON object.");
-        int? episode = body.TryGetProperty("episode", out var e) && e.TryGetInt32(out var n) ? n : null;
+        int? episode = null;
+        if (body.TryGetProperty("episode", out var e) && e.ValueKind != JsonValueKind.Null)
+        {
+            if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt32(out int n)) return Problems.Field(400, "episode", "must be an integer (or absent).");
+            episode = n;
+        }
+        if (Utf16.FirstIllFormed(body) is { } illFormed) return Problems.Field(400, illFormed, "is not well-formed text (a lone UTF-16 surrogate).");
         foreach (var p in body.EnumerateObject())
             if (p.Value.ValueKind == JsonValueKind.Number && !double.IsFinite(p.Value.GetDouble())) return Problems.Field(400, p.Name, "must be a finite number.");
         return TypedResults.Accepted($"/api/training/sessions/{id}/history", sessions.Publish(s, type, body, episode));
@@ -210,5 +216,6 @@ public static class TrainingSessionsApi
             return null;
         }
         catch (JsonException e) { return $"the message is not valid JSON: {e.Message}"; }
+        catch (InvalidOperationException) { return "the message is not well-formed text (a lone UTF-16 surrogate)."; } // GetString refuses it
     }
 }

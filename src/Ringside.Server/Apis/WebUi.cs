@@ -78,7 +78,15 @@ public static class WebUi
             v.Add("file", "is required: send multipart/form-data with the .glb in a field named 'file'.");
             return Problems.Invalid(v);
         }
-        var form = await request.ReadFormAsync(token);
+        IFormCollection form;
+        try { form = await request.ReadFormAsync(token); }
+        catch (Exception e) when (e is (InvalidDataException or InvalidOperationException or IOException) and not BadHttpRequestException && !token.IsCancellationRequested)
+        {
+            // A malformed multipart body: no boundary, a truncated part, too many fields, a header line over the limit.
+            bool tooLarge = e.Message.Contains("body length limit", StringComparison.OrdinalIgnoreCase);
+            return Problems.Field(tooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest, "body",
+                $"the multipart/form-data body cannot be read: {e.Message}");
+        }
         var upload = form.Files.GetFile("file");
         string? name = form["name"].FirstOrDefault();
         var metadata = new Dictionary<string, double>();

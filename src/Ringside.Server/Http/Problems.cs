@@ -8,26 +8,34 @@ namespace Ringside.Server.Http;
 /// <summary>RFC 7807 problem details, always naming the field at fault in <c>errors</c> when there is one.</summary>
 public static class Problems
 {
-    public static ProblemHttpResult Field(int status, string field, string message, string? title = null) =>
-        TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+    /// <summary>A problem naming one field; what the field and message echo of the input is repaired (<see cref="Utf16.Repaired"/>).</summary>
+    public static ProblemHttpResult Field(int status, string field, string message, string? title = null)
+    {
+        (field, message) = (Utf16.Repaired(field), Utf16.Repaired(message));
+        return TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
         {
             Status = status,
             Title = title ?? Title(status),
             Detail = message,
         });
+    }
 
     public static ProblemHttpResult NotFound(string what, object id, string field = "id") =>
         Field(StatusCodes.Status404NotFound, field, $"{what} {id} does not exist.");
 
     public static ProblemHttpResult Conflict(string field, string message) => Field(StatusCodes.Status409Conflict, field, message);
 
-    public static ProblemHttpResult Invalid(Validation v) =>
-        TypedResults.Problem(new HttpValidationProblemDetails(v.Errors)
+    public static ProblemHttpResult Invalid(Validation v)
+    {
+        var errors = new Dictionary<string, string[]>();
+        foreach (var (field, messages) in v.Errors) errors[Utf16.Repaired(field)] = messages.Select(Utf16.Repaired).ToArray();
+        return TypedResults.Problem(new HttpValidationProblemDetails(errors)
         {
             Status = StatusCodes.Status400BadRequest,
             Title = "One or more fields are invalid.",
-            Detail = string.Join(" ", v.Errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")),
+            Detail = string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")),
         });
+    }
 
     private static string Title(int status) => status switch
     {
@@ -36,6 +44,7 @@ public static class Problems
         404 => "Not found.",
         409 => "Conflict.",
         413 => "The request body is too large.",
+        415 => "Unsupported media type.",
         422 => "The request cannot be processed.",
         429 => "Too many requests.",
         _ => "Error.",

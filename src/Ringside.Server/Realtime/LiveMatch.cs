@@ -226,6 +226,7 @@ public static class MatchInput
             return null;
         }
         catch (System.Text.Json.JsonException e) { return $"the message is not valid JSON: {e.Message}"; }
+        catch (InvalidOperationException) { return "the message is not well-formed text (a lone UTF-16 surrogate)."; } // GetString refuses it
     }
 }
 

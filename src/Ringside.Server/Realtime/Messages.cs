@@ -9,7 +9,8 @@ public static class Messages
 {
     public static byte[] Serialize(object message) => JsonSerializer.SerializeToUtf8Bytes(message, message.GetType(), Json.Options);
 
-    public static byte[] Error(string message) => Serialize(new { type = "error", message });
+    /// <summary>An error message; what it echoes of the client's input is repaired first (<see cref="Utf16.Repaired"/>).</summary>
+    public static byte[] Error(string message) => Serialize(new { type = "error", message = Utf16.Repaired(message) });
 
     public sealed record FighterState(int Slot, float X, float Y, float Vx, float Vy, float Fx, float Fy, float Health, bool Alive, int Action, string[] Events);
 
