@@ -25,7 +25,7 @@ public static class DefaultRoster
         Entry("iron-mountain", "Iron Mountain", 1.4f, 0.75f, "#c68642", "#1f3a93", "#f1c40f")       // heavyweight: patient, keeps off the ropes
             with { Sliders = new(40, 75, 50, 35, 70) },
         Entry("el-relampago", "El Relampago", 0.8f, 1.35f, "#e0ac69", "#16a085", "#e84393", masked: true) // luchador: takes risks, lives on the ropes
-            with { Sliders = new(75, 20, 50, 90, 40) },
+            with { Sliders = new(65, 30, 50, 80, 40) },
         Entry("rocket-ray", "Rocket Ray", 1.0f, 1.0f, "#f1c27d", "#ecf0f1", "#e74c3c")              // the all-rounder: balanced
             with { Sliders = new(50, 50, 50, 50, 50) },
         Entry("big-bertha", "Big Bertha", 1.25f, 0.85f, "#ffdbac", "#8e44ad", "#ff9f1a")             // a bruiser who goes the distance
