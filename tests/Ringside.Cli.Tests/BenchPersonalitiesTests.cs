@@ -29,6 +29,10 @@ public class BenchPersonalitiesTests
             Assert.Equal(perSeed.Count(p => p.GetProperty("moved_as_stated").GetBoolean()), m.GetProperty("seeds_moved_as_stated").GetInt32());
         }
         Assert.Equal(every, json.GetProperty("every_seed_moved_as_stated").GetBoolean());
+        var profiles = json.GetProperty("profiles").EnumerateArray().ToArray();
+        Assert.Equal(4, profiles.Length); // 10 and 90, two seeds each
+        Assert.Equal([10.0, 10.0, 90.0, 90.0], profiles.Select(p => p.GetProperty("at").GetDouble()));
+        Assert.All(profiles, p => Assert.InRange(p.GetProperty("vs_chaser").GetDouble(), 0, 1));
     }
 
     [Fact]

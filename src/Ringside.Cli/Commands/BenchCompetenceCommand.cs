@@ -48,6 +48,7 @@ public static class BenchCompetenceCommand
                 ArenaTraining.DefaultPpo.UpdateEpochs,
                 ArenaTraining.DefaultPpo.EntCoef,
                 fighters = new ArenaTrainingOptions { OutDir = "." }.Fighters,
+                opponents = ArenaTraining.DefaultOpponents,
                 outcome_reward = ArenaTraining.DefaultOutcomeReward,
                 evaluate_every_steps = ArenaTraining.DefaultEvaluateEverySteps,
                 evaluation_episodes = new ArenaTrainingOptions { OutDir = "." }.EvaluationEpisodes

@@ -68,14 +68,16 @@ public static class BenchPersonalitiesCommand
         foreach (var s in only)
             if (!Sliders.Contains(s)) throw new ArgumentException($"--sliders: unknown slider '{s}'; expected {string.Join(", ", Sliders)}.");
         var rows = new List<object>();
+        var profiles = new List<TrainedProfile>();
         bool allMoved = true;
         foreach (string slider in Sliders.Where(s => only.Length == 0 || only.Contains(s)))
         {
             var low = seeds.Select(seed => TrainAndEvaluate(slider, 10, steps, seed, episodes, json)).ToArray();
             var high = seeds.Select(seed => TrainAndEvaluate(slider, 90, steps, seed, episodes, json)).ToArray();
+            profiles.AddRange(low.Concat(high));
             foreach (var m in Measures.Where(m => m.Slider == slider))
             {
-                double[] a = low.Select(f => m.Of(f[m.LineUp])).ToArray(), b = high.Select(f => m.Of(f[m.LineUp])).ToArray();
+                double[] a = low.Select(f => m.Of(f.Fingerprints[m.LineUp])).ToArray(), b = high.Select(f => m.Of(f.Fingerprints[m.LineUp])).ToArray();
                 bool[] moved = a.Zip(b, m.Holds).ToArray();
                 allMoved &= moved.All(x => x);
                 rows.Add(new
@@ -97,13 +99,25 @@ public static class BenchPersonalitiesCommand
                         $"{slider,-15} {m.Name,-32} ({m.LineUp,-12}) seed {seeds[k],-3} at 10: {a[k],8:F3}  at 90: {b[k],8:F3}  ({b[k] / a[k],5:F2}x, {b[k] - a[k]:+0.000;-0.000})  expected {Expected(m)} {(moved[k] ? "ok" : "NOT MET")}"));
             }
         }
-        if (json) Output.WriteJson(new { steps, seeds, episodes, every_seed_moved_as_stated = allMoved, measures = rows });
+        if (json) Output.WriteJson(new
+        {
+            steps,
+            seeds,
+            episodes,
+            every_seed_moved_as_stated = allMoved,
+            measures = rows,
+            profiles = profiles.Select(p => new { p.Slider, at = p.Value, p.Seed, vs_chaser = p.VsChaser, vs_cautious = p.VsCautious, free_for_all = p.FreeForAll })
+        });
         else Console.WriteLine(allMoved ? "every measure moved as stated on every seed" : "some measures did NOT move as stated");
         return 0;
     }
 
-    /// <summary>Trains a profile with <paramref name="slider"/> at <paramref name="value"/> and the others at 50; its fingerprint per line-up.</summary>
-    private static Dictionary<string, BehaviourFingerprint> TrainAndEvaluate(string slider, float value, long steps, ulong seed, int episodes, bool quiet)
+    /// <summary>A profile of the bench: its win rates (greedy, as evaluated) and its fingerprint per line-up ("duels", "free_for_all").</summary>
+    private sealed record TrainedProfile(string Slider, float Value, ulong Seed, double VsChaser, double VsCautious, double FreeForAll,
+        Dictionary<string, BehaviourFingerprint> Fingerprints);
+
+    /// <summary>Trains a profile with <paramref name="slider"/> at <paramref name="value"/> and the others at 50, then evaluates it.</summary>
+    private static TrainedProfile TrainAndEvaluate(string slider, float value, long steps, ulong seed, int episodes, bool quiet)
     {
         float S(string name) => name == slider ? value : 50f;
         var personality = new Personality(S("aggression"), S("positioning"), S("targeting"), S("risk_tolerance"), S("endurance"));
@@ -126,11 +140,11 @@ public static class BenchPersonalitiesCommand
             var ffa = Play(["chaser", "cautious", "random"], 4);
             if (!quiet) Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{slider} {value}: {result.Steps / 1e6:F1}M steps in {result.WallSeconds:F0} s; wins {chaser.WinRate:P0} vs chaser, {cautious.WinRate:P0} vs cautious, {ffa.WinRate:P0} of free-for-alls"));
-            return new()
+            return new TrainedProfile(slider, value, seed, chaser.WinRate, cautious.WinRate, ffa.WinRate, new()
             {
                 ["duels"] = Average(chaser.Fingerprint, cautious.Fingerprint),
                 ["free_for_all"] = ffa.Fingerprint,
-            };
+            });
         }
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
     }
