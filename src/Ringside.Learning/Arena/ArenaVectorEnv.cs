@@ -61,6 +61,7 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
 {
     private const int ObsSize = Contract.ObservationSize;
     private const int IdleOpponent = -1;
+    private const int NoHitYet = int.MaxValue / 2;
 
     /// <summary>The arenas with one fighter count: env rows [EnvOffset, EnvOffset + batch.ArenaCount).</summary>
     private sealed class Group
@@ -78,6 +79,8 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
         public required int[] TargetChoice { get; init; }
         /// <summary>Per arena, whether it finished on the last step (its state is already the next episode's).</summary>
         public required bool[] Finished { get; init; }
+        /// <summary>Per arena, ticks since the learner last landed a hit (the style's step-back window).</summary>
+        public required int[] TicksSinceHit { get; init; }
     }
 
     private readonly ArenaEnvOptions options;
@@ -142,6 +145,7 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
             Bots = bots,
             TargetChoice = new int[arenas],
             Finished = new bool[arenas],
+            TicksSinceHit = Enumerable.Repeat(NoHitYet, arenas).ToArray(),
         };
     }
 
@@ -172,6 +176,7 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
             g.Batch.Reset(SplitMix64.Mix(seed, (ulong)g.Fighters));
             g.Batch.WriteObservations(g.Buffers.Observations);
             for (int a = 0; a < g.Batch.ArenaCount; a++) DrawOpponents(g, a);
+            Array.Fill(g.TicksSinceHit, NoHitYet);
             CopyLearnerRows(g, observations);
         }
         Array.Clear(episodeReturn);
@@ -202,7 +207,10 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
                 int env = g.EnvOffset + a, learner = a * g.Fighters;
                 float reward = g.Buffers.Rewards[learner];
                 // A finished arena already holds the next episode: its style is not this step's.
-                float styleReward = style.IsNone || g.Finished[a] ? 0f : style.Reward(g.Batch, a, g.Fighters, targeting ? g.TargetChoice[a] : 0);
+                bool landed = g.Batch.Fighter(learner).Events.HasFlag(FighterEvents.HitLanded);
+                g.TicksSinceHit[a] = g.Finished[a] ? NoHitYet : landed ? 0 : Math.Min(g.TicksSinceHit[a] + 1, NoHitYet);
+                float styleReward = style.IsNone || g.Finished[a] ? 0f
+                    : style.Reward(g.Batch, a, g.Fighters, targeting ? g.TargetChoice[a] : 0, g.TicksSinceHit[a]);
                 rewards[env] = (reward + styleReward) * options.RewardScale;
                 terminals[env] = g.Buffers.Terminals[learner];
                 truncations[env] = g.Buffers.Truncations[learner];

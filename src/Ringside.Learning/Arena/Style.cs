@@ -10,8 +10,10 @@ namespace Ringside.Learning.Arena;
 /// the slider's distance from 50, so that a neutral personality gets none of them.
 /// </summary>
 /// <param name="PerSwing">paid per attack swung, charged below 0 (aggression: swing freely, or only when it pays).</param>
-/// <param name="ForCloseness">paid per second for standing near the nearest enemy, charged for standing away (aggression:
-/// press, or keep its distance).</param>
+/// <param name="ForCloseness">above 0, paid per second for standing near the nearest enemy and charged for standing away
+/// (aggression: press); below 0, paid for distance for <see cref="StepBackTicks"/> after each hit it lands (aggression: a
+/// counter-puncher that steps back after it strikes). After a landed hit, not after any swing: paid after a swing, the
+/// fighter learned to swing at the air to open the window.</param>
 /// <param name="ForCentre">paid per second for distance from the ropes beyond <see cref="NeutralEdgeDistance"/>, charged
 /// within it (positioning: hold the centre, or work the ropes).</param>
 /// <param name="PerHitOnWeakest">paid per hit on the weakest of several enemies, charged per hit on another one
@@ -29,6 +31,9 @@ public readonly record struct Style(float PerSwing, float ForCloseness, float Fo
     /// <summary>Distance (centre to centre) at and beyond which a fighter counts as away from its nearest enemy.</summary>
     public const float FarDistance = 4f;
 
+    /// <summary>How long after a landed hit a low-aggression fighter is paid for stepping back: a second.</summary>
+    public const int StepBackTicks = ArenaRules.TicksPerSecond;
+
     /// <summary>Distance from the ropes paid nothing by <see cref="ForCentre"/>: nearer costs, farther pays.</summary>
     public const float NeutralEdgeDistance = 3f;
 
@@ -42,7 +47,7 @@ public readonly record struct Style(float PerSwing, float ForCloseness, float Fo
         float a = D(p.Aggression), pos = D(p.Positioning), t = D(p.Targeting), r = D(p.RiskTolerance), e = D(p.Endurance);
         return new Style(
             PerSwing: 0.5f * a,
-            ForCloseness: (a > 0 ? 4f : 6f) * a,
+            ForCloseness: (a > 0 ? 4f : 12f) * a,
             ForCentre: (pos > 0 ? 6f : 0.6f) * pos,
             PerHitOnWeakest: 2f * t,
             ForEngagingHurt: 8f * r,
@@ -51,9 +56,10 @@ public readonly record struct Style(float PerSwing, float ForCloseness, float Fo
 
     /// <summary>
     /// The style reward of the learner of <paramref name="arena"/> for the step just taken; <paramref name="targetChoiceAtStart"/>
-    /// is its <see cref="Surroundings.TargetChoice"/> at the start of the step.
+    /// is its <see cref="Surroundings.TargetChoice"/> at the start of the step, <paramref name="ticksSinceHit"/> the ticks since
+    /// it last landed a hit (0 on the step it lands one).
     /// </summary>
-    public float Reward(ArenaBatch batch, int arena, int fighters, int targetChoiceAtStart)
+    public float Reward(ArenaBatch batch, int arena, int fighters, int targetChoiceAtStart, int ticksSinceHit)
     {
         var me = batch.Fighter(arena * fighters);
         float reward = (me.Events.HasFlag(FighterEvents.Attacked) ? PerSwing : 0f)
@@ -63,7 +69,8 @@ public readonly record struct Style(float PerSwing, float ForCloseness, float Fo
         float near = float.IsNaN(nearest) ? 0f : 1f - MathF.Min(nearest, FarDistance) / FarDistance; // 1 touching, 0 far or none
         float edge = ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(me.X), MathF.Abs(me.Y));
         float health = me.Health / ArenaRules.MaxHealth;
-        float perSecond = ForCloseness * (near - 0.5f)
+        float closeness = ForCloseness >= 0 ? ForCloseness * (near - 0.5f) : ticksSinceHit < StepBackTicks ? -ForCloseness * (1f - near) : 0f;
+        float perSecond = closeness
                         + ForCentre * (edge - NeutralEdgeDistance) / (ArenaRules.RingHalfSize - NeutralEdgeDistance)
                         + ForEngagingHurt * (1f - health) * (near - 0.5f)
                         + ForHealth * health;

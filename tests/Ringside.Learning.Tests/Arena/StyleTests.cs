@@ -28,8 +28,10 @@ public class StyleTests
         var passive = Style.For(Personality.Neutral with { Aggression = 10 });
         var (pressing, away) = (Walk(aggressive, towardEnemy: true), Walk(aggressive, towardEnemy: false));
         Assert.True(pressing > away, $"aggressive: pressing {pressing}, keeping away {away}");
-        (pressing, away) = (Walk(passive, towardEnemy: true), Walk(passive, towardEnemy: false));
-        Assert.True(away > pressing, $"passive: pressing {pressing}, keeping away {away}");
+        // A passive fighter is paid to step back only just after it has landed a hit, not for running from the start.
+        (pressing, away) = (Walk(passive, towardEnemy: true, justHit: true), Walk(passive, towardEnemy: false, justHit: true));
+        Assert.True(away > pressing, $"passive, just after a hit: pressing {pressing}, keeping away {away}");
+        Assert.Equal(Walk(passive, towardEnemy: true), Walk(passive, towardEnemy: false));
     }
 
     [Fact]
@@ -45,7 +47,7 @@ public class StyleTests
     /// The style reward a learner (slot 0 of a duel, the opponent idle) collects over two seconds while it walks toward
     /// or away from its enemy, or toward the centre or the ropes.
     /// </summary>
-    private static float Walk(Style style, bool? towardEnemy = null, bool? towardCentre = null)
+    private static float Walk(Style style, bool? towardEnemy = null, bool? towardCentre = null, bool justHit = false)
     {
         using var batch = new ArenaBatch(ArenaConfig.Standard(2), 1);
         batch.Reset(7);
@@ -60,7 +62,7 @@ public class StyleTests
             actions[0] = Contract.MoveToward(dx, dy);
             actions[1] = Contract.Idle;
             batch.Step(actions, buffers);
-            total += style.Reward(batch, 0, 2, targetChoiceAtStart: 0);
+            total += style.Reward(batch, 0, 2, targetChoiceAtStart: 0, ticksSinceHit: justHit ? 0 : int.MaxValue / 2);
         }
         return total;
     }
