@@ -193,25 +193,24 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
 
         completedCount = 0;
         var style = options.Style;
+        bool styled = !style.IsNone; // a neutral personality (the default recipe) pays none of this
         foreach (var g in groups)
         {
             bool targeting = style.PerHitOnWeakest != 0 && g.Fighters > 2;
             if (targeting)
                 for (int a = 0; a < g.Batch.ArenaCount; a++) g.TargetChoice[a] = Surroundings.TargetChoice(g.Batch, a, g.Fighters);
             g.Batch.Step(g.Actions, g.Buffers);
-            Array.Clear(g.Finished);
-            foreach (int a in g.Batch.CompletedArenas) g.Finished[a] = true;
+            if (styled)
+            {
+                Array.Clear(g.Finished);
+                foreach (int a in g.Batch.CompletedArenas) g.Finished[a] = true;
+            }
             var terms = g.Batch.RewardTerms;
             for (int a = 0; a < g.Batch.ArenaCount; a++)
             {
                 int env = g.EnvOffset + a, learner = a * g.Fighters;
                 float reward = g.Buffers.Rewards[learner];
-                // A finished arena already holds the next episode: its style is not this step's.
-                bool landed = g.Batch.Fighter(learner).Events.HasFlag(FighterEvents.HitLanded);
-                g.TicksSinceHit[a] = g.Finished[a] ? NoHitYet : landed ? 0 : Math.Min(g.TicksSinceHit[a] + 1, NoHitYet);
-                float styleReward = style.IsNone || g.Finished[a] ? 0f
-                    : style.Reward(g.Batch, a, g.Fighters, targeting ? g.TargetChoice[a] : 0, g.TicksSinceHit[a]);
-                rewards[env] = (reward + styleReward) * options.RewardScale;
+                rewards[env] = (styled ? reward + StyleReward(g, a, learner, style, targeting) : reward) * options.RewardScale;
                 terminals[env] = g.Buffers.Terminals[learner];
                 truncations[env] = g.Buffers.Truncations[learner];
                 for (int k = 0; k < RewardWeights.Count; k++) termSums[k] += terms[learner * RewardWeights.Count + k];
@@ -232,6 +231,18 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
             CopyLearnerRows(g, observations);
         }
         termSteps += EnvCount;
+    }
+
+    /// <summary>
+    /// The learner's style reward for the step just taken, with the step-back window's bookkeeping. A finished arena already
+    /// holds the next episode: it pays no style, and its window closes.
+    /// </summary>
+    private static float StyleReward(Group g, int arena, int learner, Style style, bool targeting)
+    {
+        if (g.Finished[arena]) { g.TicksSinceHit[arena] = NoHitYet; return 0f; }
+        bool landed = g.Batch.Fighter(learner).Events.HasFlag(FighterEvents.HitLanded);
+        g.TicksSinceHit[arena] = landed ? 0 : Math.Min(g.TicksSinceHit[arena] + 1, NoHitYet);
+        return style.Reward(g.Batch, arena, g.Fighters, targeting ? g.TargetChoice[arena] : 0, g.TicksSinceHit[arena]);
     }
 
     /// <summary>Mean of each raw reward term per learner step since the last call (metrics), then restarts the count.</summary>

@@ -103,8 +103,7 @@ public static class Evaluation
         var learnerActions = new int[n];
         var rows = new int[n];
         double reward = 0, attacks = 0, aliveTicks = 0, edgeSum = 0, nearestSum = 0, dealt = 0, taken = 0, hitsWithChoice = 0, hitsOnWeakest = 0, hurtTicks = 0, hurtNearestSum = 0;
-        var weakestAtStart = new bool[n]; // per active row: our nearest enemy (whom a swing hits) is the weakest of several
-        var choiceAtStart = new bool[n];  // per active row: two or more enemies standing, not all equally healthy
+        var targetChoiceAtStart = new int[n]; // per active row: Surroundings.TargetChoice (+1 the nearest is the weakest, -1 not, 0 no choice)
         float learnerDamage = options.Learner.Stats.Damage;
 
         while (true)
@@ -139,11 +138,7 @@ public static class Evaluation
             }
             if (f > 2)
                 for (int k = 0; k < active; k++)
-                {
-                    int choice = Surroundings.TargetChoice(batch, rows[k], f);
-                    choiceAtStart[k] = choice != 0;
-                    weakestAtStart[k] = choice > 0;
-                }
+                    targetChoiceAtStart[k] = Surroundings.TargetChoice(batch, rows[k], f);
             batch.Step(actions, buffers);
 
             var terms = batch.RewardTerms;
@@ -156,7 +151,7 @@ public static class Evaluation
                 if (me.Events.HasFlag(FighterEvents.HitLanded))
                 {
                     dealt += learnerDamage;
-                    if (f > 2 && choiceAtStart[k]) { hitsWithChoice++; if (weakestAtStart[k]) hitsOnWeakest++; }
+                    if (f > 2 && targetChoiceAtStart[k] != 0) { hitsWithChoice++; if (targetChoiceAtStart[k] > 0) hitsOnWeakest++; }
                 }
                 taken += terms[learner * RewardWeights.Count + (int)RewardTerm.DamageTaken] * ArenaRules.BaseDamage;
                 if (!me.Alive) continue;
