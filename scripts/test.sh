@@ -59,6 +59,9 @@ if [ ! -x /usr/bin/chromium ]; then
     || { echo "tests: 0 passed, 1 failed (could not install chromium)"; exit 1; }
 fi
 scripts/web.sh || { echo "tests: 0 passed, 1 failed (scripts/web.sh failed)"; exit 1; }
+# The API document's checks (tests/Ringside.Server.Tests/ApiDocumentTests.cs) run Redocly's linter and Stoplight Prism,
+# npm packages pinned in tests/openapi/package-lock.json.
+(cd tests/openapi && npm ci --no-audit --no-fund --loglevel=error >&2) || { echo "tests: 0 passed, 1 failed (npm ci in tests/openapi failed)"; exit 1; }
 
 dotnet build Ringside.slnx -c Release --nologo -v quiet -clp:ErrorsOnly || { echo "tests: 0 passed, 1 failed (build failed)"; exit 1; }
 

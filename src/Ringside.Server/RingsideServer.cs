@@ -52,12 +52,7 @@ public static class RingsideServer
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true); // so bad JSON reaches the problem handler
         services.AddProblemDetails();
         services.AddExceptionHandler<Problems.BadRequestHandler>();
-        services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "Ringside API";
-            document.Info.Description = "REST API of Ringside: fighters, episodes, fight frames, profiles, training jobs, inference, live matches and replays (docs/SERVER.md).";
-            return Task.CompletedTask;
-        }));
+        services.AddApiDocument();
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.Limits.MaxBodyBytes);
         services.AddCors(o => o.AddDefaultPolicy(p => p.WithOrigins(options.Security.CorsOrigins).AllowAnyHeader().AllowAnyMethod()
             .WithExposedHeaders("X-Total-Count", "Location", "Retry-After")));

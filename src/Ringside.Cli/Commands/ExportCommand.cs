@@ -73,8 +73,8 @@ public static class ExportCommand
         };
         profile.SetPersonality(Fighters.PersonalityOf(info));
         var metadata = JsonSerializer.SerializeToElement(new { size = fighter.Spec.Size, speed = fighter.Spec.Speed });
-        var document = new ProfileDocument(ProfileDocument.FormatName, 1, now, new ExportedFighter(glb ?? "", metadata), profile,
-            new ExportedModel(fileName, Convert.ToBase64String(model)));
+        var document = new ProfileDocument(ProfileDocument.FormatName, 1, profile, new ExportedFighter(glb ?? "", metadata),
+            new ExportedModel(Convert.ToBase64String(model), fileName), now);
 
         string text = JsonSerializer.Serialize(document, Json.Options);
         if (outPath == "-") Console.Out.WriteLine(text);

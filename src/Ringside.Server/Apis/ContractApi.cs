@@ -15,7 +15,8 @@ public static class ContractApi
 {
     public static void MapContractApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/contract", Get).WithTags("Health").WithSummary("Contract v1's sizes and the training budget's units (steps per PPO iteration and per epoch)");
+        app.MapGet("/api/contract", Get).WithName("getContract").WithTags("Health")
+            .WithSummary("Contract v1's sizes and the training budget's units (steps per PPO iteration and per epoch)");
     }
 
     private static readonly ContractInfo Current = new(Contract.Version, Contract.ObservationSize, Contract.ActionCount, Contract.ActionNames,

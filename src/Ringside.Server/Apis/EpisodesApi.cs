@@ -7,10 +7,10 @@ using Ringside.Server.Http;
 
 namespace Ringside.Server.Apis;
 
-public sealed record CreateEpisodeRequest(long? FighterId, int? EpisodeNumber, long[]? OpponentIds, double? TotalReward,
-    int? DurationFrames, bool? IsVictory);
+public sealed record CreateEpisodeRequest(long? FighterId, int? EpisodeNumber = null, long[]? OpponentIds = null, double? TotalReward = null,
+    int? DurationFrames = null, bool? IsVictory = null);
 
-public sealed record CompleteEpisodeRequest(double? TotalReward, int? DurationFrames, bool? IsVictory, int? Rank);
+public sealed record CompleteEpisodeRequest(double? TotalReward = null, int? DurationFrames = null, bool? IsVictory = null, int? Rank = null);
 
 /// <summary>Episodes (docs/SERVER.md, Endpoints): a battle of one fighter, started, then completed with PATCH.</summary>
 public static class EpisodesApi
@@ -18,9 +18,9 @@ public static class EpisodesApi
     public static RouteGroupBuilder MapEpisodesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("api/episodes").WithTags("Episodes");
-        api.MapPost("", Create).WithSummary("Start an episode");
-        api.MapGet("{id:long}", Get).WithSummary("Get an episode");
-        api.MapPatch("{id:long}", Complete).WithSummary("Complete an episode (reward, duration, victory, rank)");
+        api.MapPost("", Create).WithName("createEpisode").ProducesProblem(StatusCodes.Status404NotFound).WithSummary("Start an episode");
+        api.MapGet("{id:long}", Get).WithName("getEpisode").WithSummary("Get an episode");
+        api.MapPatch("{id:long}", Complete).WithName("completeEpisode").WithSummary("Complete an episode (reward, duration, victory, rank)");
         return api;
     }
 

@@ -8,7 +8,7 @@ using Ringside.Sim;
 
 namespace Ringside.Server.Apis;
 
-public sealed record RegisterFighterRequest(string? Name, string? GlbFilename, JsonElement? MetadataJson);
+public sealed record RegisterFighterRequest(string? GlbFilename, string? Name = null, JsonElement? MetadataJson = null);
 
 public sealed record FighterStats(
     long FighterId, long TotalEpisodes, long CompletedEpisodes, long Wins, long Losses, double? WinRate,
@@ -29,13 +29,14 @@ public static class FightersApi
     public static RouteGroupBuilder MapFightersApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("api/fighters").WithTags("Fighters");
-        api.MapPost("", Register).WithSummary("Register a fighter (idempotent per glb_filename)");
-        api.MapGet("", List).WithSummary("List fighters");
-        api.MapGet("{id:long}", Get).WithSummary("Get a fighter");
-        api.MapGet("{id:long}/stats", Stats).WithSummary("Fighter statistics");
-        api.MapGet("{id:long}/episodes", Episodes).WithSummary("Episodes of a fighter, newest first (skip/limit)");
-        api.MapGet("{id:long}/checkpoints", Checkpoints).WithSummary("Saved models of a fighter");
-        api.MapGet("{id:long}/best-model", BestModel).WithSummary("The fighter's best saved model");
+        api.MapPost("", Register).WithName("registerFighter").ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Register a fighter (idempotent per glb_filename)");
+        api.MapGet("", List).WithName("listFighters").WithSummary("List fighters");
+        api.MapGet("{id:long}", Get).WithName("getFighter").WithSummary("Get a fighter");
+        api.MapGet("{id:long}/stats", Stats).WithName("getFighterStats").WithSummary("Fighter statistics");
+        api.MapGet("{id:long}/episodes", Episodes).WithName("listFighterEpisodes").WithSummary("Episodes of a fighter, newest first (skip/limit)");
+        api.MapGet("{id:long}/checkpoints", Checkpoints).WithName("listFighterCheckpoints").WithSummary("Saved models of a fighter");
+        api.MapGet("{id:long}/best-model", BestModel).WithName("getFighterBestModel").WithSummary("The fighter's best saved model");
         return api;
     }
 

@@ -11,8 +11,8 @@ namespace Ringside.Server.Apis;
 
 /// <summary>One frame of a fighter in an episode (docs/SERVER.md, Endpoints).</summary>
 public sealed record FrameRequest(long? EpisodeId, int? FrameNumber, double[]? FighterPosition, double? FighterHealth,
-    double[]? FighterVelocity, JsonElement? EnemiesState, double[]? ActionVector, double? RewardDelta, double? CumulativeReward,
-    double[]? ObservationVector);
+    double[]? FighterVelocity = null, JsonElement? EnemiesState = null, double[]? ActionVector = null, double? RewardDelta = null,
+    double? CumulativeReward = null, double[]? ObservationVector = null);
 
 public sealed record FrameBatchRequest(FrameRequest[]? Frames);
 
@@ -27,9 +27,13 @@ public static class FramesApi
     public static void MapFramesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("api").WithTags("Fight frames");
-        api.MapPost("fight-frames", PostOne).WithSummary("Record one frame");
-        api.MapPost("fight-frames/batch", PostBatch).Accepts<FrameBatchRequest>("application/json").WithSummary("Record many frames at once (all or nothing)");
-        api.MapGet("episodes/{id:long}/frames", List).WithSummary("Frames of an episode in order (skip/limit)");
+        api.MapPost("fight-frames", PostOne).WithName("recordFrame")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Record one frame");
+        api.MapPost("fight-frames/batch", PostBatch).Accepts<FrameBatchRequest>("application/json").WithName("recordFrameBatch")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Record many frames at once (all or nothing)");
+        api.MapGet("episodes/{id:long}/frames", List).WithName("listEpisodeFrames").WithSummary("Frames of an episode in order (skip/limit)");
     }
 
     public static async Task<Results<Created<FightFrame>, ProblemHttpResult>> PostOne(FrameRequest body, Database db)

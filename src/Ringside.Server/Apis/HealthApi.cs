@@ -1,4 +1,5 @@
 using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Ringside.Server.Data;
 using Ringside.Sim;
 
@@ -10,11 +11,11 @@ public static class HealthApi
 {
     public static void MapHealthApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health", Check).WithTags("Health").WithSummary("Server health");
-        app.MapGet("/api/health", Check).WithTags("Health").WithSummary("Server health");
+        app.MapGet("/health", Check).WithName("getHealth").WithTags("Health").WithSummary("Server health");
+        app.MapGet("/api/health", Check).WithName("getApiHealth").WithTags("Health").WithSummary("Server health");
     }
 
-    public static async Task<IResult> Check(Database db)
+    public static async Task<Ok<Health>> Check(Database db)
     {
         var (schema, running) = await db.ReadAsync(async c => (await Schema.CurrentAsync(c),
             await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM training_jobs WHERE status = 'running'")));

@@ -6,7 +6,7 @@ using Ringside.Sim;
 
 namespace Ringside.Server.Apis;
 
-public sealed record InferenceRequest(double[]? Observation, string? ProfileName, bool? Sample);
+public sealed record InferenceRequest(double[]? Observation, string? ProfileName = null, bool? Sample = null);
 
 public sealed record InferenceResponse(int Action, string ActionName, float[] ActionProbabilities, float Value, ModelInfo ModelInfo);
 
@@ -14,7 +14,7 @@ public sealed record InferenceResponse(int Action, string ActionName, float[] Ac
 public static class InferenceApi
 {
     public static void MapInferenceApi(this IEndpointRouteBuilder app) =>
-        app.MapPost("api/fighters/{id:long}/inference", Infer).WithTags("Inference")
+        app.MapPost("api/fighters/{id:long}/inference", Infer).WithName("runInference").ProducesProblem(StatusCodes.Status409Conflict).WithTags("Inference")
             .WithSummary("Action, action probabilities and value of a profile's network (default: the fighter's trained profile with the best win rate against the baseline bots)");
 
     public static async Task<Results<Ok<InferenceResponse>, ProblemHttpResult>> Infer(long id, InferenceRequest body, Database db, ModelCache models)

@@ -39,7 +39,7 @@ public sealed class MatchRecord
 }
 
 /// <summary>A started live match: what a client needs to connect, and each player's token (by slot).</summary>
-public sealed record MatchCreated(long Id, string Status, ulong Seed, int TicksPerSecond, int MaxTicks, float RingHalfSize, double Speed,
+public sealed record MatchCreated(long Id, string Status, long Seed, int TicksPerSecond, int MaxTicks, float RingHalfSize, double Speed,
     IReadOnlyList<MatchFighterInfo> Fighters, Dictionary<string, string> PlayerTokens, string WsUrl);
 
 public sealed class RatingRow
@@ -62,12 +62,12 @@ public static class MatchesApi
     public static void MapMatchesApi(this WebApplication app)
     {
         var api = app.MapGroup("api").WithTags("Matches");
-        api.MapPost("matches", Create).WithSummary("Start a live match: 2-8 fighters, each human, default AI, a bot or a trained profile")
-            .ProducesValidationProblem(StatusCodes.Status400BadRequest).ProducesValidationProblem(StatusCodes.Status404NotFound)
-            .ProducesValidationProblem(StatusCodes.Status409Conflict).ProducesValidationProblem(StatusCodes.Status429TooManyRequests);
-        api.MapGet("matches", History).WithSummary("Battle history, newest first (fighter_id, profile_id, limit)");
-        api.MapGet("matches/{id:long}", Get).WithSummary("A match: status, result and participants");
-        api.MapGet("ratings", RatingsTable).WithSummary("Ratings of profiles, bots and humans (OpenSkill, mu - 3 sigma)");
+        api.MapPost("matches", Create).WithName("createMatch").WithSummary("Start a live match: 2-8 fighters, each human, default AI, a bot or a trained profile")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests); // 429 also without the rate limiter: too many live matches
+        api.MapGet("matches", History).WithName("listMatches").WithSummary("Battle history, newest first (fighter_id, profile_id, limit)");
+        api.MapGet("matches/{id:long}", Get).WithName("getMatch").WithSummary("A match: status, result and participants");
+        api.MapGet("ratings", RatingsTable).WithName("listRatings").WithSummary("Ratings of profiles, bots and humans (OpenSkill, mu - 3 sigma)");
         app.Map("/ws/matches/{id:long}", Stream).ExcludeFromDescription();
     }
 
@@ -77,7 +77,7 @@ public static class MatchesApi
         try { match = await matches.CreateAsync(body); }
         catch (MatchRefusedException refused) { return Refused(refused); }
         var tokens = match.Slots.Where(s => s.PlayerToken is not null).ToDictionary(s => s.Slot.ToString(), s => s.PlayerToken!);
-        return TypedResults.Created($"/api/matches/{match.Id}", new MatchCreated(match.Id, match.Status, match.Seed, Sim.ArenaRules.TicksPerSecond,
+        return TypedResults.Created($"/api/matches/{match.Id}", new MatchCreated(match.Id, match.Status, (long)match.Seed, Sim.ArenaRules.TicksPerSecond,
             match.MaxTicks, Sim.ArenaRules.RingHalfSize, match.Speed, match.FighterInfo(), tokens, $"/ws/matches/{match.Id}"));
     }
 

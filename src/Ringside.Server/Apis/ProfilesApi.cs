@@ -12,11 +12,13 @@ using Ringside.Sim;
 
 namespace Ringside.Server.Apis;
 
-public sealed record CreateProfileRequest(long? FighterId, string? ProfileName, double? Aggression, double? Positioning, double? Targeting,
-    double? RiskTolerance, double? Endurance, string? TrainingMode, Dictionary<string, double>? RewardWeights) : IPersonalityRequest;
+public sealed record CreateProfileRequest(long? FighterId, string? ProfileName, double? Aggression = null, double? Positioning = null,
+    double? Targeting = null, double? RiskTolerance = null, double? Endurance = null, string? TrainingMode = null,
+    Dictionary<string, double>? RewardWeights = null) : IPersonalityRequest;
 
-public sealed record UpdateProfileRequest(double? Aggression, double? Positioning, double? Targeting, double? RiskTolerance, double? Endurance,
-    string? TrainingMode, Dictionary<string, double>? RewardWeights, double? WinRate, long? TotalEpisodes, double? AvgReward) : IPersonalityRequest;
+public sealed record UpdateProfileRequest(double? Aggression = null, double? Positioning = null, double? Targeting = null, double? RiskTolerance = null,
+    double? Endurance = null, string? TrainingMode = null, Dictionary<string, double>? RewardWeights = null, double? WinRate = null,
+    long? TotalEpisodes = null, double? AvgReward = null) : IPersonalityRequest;
 
 /// <summary>Fighter personality profiles (docs/SERVER.md, Endpoints): create, list, get, update, delete, and export/import as JSON.</summary>
 public static class ProfilesApi
@@ -24,15 +26,21 @@ public static class ProfilesApi
     public static void MapProfilesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("api/fighter-profiles").WithTags("Fighter profiles");
-        api.MapPost("", Create).WithSummary("Create a personality profile");
-        api.MapGet("", ListAll).WithSummary("All profiles of all fighters");
-        api.MapGet("{fighterId:long}", List).WithSummary("Profiles of a fighter");
-        api.MapGet("{fighterId:long}/{profileName}", Get).WithSummary("Get a profile");
-        api.MapPatch("{fighterId:long}/{profileName}", Update).WithSummary("Update a profile's personality or stats");
-        api.MapDelete("{fighterId:long}/{profileName}", Delete).WithSummary("Delete a profile");
-        api.MapGet("{fighterId:long}/{profileName}/export", Export).WithSummary("Export a profile (with its model) as JSON");
-        api.MapGet("{fighterId:long}/{profileName}/model", Model).WithSummary("The profile's model as a .safetensors file (PyTorch, Hugging Face, the browser)");
-        api.MapPost("import", Import).WithSummary("Import a profile exported as JSON");
+        api.MapPost("", Create).WithName("createProfile")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Create a personality profile");
+        api.MapGet("", ListAll).WithName("listProfiles").WithSummary("All profiles of all fighters");
+        api.MapGet("{fighterId:long}", List).WithName("listFighterProfiles").WithSummary("Profiles of a fighter");
+        api.MapGet("{fighterId:long}/{profileName}", Get).WithName("getProfile").WithSummary("Get a profile");
+        api.MapPatch("{fighterId:long}/{profileName}", Update).WithName("updateProfile").WithSummary("Update a profile's personality or stats");
+        api.MapDelete("{fighterId:long}/{profileName}", Delete).WithName("deleteProfile").WithSummary("Delete a profile");
+        api.MapGet("{fighterId:long}/{profileName}/export", Export).WithName("exportProfile").WithSummary("Export a profile (with its model) as JSON");
+        api.MapGet("{fighterId:long}/{profileName}/model", Model).WithName("downloadProfileModel")
+            .Produces(StatusCodes.Status200OK, typeof(Stream), "application/octet-stream")
+            .WithSummary("The profile's model as a .safetensors file (PyTorch, Hugging Face, the browser)");
+        api.MapPost("import", Import).WithName("importProfile")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Import a profile exported as JSON");
     }
 
     public static async Task<Results<Created<FighterProfile>, ProblemHttpResult>> Create(CreateProfileRequest body, Database db)
@@ -100,7 +108,7 @@ public static class ProfilesApi
     {
         var v = new Validation();
         v.Range(body.WinRate, 0, 1, "win_rate");
-        v.Range(body.TotalEpisodes, 0, long.MaxValue, "total_episodes");
+        v.Range(body.TotalEpisodes, 0, Json.MaxSafeInteger, "total_episodes");
         v.Finite(body.AvgReward, "avg_reward");
         if (!v.Ok) return Problems.Invalid(v);
         try
@@ -152,11 +160,11 @@ public static class ProfilesApi
         var (fighter, profile) = await db.ReadAsync(async c => (await FighterStore.FindAsync(c, fighterId), await ProfileStore.FindAsync(c, fighterId, profileName)));
         if (fighter is null || profile is null) return ProfileNotFound(fighterId, profileName);
         ExportedModel? model = profile.ModelPath is { } path && File.Exists(path)
-            ? new ExportedModel(Path.GetFileName(path), Convert.ToBase64String(await File.ReadAllBytesAsync(path)))
+            ? new ExportedModel(Convert.ToBase64String(await File.ReadAllBytesAsync(path)), Path.GetFileName(path))
             : null;
         profile.ModelPath = null; // a path on this server means nothing elsewhere; the model travels in the document
-        return TypedResults.Ok(new ProfileDocument(ProfileDocument.FormatName, 1, DateTime.UtcNow,
-            new ExportedFighter(fighter.GlbFilename, fighter.MetadataJson), profile, model));
+        return TypedResults.Ok(new ProfileDocument(ProfileDocument.FormatName, 1, profile,
+            new ExportedFighter(fighter.GlbFilename, fighter.MetadataJson), model, DateTime.UtcNow));
     }
 
     public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Model(long fighterId, string profileName, Database db)

@@ -47,9 +47,9 @@ public static class ReplaysApi
     public static void MapReplaysApi(this WebApplication app)
     {
         var api = app.MapGroup("api/replays").WithTags("Replays");
-        api.MapGet("", List).WithSummary("Replays, newest first (fighter_id, profile_id, kind, outcome, tag, from, to, skip, limit)");
-        api.MapGet("{id:long}", Get).WithSummary("A replay's description");
-        api.MapGet("{id:long}/frames", Frames).WithSummary("Frames re-simulated from the replay (offset, limit)");
+        api.MapGet("", List).WithName("listReplays").WithSummary("Replays, newest first (fighter_id, profile_id, kind, outcome, tag, from, to, skip, limit)");
+        api.MapGet("{id:long}", Get).WithName("getReplay").WithSummary("A replay's description");
+        api.MapGet("{id:long}/frames", Frames).WithName("listReplayFrames").WithSummary("Frames re-simulated from the replay (offset, limit)");
         app.Map("/ws/replays/{id:long}/frames", Stream).ExcludeFromDescription();
     }
 

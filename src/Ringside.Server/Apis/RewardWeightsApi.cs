@@ -11,7 +11,7 @@ public sealed record WeightsQuery(double? Aggression, double? Positioning, doubl
 public static class RewardWeightsApi
 {
     public static void MapRewardWeightsApi(this IEndpointRouteBuilder app) =>
-        app.MapGet("api/reward-weights", Preview).WithTags("Fighter profiles")
+        app.MapGet("api/reward-weights", Preview).WithName("previewRewardWeights").WithTags("Fighter profiles")
             .WithSummary("Reward weights of a personality (aggression, positioning, targeting, risk_tolerance, endurance) under a training_mode");
 
     public static Results<Ok<Dictionary<string, double>>, ProblemHttpResult> Preview(double? aggression, double? positioning, double? targeting,

@@ -1,4 +1,5 @@
 using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Ringside.Server.Data;
 using Ringside.Server.Realtime;
 
@@ -13,9 +14,10 @@ public sealed record SiteStats(long Fighters, long Profiles, long TrainedProfile
 public static class StatsApi
 {
     public static void MapStatsApi(this IEndpointRouteBuilder app) =>
-        app.MapGet("api/stats", Get).WithTags("Health").WithSummary("Counts for the main menu: fighters, profiles, jobs, matches, top rated profiles");
+        app.MapGet("api/stats", Get).WithName("getStats").WithTags("Health")
+            .WithSummary("Counts for the main menu: fighters, profiles, jobs, matches, top rated profiles");
 
-    public static async Task<IResult> Get(Database db, LiveMatches live) => TypedResults.Ok(await db.ReadAsync(async c =>
+    public static async Task<Ok<SiteStats>> Get(Database db, LiveMatches live) => TypedResults.Ok(await db.ReadAsync(async c =>
     {
         long Count(string sql) => c.ExecuteScalar<long>(sql);
         var top = (await c.QueryAsync<TopProfileRow>("""

@@ -10,11 +10,13 @@ using Ringside.Sim;
 
 namespace Ringside.Server.Apis;
 
-public sealed record CreateJobRequest(long? FighterId, string? ProfileName, double? Aggression, double? Positioning, double? Targeting,
-    double? RiskTolerance, double? Endurance, string? TrainingMode, Dictionary<string, double>? RewardWeights,
-    int? Epochs, long? TotalSteps, double? MaxMinutes, double? LearningRate, long? Seed, bool? Execute) : IPersonalityRequest;
+public sealed record CreateJobRequest(long? FighterId, string? ProfileName, double? Aggression = null, double? Positioning = null,
+    double? Targeting = null, double? RiskTolerance = null, double? Endurance = null, string? TrainingMode = null,
+    Dictionary<string, double>? RewardWeights = null, int? Epochs = null, long? TotalSteps = null, double? MaxMinutes = null,
+    double? LearningRate = null, long? Seed = null, bool? Execute = null) : IPersonalityRequest;
 
-public sealed record UpdateJobRequest(string? Status, string? ProfileName, int? Epochs, long? TotalSteps, double? MaxMinutes, double? LearningRate);
+public sealed record UpdateJobRequest(string? Status = null, string? ProfileName = null, int? Epochs = null, long? TotalSteps = null,
+    double? MaxMinutes = null, double? LearningRate = null);
 
 /// <summary>
 /// Training jobs (docs/SERVER.md, Training jobs): a request to train a profile becomes a durable job, run by the real PPO trainer on
@@ -25,14 +27,18 @@ public static class TrainingJobsApi
     public static void MapTrainingJobsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("api/training-jobs").WithTags("Training jobs");
-        api.MapPost("", Create).WithSummary("Create a training job (execute: true also starts it)");
-        api.MapGet("", List).WithSummary("Training jobs, newest first (status, limit)");
-        api.MapGet("{id:long}", Get).WithSummary("A job's status and progress");
-        api.MapGet("fighter/{fighterId:long}", ListForFighter).WithSummary("Jobs of a fighter");
-        api.MapPatch("{id:long}", Update).WithSummary("Change a pending job's settings, or cancel it with status \"cancelled\"");
-        api.MapPost("{id:long}/execute", Execute).WithSummary("Queue a pending job to run");
-        api.MapPost("{id:long}/cancel", Cancel).WithSummary("Cancel a job (a running one stops at its next iteration)");
-        api.MapGet("{id:long}/metrics", Metrics).WithSummary("The job's training_metrics, one per iteration (after_iteration, limit), or downsampled to max_points");
+        api.MapPost("", Create).WithName("createTrainingJob").ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Create a training job (execute: true also starts it)");
+        api.MapGet("", List).WithName("listTrainingJobs").WithSummary("Training jobs, newest first (status, limit)");
+        api.MapGet("{id:long}", Get).WithName("getTrainingJob").WithSummary("A job's status and progress");
+        api.MapGet("fighter/{fighterId:long}", ListForFighter).WithName("listFighterTrainingJobs").WithSummary("Jobs of a fighter");
+        api.MapPatch("{id:long}", Update).WithName("updateTrainingJob").ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Change a pending job's settings, or cancel it with status \"cancelled\"");
+        api.MapPost("{id:long}/execute", Execute).WithName("executeTrainingJob").ProducesProblem(StatusCodes.Status409Conflict).WithSummary("Queue a pending job to run");
+        api.MapPost("{id:long}/cancel", Cancel).WithName("cancelTrainingJob").ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Cancel a job (a running one stops at its next iteration)");
+        api.MapGet("{id:long}/metrics", Metrics).WithName("listTrainingJobMetrics")
+            .WithSummary("The job's training_metrics, one per iteration (after_iteration, limit), or downsampled to max_points");
     }
 
     /// <summary>An epoch: a training segment then an evaluation (docs/SERVER.md). The smallest budget is one PPO batch.</summary>
@@ -47,6 +53,7 @@ public static class TrainingJobsApi
         ProfileStore.ValidateName(body.ProfileName, v);
         var setup = PersonalityInput.Read(body, v);
         ValidateBudget(body.Epochs, body.TotalSteps, body.MaxMinutes, body.LearningRate, options, v);
+        v.Range(body.Seed, 0, Json.MaxSafeInteger, "seed");
         if (!v.Ok || setup is null) return Problems.Invalid(v);
 
         var now = DateTime.UtcNow;

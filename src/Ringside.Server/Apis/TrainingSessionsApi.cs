@@ -7,10 +7,10 @@ using Ringside.Server.Realtime;
 
 namespace Ringside.Server.Apis;
 
-public sealed record CreateSessionRequest(string? SessionId, string? TrainingId, string? Algorithm, int? ModelGeneration, long? TotalEpisodes,
-    bool? PasswordProtected, int? MaxSpectators);
+public sealed record CreateSessionRequest(string? SessionId = null, string? TrainingId = null, string? Algorithm = null, int? ModelGeneration = null,
+    long? TotalEpisodes = null, bool? PasswordProtected = null, int? MaxSpectators = null);
 
-public sealed record UpdateSessionRequest(string? Status, long? TotalEpisodes, int? ModelGeneration);
+public sealed record UpdateSessionRequest(string? Status = null, long? TotalEpisodes = null, int? ModelGeneration = null);
 
 public sealed record SessionView(string SessionId, string TrainingId, string Algorithm, int ModelGeneration, long TotalEpisodes, string Status,
     long? TrainingJobId, int Spectators, int MaxSpectators, bool PasswordProtected, string? RoomCode, DateTime CreatedAt, DateTime LastActivity,
@@ -31,16 +31,21 @@ public static class TrainingSessionsApi
     public static void MapTrainingSessionsApi(this WebApplication app)
     {
         var api = app.MapGroup("api/training/sessions").WithTags("Training sessions");
-        api.MapPost("", Create).WithSummary("Create a training session (password_protected: a spectator room with a code)");
-        api.MapGet("", List).WithSummary("Training sessions (every training job is one: job-N)");
-        api.MapGet("{id}", Get).WithSummary("A session");
-        api.MapPut("{id}", Update).WithSummary("Update a session's status");
-        api.MapDelete("{id}", Delete).WithSummary("Delete a session (its spectators are disconnected)");
-        api.MapPost("{id}/metrics", (string id, JsonElement body, TrainingSessions s) => Post(id, "training_metrics", body, s)).WithSummary("Publish training metrics");
-        api.MapPost("{id}/bot_decision", (string id, JsonElement body, TrainingSessions s) => Post(id, "bot_decision", body, s)).WithSummary("Publish a bot decision");
-        api.MapPost("{id}/graph_update", (string id, JsonElement body, TrainingSessions s) => Post(id, "graph_update", body, s)).WithSummary("Publish a graph update");
-        api.MapGet("{id}/history", History).WithSummary("Stored messages (message_type, start_time, end_time, episode_min, episode_max, offset, limit)");
-        app.MapGet("/status", Status).WithTags("Training sessions").WithSummary("Connections, sessions and messages per second");
+        api.MapPost("", Create).WithName("createTrainingSession").ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Create a training session (password_protected: a spectator room with a code)");
+        api.MapGet("", List).WithName("listTrainingSessions").WithSummary("Training sessions (every training job is one: job-N)");
+        api.MapGet("{id}", Get).WithName("getTrainingSession").WithSummary("A session");
+        api.MapPut("{id}", Update).WithName("updateTrainingSession").WithSummary("Update a session's status");
+        api.MapDelete("{id}", Delete).WithName("deleteTrainingSession").WithSummary("Delete a session (its spectators are disconnected)");
+        api.MapPost("{id}/metrics", (string id, JsonElement body, TrainingSessions s) => Post(id, "training_metrics", body, s)).WithName("publishSessionMetrics")
+            .WithSummary("Publish training metrics");
+        api.MapPost("{id}/bot_decision", (string id, JsonElement body, TrainingSessions s) => Post(id, "bot_decision", body, s)).WithName("publishSessionBotDecision")
+            .WithSummary("Publish a bot decision");
+        api.MapPost("{id}/graph_update", (string id, JsonElement body, TrainingSessions s) => Post(id, "graph_update", body, s)).WithName("publishSessionGraphUpdate")
+            .WithSummary("Publish a graph update");
+        api.MapGet("{id}/history", History).WithName("getSessionHistory")
+            .WithSummary("Stored messages (message_type, start_time, end_time, episode_min, episode_max, offset, limit)");
+        app.MapGet("/status", Status).WithName("getServerStatus").WithTags("Training sessions").WithSummary("Connections, sessions and messages per second");
         app.Map("/ws/{sessionId}", Stream).ExcludeFromDescription();
     }
 
@@ -53,7 +58,7 @@ public static class TrainingSessionsApi
             v.Add("session_id", "must be 1-64 letters, digits, '-' or '_'.");
         if (body.SessionId?.StartsWith("job-") == true) v.Add("session_id", "ids starting with 'job-' belong to the server's training jobs.");
         v.Range(body.MaxSpectators, 1, sessions.Options.MaxConnectionsPerSession, "max_spectators");
-        v.Range(body.TotalEpisodes, 0, long.MaxValue, "total_episodes");
+        v.Range(body.TotalEpisodes, 0, Json.MaxSafeInteger, "total_episodes");
         if (body.TrainingId is { Length: > 200 }) v.Add("training_id", "must be at most 200 characters.");
         if (!v.Ok) return Problems.Invalid(v);
         if (body.SessionId is { } existing && sessions.Find(existing) is not null) return Problems.Conflict("session_id", $"session '{existing}' already exists.");
@@ -75,7 +80,7 @@ public static class TrainingSessionsApi
         if (body.Status is not null and not ("active" or "paused" or "completed" or "failed" or "stopped"))
             v.Add("status", "must be active, paused, completed, failed or stopped.");
         if (s.TrainingJobId is not null && body.Status is not null) v.Add("status", "a training job's session follows its job; cancel the job instead.");
-        v.Range(body.TotalEpisodes, 0, long.MaxValue, "total_episodes");
+        v.Range(body.TotalEpisodes, 0, Json.MaxSafeInteger, "total_episodes");
         if (!v.Ok) return Problems.Invalid(v);
         if (body.TotalEpisodes is { } total) s.TotalEpisodes = total;
         if (body.ModelGeneration is { } generation) s.ModelGeneration = generation;

@@ -12,6 +12,9 @@ using Ringside.Sim;
 
 namespace Ringside.Server.Apis;
 
+/// <summary>The fields of an upload's form, as the API document shows them (<see cref="WebUi.Upload"/> reads the form itself).</summary>
+public sealed record UploadForm(IFormFile File, string? Name = null, double? Size = null, double? Speed = null);
+
 /// <summary>
 /// The browser UI: the pages and modules of wwwroot (copied beside the assembly at build, so the server's and the
 /// CLI's outputs both have them), three.js vendored into wwwroot/vendor by scripts/web.sh, the fighters' GLB files
@@ -60,9 +63,9 @@ public static class WebUi
         app.MapGet("/", () => File.Exists(Path.Combine(webRoot, "index.html")) ? Results.Redirect("/index.html") : Results.Redirect("/arena.html"))
             .ExcludeFromDescription();
 
-        app.MapPost("/api/fighters/upload", Upload).WithTags("Fighters")
+        app.MapPost("/api/fighters/upload", Upload).WithName("uploadFighter").WithTags("Fighters")
             .WithSummary("Upload a .glb model (multipart: file, name?, size?, speed?); it is validated, stored and registered as a fighter")
-            .Accepts<IFormFile>("multipart/form-data")
+            .Accepts<UploadForm>("multipart/form-data")
             .DisableAntiforgery();
     }
 
@@ -123,7 +126,7 @@ public static class WebUi
         Directory.CreateDirectory(dir);
         var (file, path) = await ClaimFileAsync(db, dir, Slug(displayName), bytes!, token);
 
-        var result = await FightersApi.Register(new RegisterFighterRequest(displayName, file, JsonSerializer.SerializeToElement(metadata)), db);
+        var result = await FightersApi.Register(new RegisterFighterRequest(file, displayName, JsonSerializer.SerializeToElement(metadata)), db);
         switch (result.Result)
         {
             case Created<Fighter> created: return created;

@@ -86,12 +86,18 @@ public sealed class ApiKeys(Database db, RingsideOptions options, IServer server
         return found;
     }
 
-    /// <summary>Middleware: a POST, PUT, PATCH or DELETE under /api needs "Authorization: Bearer KEY" when keys are required.</summary>
+    /// <summary>
+    /// Whether a request needs a key when keys are required: a POST, PUT, PATCH or DELETE under /api. The API document
+    /// (<see cref="ApiDocument"/>) asks the same question of each route template.
+    /// </summary>
+    public static bool NeedsKey(string method, PathString path) =>
+        !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method)) && path.StartsWithSegments("/api");
+
+    /// <summary>Middleware: a request that <see cref="NeedsKey"/> sends "Authorization: Bearer KEY" when keys are required.</summary>
     public static async Task Enforce(HttpContext context, Func<Task> next)
     {
         var request = context.Request;
-        bool mutating = !(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method));
-        if (mutating && request.Path.StartsWithSegments("/api"))
+        if (NeedsKey(request.Method, request.Path))
         {
             var keys = context.RequestServices.GetRequiredService<ApiKeys>();
             if (keys.Required)

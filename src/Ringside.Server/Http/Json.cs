@@ -7,6 +7,12 @@ namespace Ringside.Server.Http;
 /// <summary>The wire format: snake_case fields (docs/SERVER.md, Endpoints), UTC times ending in Z, strict numbers (no "NaN").</summary>
 public static class Json
 {
+    /// <summary>
+    /// 2^53 - 1, the largest integer a JavaScript number holds exactly: every integer the API takes or gives (ids,
+    /// seeds, counts) stays within it, so a browser client never rounds one.
+    /// </summary>
+    public const long MaxSafeInteger = (1L << 53) - 1;
+
     public static void Configure(JsonSerializerOptions o)
     {
         o.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;

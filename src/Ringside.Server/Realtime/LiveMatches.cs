@@ -10,10 +10,11 @@ using Ringside.Sim;
 namespace Ringside.Server.Realtime;
 
 /// <param name="JobId">with controller "training_job": the job whose latest checkpoint plays (spectating training).</param>
-public sealed record MatchFighterRequest(long? FighterId, string? Controller, string? Bot, string? ProfileName, long? JobId = null);
+public sealed record MatchFighterRequest(long? FighterId, string? Controller, string? Bot = null, string? ProfileName = null, long? JobId = null);
 
 /// <param name="WaitForSpectator">start when the first viewer connects (as a match with humans waits for them), at most 20 s.</param>
-public sealed record CreateMatchRequest(MatchFighterRequest[]? Fighters, long? Seed, double? MaxSeconds, double? Speed, bool? WaitForSpectator = null);
+/// <param name="Seed">0 to 2^53 - 1 (<see cref="Json.MaxSafeInteger"/>); a random one when missing.</param>
+public sealed record CreateMatchRequest(MatchFighterRequest[]? Fighters, long? Seed = null, double? MaxSeconds = null, double? Speed = null, bool? WaitForSpectator = null);
 
 /// <summary>Why a live match was not started: the request's fields are invalid, name what does not exist, name what cannot play yet, or the server runs its most matches.</summary>
 public enum MatchRefusal { Invalid, NotFound, Conflict, TooManyMatches }
@@ -50,11 +51,12 @@ public sealed class LiveMatches(Database db, ModelCache models, MatchRecorder re
             v.Add("fighters", $"give {ArenaConfig.MinFighters} to {ArenaConfig.MaxFighters} fighters.");
         v.Range(body.MaxSeconds, 1, 600, "max_seconds");
         v.Range(body.Speed, 0.1, 50, "speed");
+        v.Range(body.Seed, 0, Json.MaxSafeInteger, "seed");
         if (!v.Ok) throw new MatchRefusedException(MatchRefusal.Invalid, v.Errors);
 
         var slots = new List<MatchSlot>();
         var refusal = MatchRefusal.Invalid; // the kind of the last refusal that is not a plain invalid field
-        ulong seed = body.Seed is { } s ? (ulong)s : (ulong)Random.Shared.NextInt64();
+        ulong seed = (ulong)(body.Seed ?? Random.Shared.NextInt64(Json.MaxSafeInteger + 1));
         for (int i = 0; i < fighters!.Length; i++)
         {
             var f = fighters[i];

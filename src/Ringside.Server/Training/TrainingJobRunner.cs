@@ -315,7 +315,7 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
         var replays = new List<EvaluationReplay>();
         foreach (var (bot, k) in ProfileEvaluation.Baselines.Select((b, k) => (b, k)))
         {
-            ulong seed = SplitMix64.Mix(training.Seed ^ 0x5EED, (ulong)k);
+            ulong seed = SplitMix64.Mix(training.Seed ^ 0x5EED, (ulong)k) & Http.Json.MaxSafeInteger; // the replay's seed goes out in the API
             var config = new ArenaConfig { Fighters = [me.Spec, FighterSpec.Standard], MaxTicks = training.MaxTicks };
             using var match = new Match(config, seed, [new PolicyController(me.Policy), Bots.Create(bot, FighterSpec.Standard, seed)], [name, bot]);
             var result = match.Run();
