@@ -4,11 +4,13 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Ringside.Server.Http;
 using Xunit.Abstractions;
 
 namespace Ringside.Server.Tests;
@@ -47,6 +49,30 @@ public sealed class ApiDocumentTests(DocumentedServer server, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task Every_operation_asks_for_the_key_exactly_where_the_document_declares_it()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(server.BaseUrl) };
+        var document = JsonNode.Parse(await File.ReadAllTextAsync(server.DocumentPath))!;
+        var wrong = new List<string>();
+        int operations = 0;
+        foreach (var (path, item) in document["paths"]!.AsObject())
+            foreach (var (method, operation) in item!.AsObject())
+            {
+                operations++;
+                // This server requires keys, so an operation that declares the key declares it alone.
+                var security = operation!["security"]!.AsArray();
+                bool declared = security.Count > 0 && security.All(r => r!.AsObject().ContainsKey(ApiDocument.KeyScheme));
+                var request = new HttpRequestMessage(new HttpMethod(method.ToUpperInvariant()), Regex.Replace(path, "{[^}]+}", "1"));
+                if (operation["requestBody"] is not null) request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+                using var response = await http.SendAsync(request); // no key
+                bool refused = response.StatusCode == HttpStatusCode.Unauthorized;
+                if (declared != refused) wrong.Add($"{method.ToUpperInvariant()} {path}: the document {(declared ? "declares" : "does not declare")} the key, the server answered {(int)response.StatusCode}");
+            }
+        Assert.True(operations > 50, $"only {operations} operations");
+        Assert.Empty(wrong);
+    }
+
+    [Fact]
     public async Task Seeds_beyond_what_JavaScript_holds_are_refused_and_the_document_bounds_them()
     {
         using var http = new HttpClient { BaseAddress = new Uri(server.BaseUrl) };
@@ -57,11 +83,11 @@ public sealed class ApiDocumentTests(DocumentedServer server, ITestOutputHelper 
         await (await http.PostAsJsonAsync("/api/matches", new { fighters = bots, seed = -1 })).Problem(400, "seed");
         await (await http.PostAsJsonAsync("/api/training-jobs", new { fighter_id = fighter, profile_name = "big-seed", seed = long.MaxValue })).Problem(400, "seed");
         var random = await http.PostJson("/api/matches", new { fighters = bots, max_seconds = 1, speed = 50 });
-        Assert.InRange((long)random["seed"]!, 0, Http.Json.MaxSafeInteger);
+        Assert.InRange((long)random["seed"]!, 0, Json.MaxSafeInteger);
 
         var document = await http.GetJson("/openapi/v1.json");
         var seed = document["components"]!["schemas"]!["MatchCreated"]!["properties"]!["seed"]!;
-        Assert.Equal(Http.Json.MaxSafeInteger, (long)seed["maximum"]!);
+        Assert.Equal(Json.MaxSafeInteger, (long)seed["maximum"]!);
         Assert.Equal(0, (long)seed["minimum"]!);
     }
 }
