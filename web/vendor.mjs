@@ -1,7 +1,9 @@
 // Copies the browser modules the web UI imports from npm packages (three.js, Chart.js) into src/Ringside.Server/wwwroot/vendor/,
 // following every relative import from the entry files, so the server serves them itself (no CDN, works offline).
 // Paths inside a package are kept (vendor/three/build/three.module.js, vendor/three/examples/jsm/...), so the
-// modules' own relative imports resolve unchanged; the page's import map points "three" and "three/addons/" there.
+// modules' own relative imports resolve unchanged. Bare imports between packages ('three' in three's addons,
+// '@kurkle/color' in Chart.js) are rewritten to relative paths: the pages have no import map, which would be an inline
+// script that the Content-Security-Policy refuses (docs/SERVER.md, Security model).
 // Run by scripts/web.sh after `npm ci`.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize, relative, resolve } from 'node:path';
@@ -22,8 +24,11 @@ const packages = {
   '@kurkle/color': ['dist/color.esm.js'],
 };
 
-// Static imports and re-exports: `from './x.js'`, `import './x.js'`. Bare specifiers ('three') are the import map's.
+// Static imports and re-exports: `from './x.js'`, `import './x.js'`.
 const importPattern = /(?:\bfrom\s*|\bimport\s*)(['"])(\.{1,2}\/[^'"]+)\1/g;
+// The bare specifiers the vendored modules use, and the vendored file each stands for.
+const bare = { three: 'three/build/three.module.js', '@kurkle/color': '@kurkle/color/dist/color.esm.js' };
+const barePattern = /(\bfrom\s*|\bimport\s*)(['"])([^'"./][^'"]*)\2/g;
 
 rmSync(out, { recursive: true, force: true });
 let files = 0, bytes = 0;
@@ -45,7 +50,13 @@ for (const [name, entries] of Object.entries(packages)) {
     }
     const destination = join(out, name, file);
     mkdirSync(dirname(destination), { recursive: true });
-    copyFileSync(source, destination);
+    const rewritten = text.replace(barePattern, (all, keyword, quote, specifier) => {
+      if (!(specifier in bare)) return all;
+      const path = relative(dirname(destination), join(out, bare[specifier])).split('\\').join('/');
+      return `${keyword}${quote}${path.startsWith('.') ? path : './' + path}${quote}`;
+    });
+    if (rewritten === text) copyFileSync(source, destination);
+    else writeFileSync(destination, rewritten);
     files++;
     bytes += text.length;
   }

@@ -1,5 +1,3 @@
-using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.RateLimiting;
 using Quartz;
 using Ringside.Server.Apis;
 using Ringside.Server.Data;
@@ -53,26 +51,34 @@ public static class RingsideServer
         services.AddProblemDetails();
         services.AddExceptionHandler<Problems.BadRequestHandler>();
         services.AddApiDocument();
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.Limits.MaxBodyBytes);
+        ApiKeys.ModeOf(options.Security.RequireApiKey, () => false); // an unknown mode stops the start, not the first request
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = options.Limits.MaxBodyBytes;
+            k.AddServerHeader = false; // says nothing of what the server runs
+        });
         services.AddCors(o => o.AddDefaultPolicy(p => p.WithOrigins(options.Security.CorsOrigins).AllowAnyHeader().AllowAnyMethod()
             .WithExposedHeaders("X-Total-Count", "Location", "Retry-After")));
-        AddRateLimiting(services, options.RateLimit);
+        services.AddSingleton(new ClientRateLimiter(options.RateLimit));
         AddScheduler(services, options, db);
 
         var app = builder.Build();
 
+        app.Use(SecurityHeaders.Add);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.Use(BodyLimit(options.Limits.MaxBodyBytes));
         app.UseCors();
-        if (options.RateLimit.Enabled) app.UseRateLimiter();
-        app.Use(ApiKeys.Enforce);
-        app.UseJsonCharsetCheck();
-        // Pings every 15 s; a client that does not answer within 30 s (one that stopped reading) is aborted, so a stalled
-        // client never keeps megabytes of kernel buffers and a queue alive.
+        // Before the access policy, which tells a WebSocket upgrade by it. Pings every 15 s; a client that does not answer
+        // within 30 s (one that stopped reading) is aborted, so a stalled client never keeps megabytes of kernel buffers
+        // and a queue alive.
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15), KeepAliveTimeout = TimeSpan.FromSeconds(30) });
+        app.Use(AccessPolicy.Authenticate);
+        if (options.RateLimit.Enabled) app.Use(app.Services.GetRequiredService<ClientRateLimiter>().Limit);
+        app.Use(AccessPolicy.Enforce);
+        app.UseJsonCharsetCheck();
 
-        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapOpenApi("/openapi/{documentName}.json").Needs(Access.Public);
         app.UseSwaggerUI(o => { o.RoutePrefix = "docs"; o.SwaggerEndpoint("/openapi/v1.json", "Ringside API v1"); o.DocumentTitle = "Ringside API"; });
         app.MapHealthApi();
         app.MapContractApi();
@@ -109,32 +115,6 @@ public static class RingsideServer
         }
         await next();
     };
-
-    /// <summary>Per client (API key, else IP address) token buckets; a refused request gets 429 with Retry-After.</summary>
-    private static void AddRateLimiting(IServiceCollection services, RateLimitOptions limits) => services.AddRateLimiter(o =>
-    {
-        o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-        {
-            string auth = context.Request.Headers.Authorization.ToString();
-            string client = auth.Length > 0 ? "key:" + ApiKeys.Hash(auth) : "ip:" + context.Connection.RemoteIpAddress;
-            return RateLimitPartition.GetTokenBucketLimiter(client, _ => new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = Math.Max(1, limits.Burst),
-                TokensPerPeriod = Math.Max(1, limits.PermitsPerSecond / 10),
-                ReplenishmentPeriod = TimeSpan.FromMilliseconds(100),
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            });
-        });
-        o.OnRejected = async (context, token) =>
-        {
-            int seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry) ? Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)) : 1;
-            context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-            context.HttpContext.Response.Headers.RetryAfter = seconds.ToString();
-            await Results.Problem(statusCode: 429, title: "Too many requests.",
-                detail: $"This client sent more than {limits.PermitsPerSecond} requests per second; retry after {seconds} s.").ExecuteAsync(context.HttpContext);
-        };
-    });
 
     /// <summary>Quartz.NET with its persistent job store in the server's own database (schema created when missing).</summary>
     private static void AddScheduler(IServiceCollection services, RingsideOptions options, Database db)

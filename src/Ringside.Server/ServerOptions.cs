@@ -36,11 +36,14 @@ public sealed class SecurityOptions
     /// <summary>Origins allowed by CORS (a game served from another port; docs/SERVER.md, Settings).</summary>
     public string[] CorsOrigins { get; set; } = ["http://localhost:8000", "http://127.0.0.1:8000", "http://localhost:3000"];
     /// <summary>
-    /// When mutating requests need an API key: "auto" (whenever the server listens beyond loopback) or "always".
+    /// When keys are asked for: "auto" ("writes" when the server listens beyond loopback, else open), "writes" (weights,
+    /// exports and changes need a key; spectators read and watch) or "always" (every read and stream needs a key too).
     /// </summary>
     public string RequireApiKey { get; set; } = "auto";
-    /// <summary>An API key to accept (stored hashed; never logged). More keys: <c>ringside apikey create</c>.</summary>
+    /// <summary>A write key to accept (stored hashed; never logged). More keys: <c>ringside apikey create</c>.</summary>
     public string? ApiKey { get; set; }
+    /// <summary>A read key to accept (stored hashed; never logged).</summary>
+    public string? ReadApiKey { get; set; }
 }
 
 public sealed class RateLimitOptions
@@ -49,6 +52,8 @@ public sealed class RateLimitOptions
     /// <summary>Requests per second per client (token bucket), and the burst a client may spend at once.</summary>
     public int PermitsPerSecond { get; set; } = 200;
     public int Burst { get; set; } = 400;
+    /// <summary>Clients with a bucket of their own at once; beyond it, new clients share one bucket until idle ones are dropped.</summary>
+    public int MaxClients { get; set; } = 10_000;
 }
 
 public sealed class LimitOptions

@@ -18,7 +18,7 @@ public sealed class ServerStartup(Database db, RingsideOptions options, ApiKeys 
     {
         await Schema.UpgradeAsync(db, token: token);
         if (options.SeedRoster) await Roster.SeedAsync(db, options);
-        await keys.RegisterConfiguredKeyAsync();
+        await keys.RegisterConfiguredKeysAsync();
         await sessionStore.RestoreAsync(sessions);
         _ = jobSessions; // created with this service, so jobs publish into sessions from their first event
         lifetime.ApplicationStarted.Register(() => _ = RequeueAsync());

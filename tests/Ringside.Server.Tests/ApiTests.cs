@@ -302,7 +302,9 @@ public abstract class ApiTests(RingsideFactory server)
         var profile = await _client.GetJson($"/api/fighter-profiles/{fighter}/rookie");
         Assert.Equal(1, (int)profile["model_version"]!);
         Assert.Equal(80, (double)profile["aggression"]!);
-        Assert.True(File.Exists((string)profile["model_path"]!));
+        Assert.True((bool)profile["has_model"]!);
+        Assert.False(profile.AsObject().ContainsKey("model_path")); // a server path never leaves the server
+        Assert.True((await _client.GetByteArrayAsync($"/api/fighter-profiles/{fighter}/rookie/model")).Length > 0);
         Assert.Equal(3, profile["evaluation"]!.AsObject().Count); // chaser, cautious, random
         Assert.NotNull(profile["fingerprint"]!["attacks_per_second"]);
 
@@ -318,11 +320,13 @@ public abstract class ApiTests(RingsideFactory server)
         var evaluationSlots = (await _client.GetJson($"/api/replays/{evaluationReplay}"))["slots"]!.AsArray();
         Assert.Equal(fighter, (long)evaluationSlots[0]!["fighter_id"]!);
         Assert.StartsWith("bot:", (string)evaluationSlots[1]!["controller"]!);
-        Assert.Null((await _client.GetJson($"/api/fighter-profiles/{fighter}/rookie/export"))["profile"]!["model_path"]);
+        Assert.False((await _client.GetJson($"/api/fighter-profiles/{fighter}/rookie/export"))["profile"]!.AsObject().ContainsKey("model_path"));
         var replayFrames = await _client.GetJson($"/api/replays/{evaluationReplay}/frames?limit=2");
         Assert.Equal((int)evaluations[0]!["ticks"]! + 1, (int)replayFrames["total"]!);
         Assert.Single((await _client.GetJson($"/api/replays?tag=vs:chaser&profile_id={(long)profile["id"]!}")).AsArray());
-        Assert.Equal((string)profile["model_path"]!, (string)(await _client.GetJson($"/api/fighters/{fighter}/best-model"))["weights_path"]!);
+        var best = await _client.GetJson($"/api/fighters/{fighter}/best-model");
+        Assert.Equal(("rookie", 1), ((string)best["profile_name"]!, (int)best["model_version"]!));
+        Assert.False(best.AsObject().ContainsKey("weights_path"));
 
         var answer = await _client.PostJson($"/api/fighters/{fighter}/inference", new { observation = Api.Observation(), profile_name = "rookie" }, status: 200);
         var probabilities = answer["action_probabilities"]!.AsArray().Select(p => (double)p!).ToArray();

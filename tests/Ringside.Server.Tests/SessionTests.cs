@@ -158,7 +158,7 @@ public sealed class SessionTests(SqliteServer server) : IClassFixture<SqliteServ
         var room = await _client.PostJson("/api/training/sessions", new { training_id = "secret", password_protected = true, max_spectators = 2 });
         string id = (string)room["session_id"]!, code = (string)room["room_code"]!, password = (string)room["room_password"]!;
         Assert.True((bool)room["password_protected"]!);
-        Assert.Null((await _client.GetJson($"/api/training/sessions/{id}"))["room_password"]); // shown once, at creation
+        Assert.Null((await _client.GetJson($"/api/training/sessions/{id}?password={password}"))["room_password"]); // shown once, at creation
 
         await ConnectWebSocketExpecting($"/ws/{id}", HttpStatusCode.Forbidden);
         await ConnectWebSocketExpecting($"/ws/{id}?password=wrong", HttpStatusCode.Forbidden);

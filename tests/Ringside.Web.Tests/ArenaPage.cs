@@ -25,6 +25,26 @@ public sealed class ArenaPage : IAsyncDisposable
         page.Response += (_, r) => { if (r.Status >= 400) lock (Errors) Errors.Add($"HTTP {r.Status}: {r.Url}"); };
     }
 
+    /// <summary>
+    /// Before any page script: every Content-Security-Policy violation is kept in window.cspViolations and reported as
+    /// a console error, so <see cref="AssertNoErrors"/> fails on one (the server sends the policy with every page).
+    /// </summary>
+    private const string WatchCsp = """
+        window.cspViolations = [];
+        document.addEventListener('securitypolicyviolation', e => {
+          const what = `${e.violatedDirective} blocked ${e.blockedURI || 'inline code'} at ${e.sourceFile}:${e.lineNumber}`;
+          window.cspViolations.push(what);
+          console.error('CSP violation: ' + what);
+        });
+        """;
+
+    /// <summary>A new page of the context, watched for CSP violations from its first script on.</summary>
+    public static async Task<ArenaPage> NewAsync(WebFixture web, IBrowserContext context)
+    {
+        await context.AddInitScriptAsync(WatchCsp);
+        return new ArenaPage(web, context, await context.NewPageAsync());
+    }
+
     public async Task GotoAsync(string path)
     {
         await Page.GotoAsync(_web.BaseUrl + path);

@@ -20,10 +20,9 @@ internal static class PagesSite
             DeviceScaleFactor = 1,
             AcceptDownloads = true,
         });
-        var page = await context.NewPageAsync();
-        var wrapped = new ArenaPage(web, context, page);
-        await page.GotoAsync(web.BaseUrl + path);
-        await WaitReadyAsync(page);
+        var wrapped = await ArenaPage.NewAsync(web, context);
+        await wrapped.Page.GotoAsync(web.BaseUrl + path);
+        await WaitReadyAsync(wrapped.Page);
         return wrapped;
     }
 

@@ -53,6 +53,29 @@ public sealed class PagesTests(WebFixture web, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Every_page_runs_under_the_content_security_policy_without_a_violation()
+    {
+        var (fighterId, _) = await web.TrainedProfileAsync(); // a replay to open, curves and profiles to show
+        long replayId = (long)(await web.GetJsonAsync($"/api/replays?fighter_id={fighterId}&kind=evaluation")).AsArray()[0]!["id"]!;
+        foreach (string path in PagesSite.Pages.Append("/arena.html"))
+        {
+            string url = path == "/replay.html" ? $"{path}?id={replayId}" : path;
+            var response = await web.Http.GetAsync(url);
+            Assert.Equal(Ringside.Server.Http.SecurityHeaders.ContentSecurityPolicy, response.Headers.GetValues("Content-Security-Policy").Single());
+            await using var page = path == "/arena.html" ? await web.OpenAsync(url, pause: false) : await PagesSite.OpenAsync(web, url);
+            await page.Page.WaitForLoadStateAsync(LoadState.NetworkIdle, new() { Timeout = 60_000 });
+            Assert.Empty(await page.EvalAsync<string[]>("() => window.cspViolations"));
+            page.AssertNoErrors();
+            if (path != "/arena.html") continue;
+
+            // The watch sees what the policy refuses: a script written into the page does not run and is reported.
+            await page.EvalAsync<bool>("() => { const s = document.createElement('script'); s.textContent = 'window.inlineRan = true'; document.head.append(s); return true; }");
+            await page.Page.WaitForFunctionAsync("() => window.cspViolations.length > 0", null, new() { Timeout = 10_000 });
+            Assert.False(await page.EvalAsync<bool>("() => window.inlineRan === true"));
+        }
+    }
+
+    [Fact]
     public async Task The_menu_shows_the_servers_numbers_and_refreshes_them_without_a_reload()
     {
         await using var page = await PagesSite.OpenAsync(web, "/");

@@ -87,10 +87,9 @@ public sealed class WebFixture : IAsyncLifetime
             HasTouch = touch,
             IsMobile = touch,
         });
-        var page = await context.NewPageAsync();
-        var arena = new ArenaPage(this, context, page);
+        var arena = await ArenaPage.NewAsync(this, context);
         await arena.GotoAsync(path);
-        if (pause) await page.EvaluateAsync("() => window.ringside.pause()");
+        if (pause) await arena.Page.EvaluateAsync("() => window.ringside.pause()");
         return arena;
     }
 

@@ -27,14 +27,16 @@ public static class ServeCommand
     {
         var data = new Option<string?>("--data") { Description = "Data folder of the server (default ./data)." };
         var name = new Option<string>("--name") { Description = "A label for the key.", DefaultValueFactory = _ => "cli" };
-        var create = new Command("create", "Create an API key: printed once, stored only as a hash.") { data, name };
+        var role = new Option<string>("--role") { Description = "read (reads, model weights, exports, streams) or write (also changes).", DefaultValueFactory = _ => "write" };
+        var create = new Command("create", "Create an API key: printed once, stored only as a hash.") { data, name, role };
         create.SetAction(p => Output.Guard(() =>
         {
+            var keyRole = ApiKeys.ParseRole(p.GetValue(role)!);
             var options = new RingsideOptions();
             if (p.GetValue(data) is { } dir) options.DataDir = dir;
             using var db = Database.FromOptions(options);
             Schema.UpgradeAsync(db).GetAwaiter().GetResult();
-            string key = ApiKeys.CreateAsync(db, p.GetValue(name)!).GetAwaiter().GetResult();
+            string key = ApiKeys.CreateAsync(db, p.GetValue(name)!, keyRole).GetAwaiter().GetResult();
             Console.WriteLine(key);
             return 0;
         }));

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ringside.Learning.Arena;
+using Ringside.Server.Http;
 using Ringside.Sim;
 
 namespace Ringside.Server.Apis;
@@ -16,7 +17,7 @@ public static class ContractApi
     public static void MapContractApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/contract", Get).WithName("getContract").WithTags("Health")
-            .WithSummary("Contract v1's sizes and the training budget's units (steps per PPO iteration and per epoch)");
+            .WithSummary("Contract v1's sizes and the training budget's units (steps per PPO iteration and per epoch)").Needs(Access.Public);
     }
 
     private static readonly ContractInfo Current = new(Contract.Version, Contract.ObservationSize, Contract.ActionCount, Contract.ActionNames,

@@ -1,6 +1,7 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ringside.Server.Data;
+using Ringside.Server.Http;
 using Ringside.Sim;
 
 namespace Ringside.Server.Apis;
@@ -11,8 +12,8 @@ public static class HealthApi
 {
     public static void MapHealthApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/health", Check).WithName("getHealth").WithTags("Health").WithSummary("Server health");
-        app.MapGet("/api/health", Check).WithName("getApiHealth").WithTags("Health").WithSummary("Server health");
+        app.MapGet("/health", Check).WithName("getHealth").WithTags("Health").WithSummary("Server health").Needs(Access.Public);
+        app.MapGet("/api/health", Check).WithName("getApiHealth").WithTags("Health").WithSummary("Server health").Needs(Access.Public);
     }
 
     public static async Task<Ok<Health>> Check(Database db)

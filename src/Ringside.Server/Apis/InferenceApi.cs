@@ -15,7 +15,8 @@ public static class InferenceApi
 {
     public static void MapInferenceApi(this IEndpointRouteBuilder app) =>
         app.MapPost("api/fighters/{id:long}/inference", Infer).WithName("runInference").ProducesProblem(StatusCodes.Status409Conflict).WithTags("Inference")
-            .WithSummary("Action, action probabilities and value of a profile's network (default: the fighter's trained profile with the best win rate against the baseline bots)");
+            .WithSummary("Action, action probabilities and value of a profile's network (default: the fighter's trained profile with the best win rate against the baseline bots)")
+            .Needs(Access.Read); // it reads the model, not the data: a read key may
 
     public static async Task<Results<Ok<InferenceResponse>, ProblemHttpResult>> Infer(long id, InferenceRequest body, Database db, ModelCache models)
     {

@@ -160,7 +160,7 @@ public static class MatchesApi
         var player = match.SlotOfToken(token);
         if (token is not null && player is null) { await Problems.Field(403, "player_token", "this token does not control a fighter of this match.").ExecuteAsync(context); return; }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(AccessPolicy.SubProtocol(context));
         await using var connection = new WsConnection(socket, context.Request.Query["user_name"].FirstOrDefault() ?? (player is null ? "spectator" : $"player{player.Slot}"));
         // Join before the writer starts: match_info (queued by Join) then goes out before any state the loop offers.
         match.Join(connection, player);

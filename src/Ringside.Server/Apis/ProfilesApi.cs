@@ -34,10 +34,10 @@ public static class ProfilesApi
         api.MapGet("{fighterId:long}/{profileName}", Get).WithName("getProfile").WithSummary("Get a profile");
         api.MapPatch("{fighterId:long}/{profileName}", Update).WithName("updateProfile").WithSummary("Update a profile's personality or stats");
         api.MapDelete("{fighterId:long}/{profileName}", Delete).WithName("deleteProfile").WithSummary("Delete a profile");
-        api.MapGet("{fighterId:long}/{profileName}/export", Export).WithName("exportProfile").WithSummary("Export a profile (with its model) as JSON");
+        api.MapGet("{fighterId:long}/{profileName}/export", Export).WithName("exportProfile").WithSummary("Export a profile (with its model) as JSON").Needs(Access.Read);
         api.MapGet("{fighterId:long}/{profileName}/model", Model).WithName("downloadProfileModel")
             .Produces(StatusCodes.Status200OK, typeof(Stream), "application/octet-stream")
-            .WithSummary("The profile's model as a .safetensors file (PyTorch, Hugging Face, the browser)");
+            .WithSummary("The profile's model as a .safetensors file (PyTorch, Hugging Face, the browser)").Needs(Access.Read);
         api.MapPost("import", Import).WithName("importProfile")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Import a profile exported as JSON");

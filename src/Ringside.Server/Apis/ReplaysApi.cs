@@ -145,7 +145,7 @@ public static class ReplaysApi
         var replay = await LoadAsync(db, id);
         if (replay is null) { await Problems.NotFound("replay", id).ExecuteAsync(context); return; }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(AccessPolicy.SubProtocol(context));
         var token = context.RequestAborted;
         var chunk = new List<byte[]>();
         int chunkBytes = 0, chunkOffset = offset, sent = 0, chunks = 0;

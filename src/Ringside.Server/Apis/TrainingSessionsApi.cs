@@ -12,12 +12,18 @@ public sealed record CreateSessionRequest(string? SessionId = null, string? Trai
 
 public sealed record UpdateSessionRequest(string? Status = null, long? TotalEpisodes = null, int? ModelGeneration = null);
 
-public sealed record SessionView(string SessionId, string TrainingId, string Algorithm, int ModelGeneration, long TotalEpisodes, string Status,
+/// <summary>A session; in the list, a password room is private: no id, room code or training id (docs/SERVER.md, Security model).</summary>
+public sealed record SessionView(string? SessionId, string? TrainingId, string Algorithm, int ModelGeneration, long TotalEpisodes, string Status,
     long? TrainingJobId, int Spectators, int MaxSpectators, bool PasswordProtected, string? RoomCode, DateTime CreatedAt, DateTime LastActivity,
     string? RoomPassword = null)
 {
     public static SessionView Of(TrainingSession s, string? password = null) => new(s.Id, s.TrainingId, s.Algorithm, s.ModelGeneration, s.TotalEpisodes,
         s.Status, s.TrainingJobId, s.SpectatorCount, s.MaxSpectators, s.PasswordProtected, s.RoomCode, s.CreatedAt, s.LastActivity, password);
+
+    /// <summary>What the list shows of a session to someone who may not know its password.</summary>
+    public static SessionView Listed(TrainingSession s) => s.PasswordProtected
+        ? Of(s) with { SessionId = null, TrainingId = null, RoomCode = null, TrainingJobId = null }
+        : Of(s);
 }
 
 public sealed record HistoryPage(string SessionId, int Total, int Offset, int Limit, IReadOnlyList<SessionMessage> Messages);
@@ -34,7 +40,8 @@ public static class TrainingSessionsApi
         api.MapPost("", Create).WithName("createTrainingSession").ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Create a training session (password_protected: a spectator room with a code)");
         api.MapGet("", List).WithName("listTrainingSessions").WithSummary("Training sessions (every training job is one: job-N)");
-        api.MapGet("{id}", Get).WithName("getTrainingSession").WithSummary("A session");
+        api.MapGet("{id}", Get).WithName("getTrainingSession").ProducesProblem(StatusCodes.Status403Forbidden)
+            .WithSummary("A session (a password room's needs its password: password or X-Room-Password)");
         api.MapPut("{id}", Update).WithName("updateTrainingSession").WithSummary("Update a session's status");
         api.MapDelete("{id}", Delete).WithName("deleteTrainingSession").WithSummary("Delete a session (its spectators are disconnected)");
         api.MapPost("{id}/metrics", (string id, JsonElement body, TrainingSessions s) => Post(id, "training_metrics", body, s)).WithName("publishSessionMetrics")
@@ -43,7 +50,7 @@ public static class TrainingSessionsApi
             .WithSummary("Publish a bot decision");
         api.MapPost("{id}/graph_update", (string id, JsonElement body, TrainingSessions s) => Post(id, "graph_update", body, s)).WithName("publishSessionGraphUpdate")
             .WithSummary("Publish a graph update");
-        api.MapGet("{id}/history", History).WithName("getSessionHistory")
+        api.MapGet("{id}/history", History).WithName("getSessionHistory").ProducesProblem(StatusCodes.Status403Forbidden)
             .WithSummary("Stored messages (message_type, start_time, end_time, episode_min, episode_max, offset, limit)");
         app.MapGet("/status", Status).WithName("getServerStatus").WithTags("Training sessions").WithSummary("Connections, sessions and messages per second");
         app.Map("/ws/{sessionId}", Stream).ExcludeFromDescription();
@@ -68,10 +75,24 @@ public static class TrainingSessionsApi
     }
 
     public static Ok<IEnumerable<SessionView>> List(TrainingSessions sessions) =>
-        TypedResults.Ok(sessions.All.OrderBy(s => s.CreatedAt).Select(s => SessionView.Of(s)));
+        TypedResults.Ok(sessions.All.OrderBy(s => s.CreatedAt).Select(SessionView.Listed));
 
-    public static Results<Ok<SessionView>, ProblemHttpResult> Get(string id, TrainingSessions sessions) =>
-        sessions.Find(id) is { } s && s.Id == id ? TypedResults.Ok(SessionView.Of(s)) : Missing(id);
+    public static Results<Ok<SessionView>, ProblemHttpResult> Get(string id, HttpRequest request, TrainingSessions sessions)
+    {
+        if (sessions.Find(id) is not { } s || s.Id != id) return Missing(id);
+        if (PasswordRefused(s, request) is { } refused) return refused;
+        return TypedResults.Ok(SessionView.Of(s));
+    }
+
+    /// <summary>
+    /// A password room's details, history and stream need its password (query "password", or the header
+    /// X-Room-Password, which stays out of request logs); null when this request may see it.
+    /// </summary>
+    private static ProblemHttpResult? PasswordRefused(TrainingSession session, HttpRequest request)
+    {
+        string? password = request.Headers["X-Room-Password"].FirstOrDefault() ?? request.Query["password"].FirstOrDefault();
+        return session.CheckPassword(password) ? null : Problems.Field(403, "password", "this session is a password-protected room: give its password.");
+    }
 
     public static Results<Ok<SessionView>, ProblemHttpResult> Update(string id, UpdateSessionRequest body, TrainingSessions sessions)
     {
@@ -111,12 +132,13 @@ public static class TrainingSessionsApi
         return TypedResults.Accepted($"/api/training/sessions/{id}/history", sessions.Publish(s, type, body, episode));
     }
 
-    public static Results<Ok<HistoryPage>, ProblemHttpResult> History(string id, TrainingSessions sessions,
+    public static Results<Ok<HistoryPage>, ProblemHttpResult> History(string id, HttpRequest request, TrainingSessions sessions,
         [FromQuery(Name = "message_type")] string? messageType = null, [FromQuery(Name = "start_time")] DateTime? startTime = null,
         [FromQuery(Name = "end_time")] DateTime? endTime = null, [FromQuery(Name = "episode_min")] int? episodeMin = null,
         [FromQuery(Name = "episode_max")] int? episodeMax = null, int offset = 0, int limit = 100)
     {
         if (sessions.Find(id) is not { } s || s.Id != id) return Missing(id);
+        if (PasswordRefused(s, request) is { } refused) return refused;
         var v = new Validation();
         if (messageType is not null && Array.IndexOf(TrainingSessions.MessageTypes, messageType) < 0)
             v.Add("message_type", $"must be one of {string.Join(", ", TrainingSessions.MessageTypes)}.");
@@ -138,11 +160,7 @@ public static class TrainingSessionsApi
         if (!context.WebSockets.IsWebSocketRequest) { await Problems.Field(400, "connection", "this is a WebSocket endpoint: connect with ws://").ExecuteAsync(context); return; }
         var session = sessions.Find(sessionId);
         if (session is null) { await Missing(sessionId).ExecuteAsync(context); return; }
-        if (!session.CheckPassword(context.Request.Query["password"]))
-        {
-            await Problems.Field(403, "password", "this session is a password-protected room: give its password.").ExecuteAsync(context);
-            return;
-        }
+        if (PasswordRefused(session, context.Request) is { } refused) { await refused.ExecuteAsync(context); return; }
         if (sessions.RefuseJoin(session) is { } refusal) { await Problems.Field(429, "session_id", refusal).ExecuteAsync(context); return; }
 
         var query = context.Request.Query;
@@ -167,7 +185,7 @@ public static class TrainingSessionsApi
             }
         }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(AccessPolicy.SubProtocol(context));
         string user = query["user_name"].FirstOrDefault() is { Length: > 0 and <= 64 } name ? name : "spectator";
         await using var connection = new WsConnection(socket, user, sessions.Options.ConnectionQueueSize);
         var spectator = new Spectator(connection);

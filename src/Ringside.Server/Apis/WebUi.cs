@@ -61,7 +61,7 @@ public static class WebUi
 
         // Until a hub page exists, the site's root opens the arena.
         app.MapGet("/", () => File.Exists(Path.Combine(webRoot, "index.html")) ? Results.Redirect("/index.html") : Results.Redirect("/arena.html"))
-            .ExcludeFromDescription();
+            .ExcludeFromDescription().Needs(Access.Public);
 
         app.MapPost("/api/fighters/upload", Upload).WithName("uploadFighter").WithTags("Fighters")
             .WithSummary("Upload a .glb model (multipart: file, name?, size?, speed?); it is validated, stored and registered as a fighter")

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Ringside.Server.Profiles;
 
 namespace Ringside.Server.Data;
@@ -58,7 +59,8 @@ public sealed class ModelCheckpoint
     public double? AvgReward { get; set; }
     public long TotalEpisodesTrained { get; set; }
     public long TotalSteps { get; set; }
-    public string WeightsPath { get; set; } = "";
+    /// <summary>Where the weights are on this server: never sent (docs/SERVER.md, Security model).</summary>
+    [JsonIgnore] public string WeightsPath { get; set; } = "";
     public string TrainingMode { get; set; } = "";
     public DateTime CreatedAt { get; set; }
 }
@@ -68,11 +70,11 @@ public sealed class TrainingMetric
     public long Id { get; set; }
     public long FighterId { get; set; }
     /// <summary>The training job the row belongs to (column training_job_id). The wire keeps its first name, training_session_id.</summary>
-    [System.Text.Json.Serialization.JsonPropertyName("training_session_id")] public long TrainingJobId { get; set; }
+    [JsonPropertyName("training_session_id")] public long TrainingJobId { get; set; }
     public int IterationNumber { get; set; }
     public long GlobalStep { get; set; }
-    [System.Text.Json.Serialization.JsonPropertyName("avg_reward_last_100")] public double? AvgRewardLast100 { get; set; }
-    [System.Text.Json.Serialization.JsonPropertyName("win_rate_last_100")] public double? WinRateLast100 { get; set; }
+    [JsonPropertyName("avg_reward_last_100")] public double? AvgRewardLast100 { get; set; }
+    [JsonPropertyName("win_rate_last_100")] public double? WinRateLast100 { get; set; }
     public double? Loss { get; set; }
     public double? PolicyLoss { get; set; }
     public double? ValueLoss { get; set; }
@@ -100,7 +102,9 @@ public sealed class FighterProfile : IPersonalityRow
     public string TrainingMode { get; set; } = "tactical";
     /// <summary>The effective weight of each reward term: personality × mode, then any direct edits.</summary>
     public JsonElement RewardWeights { get; set; }
-    public string? ModelPath { get; set; }
+    /// <summary>Where the model is on this server: never sent (docs/SERVER.md, Security model); <see cref="HasModel"/> says whether there is one.</summary>
+    [JsonIgnore] public string? ModelPath { get; set; }
+    public bool HasModel => ModelPath is not null;
     public int ModelVersion { get; set; }
     /// <summary>Mean win rate against the baseline bots at the last evaluation (0 to 1).</summary>
     public double? WinRate { get; set; }
@@ -165,7 +169,8 @@ public sealed class TrainingJob : IPersonalityRow
     public string? ErrorMessage { get; set; }
     /// <summary>How many times the job was started; above 1 it resumed from a checkpoint after a crash.</summary>
     public int Attempts { get; set; }
-    public string? RunDir { get; set; }
+    /// <summary>The run folder on this server: never sent (docs/SERVER.md, Security model).</summary>
+    [JsonIgnore] public string? RunDir { get; set; }
     /// <summary>A resumable checkpoint exists: the job's current policy can fight (spectating) or resume.</summary>
     public bool HasCheckpoint => RunDir is not null && File.Exists(Path.Combine(RunDir, Learning.Arena.ArenaTraining.ModelFile));
     public DateTime CreatedAt { get; set; }

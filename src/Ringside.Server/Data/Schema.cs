@@ -246,6 +246,10 @@ public static class Schema
             DROP INDEX ix_training_metrics_session;
             CREATE INDEX ix_training_metrics_job ON training_metrics (training_job_id, iteration_number);
             """),
+        // Keys made before roles existed could do everything: they stay write keys.
+        new(8, "issue 15: an API key's role (read or write)", db => """
+            ALTER TABLE api_keys ADD COLUMN role TEXT NOT NULL DEFAULT 'write';
+            """),
     ];
 
     public static int Latest => Migrations[^1].Version;

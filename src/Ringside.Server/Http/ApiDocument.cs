@@ -60,18 +60,27 @@ public static class ApiDocument
             {
                 Type = SecuritySchemeType.Http,
                 Scheme = "bearer",
-                Description = "An API key sent as `Authorization: Bearer KEY` (`ringside apikey create` prints one; Ringside:Security:ApiKey configures one). " +
-                    "Changes under /api need it when the server listens beyond loopback, or always with Ringside:Security:RequireApiKey=always; " +
-                    (keys.Required ? "this server requires it." : "this server does not require it now."),
+                Description = "An API key sent as `Authorization: Bearer KEY` (`ringside apikey create --role read|write` prints one; " +
+                    "Ringside:Security:ApiKey and ReadApiKey configure one). Changes need a write key, model weights, exports and inference a " +
+                    "read or write key, whenever the server asks for keys (Ringside:Security:RequireApiKey writes, or auto beyond loopback); " +
+                    "with always, every read needs a key too (docs/SERVER.md, Security model). " +
+                    $"This server's mode: {keys.Mode.ToString().ToLowerInvariant()}.",
             },
         };
 
+        // What each operation needs, from its endpoint's metadata as the access policy reads it for a request.
+        var rules = context.DescriptionGroups.SelectMany(g => g.Items).Where(d => d.HttpMethod is not null)
+            .GroupBy(d => (Method: d.HttpMethod!.ToUpperInvariant(), Path: "/" + d.RelativePath))
+            .ToDictionary(g => g.Key, g => g.First().ActionDescriptor.EndpointMetadata.OfType<AccessRule>().LastOrDefault());
         foreach (var (path, item) in document.Paths)
             foreach (var (method, operation) in item.Operations ?? [])
             {
-                bool needsKey = ApiKeys.NeedsKey(method.Method, path);
-                operation.Security = needsKey ? KeyRequirement(document, optional: !keys.Required) : [];
-                DeclareProblems(document, operation, path, needsKey && keys.Required, options.RateLimit.Enabled);
+                var needs = AccessPolicy.NeedsOf(method.Method, rules.GetValueOrDefault((method.Method.ToUpperInvariant(), path)), isEndpoint: true, path);
+                bool required = AccessPolicy.KeyNeeded(needs, keys.Mode);
+                // Where the server does not ask for a key now but would in mode "writes", the key is optional.
+                operation.Security = required ? KeyRequirement(document, optional: false)
+                    : needs is Access.Read or Access.Write ? KeyRequirement(document, optional: true) : [];
+                DeclareProblems(document, operation, path, required, required && needs == Access.Write, options.RateLimit.Enabled);
             }
         AnyValueAdmitsNull(document.Components.Schemas);
         // The problems all point at the one schema above; the generated ones are then unused.
@@ -106,13 +115,15 @@ public static class ApiDocument
     /// for a body too large or not UTF-8 JSON, 429 from the rate limiter. An endpoint declares its own (409, a 404 for
     /// an id in the body) with ProducesProblem; every 4xx then gets the problem schema.
     /// </summary>
-    private static void DeclareProblems(OpenApiDocument document, OpenApiOperation operation, string path, bool keyRequired, bool rateLimited)
+    private static void DeclareProblems(OpenApiDocument document, OpenApiOperation operation, string path, bool keyRequired, bool writeKeyRequired,
+        bool rateLimited)
     {
         var parameters = operation.Parameters ?? [];
         bool hasBody = operation.RequestBody is not null;
         var statuses = new List<int>();
         if (hasBody || parameters.Any(p => p.In == ParameterLocation.Query)) statuses.Add(StatusCodes.Status400BadRequest);
         if (keyRequired) statuses.Add(StatusCodes.Status401Unauthorized);
+        if (writeKeyRequired) statuses.Add(StatusCodes.Status403Forbidden); // a read key
         if (path.Contains('{')) statuses.Add(StatusCodes.Status404NotFound);
         if (hasBody) statuses.Add(StatusCodes.Status413PayloadTooLarge);
         if (operation.RequestBody?.Content?.ContainsKey("application/json") == true) statuses.Add(StatusCodes.Status415UnsupportedMediaType);

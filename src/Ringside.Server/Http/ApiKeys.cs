@@ -8,55 +8,82 @@ using Ringside.Server.Data;
 
 namespace Ringside.Server.Http;
 
+/// <summary>What a key may do: read (everything a GET shows, model weights and exports included) or write (also change).</summary>
+public enum KeyRole { Read, Write }
+
+/// <summary>A verified key: its row id (the rate limiter's client) and its role.</summary>
+public sealed record ApiCaller(long KeyId, KeyRole Role);
+
+/// <summary>When keys are asked for (Security:RequireApiKey; docs/SERVER.md, Security model).</summary>
+public enum KeyMode
+{
+    /// <summary>"auto" on a server that listens on loopback only: the machine's own users may do everything.</summary>
+    Open,
+    /// <summary>"writes", and "auto" beyond loopback: spectators read and watch; weights, exports and changes need a key.</summary>
+    Writes,
+    /// <summary>"always": every read and every stream needs a key too; only health, the pages and the API document stay open.</summary>
+    Always,
+}
+
 /// <summary>
 /// API keys: random bearer tokens of which only a SHA-256 hash is stored (a key has 256 bits of entropy, so a fast
-/// hash is enough; there is nothing to brute-force). Mutating requests need one whenever the server listens beyond
-/// loopback, or always when Security:RequireApiKey is "always". Keys never reach a log.
+/// hash is enough; there is nothing to brute-force), each with a role. Keys never reach a log.
 /// </summary>
 public sealed class ApiKeys(Database db, RingsideOptions options, IServer server)
 {
-    private HashSet<string>? _hashes;
-    private DateTime _hashesLoadedAt;
-    private bool? _beyondLoopback;
+    private Dictionary<string, ApiCaller>? _keys;
+    private DateTime _keysLoadedAt;
+    private KeyMode? _mode;
 
     public static string NewKey() => "rk_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
+    public static string RoleName(KeyRole role) => role == KeyRole.Read ? "read" : "write";
+
+    public static KeyRole ParseRole(string role) => role.ToLowerInvariant() switch
+    {
+        "read" => KeyRole.Read,
+        "write" => KeyRole.Write,
+        _ => throw new ArgumentException($"a key's role is read or write, not '{role}'."),
+    };
+
     /// <summary>Creates a key and stores its hash; the caller shows the key once.</summary>
-    public static async Task<string> CreateAsync(Database db, string name)
+    public static async Task<string> CreateAsync(Database db, string name, KeyRole role = KeyRole.Write)
     {
         string key = NewKey();
-        await AddHashAsync(db, name, Hash(key));
+        await AddHashAsync(db, name, Hash(key), role);
         return key;
     }
 
-    /// <summary>Stores the configured key's hash (idempotent), so the key itself is kept nowhere by the server.</summary>
-    public async Task RegisterConfiguredKeyAsync()
+    /// <summary>Stores the configured keys' hashes (idempotent), so the keys themselves are kept nowhere by the server.</summary>
+    public async Task RegisterConfiguredKeysAsync()
     {
-        if (options.Security.ApiKey is { Length: > 0 } key) await AddHashAsync(db, "configured", Hash(key));
-        _hashes = null;
+        if (options.Security.ApiKey is { Length: > 0 } key) await AddHashAsync(db, "configured", Hash(key), KeyRole.Write);
+        if (options.Security.ReadApiKey is { Length: > 0 } readKey) await AddHashAsync(db, "configured-read", Hash(readKey), KeyRole.Read);
+        _keys = null;
     }
 
-    private static async Task AddHashAsync(Database db, string name, string hash)
+    private static async Task AddHashAsync(Database db, string name, string hash, KeyRole role)
     {
         await db.WriteAsync(async (c, t) =>
         {
             if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM api_keys WHERE key_hash = @hash", new { hash }, t) == 0)
-                await c.ExecuteAsync("INSERT INTO api_keys (name, key_hash, created_at) VALUES (@name, @hash, @now)", new { name, hash, now = DateTime.UtcNow }, t);
+                await c.ExecuteAsync("INSERT INTO api_keys (name, key_hash, role, created_at) VALUES (@name, @hash, @role, @now)",
+                    new { name, hash, role = RoleName(role), now = DateTime.UtcNow }, t);
         });
     }
 
-    public bool Required
-    {
-        get
-        {
-            if (string.Equals(options.Security.RequireApiKey, "always", StringComparison.OrdinalIgnoreCase)) return true;
-            return _beyondLoopback ??= ListensBeyondLoopback();
-        }
-    }
+    /// <summary>Security:RequireApiKey read once: "auto" asks the server where it listens, which is known once it has started.</summary>
+    public KeyMode Mode => _mode ??= ModeOf(options.Security.RequireApiKey, () => AnyBeyondLoopback(server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []));
 
-    private bool ListensBeyondLoopback() => AnyBeyondLoopback(server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []);
+    public static KeyMode ModeOf(string setting, Func<bool> beyondLoopback) => setting.ToLowerInvariant() switch
+    {
+        "auto" => beyondLoopback() ? KeyMode.Writes : KeyMode.Open,
+        "writes" => KeyMode.Writes,
+        "always" => KeyMode.Always,
+        _ => throw new InvalidOperationException($"Ringside:Security:RequireApiKey is '{setting}'; expected auto, writes or always."),
+    };
 
     /// <summary>True when any address (http://0.0.0.0:8001, http://+:80, http://192.168.1.5:8001 ...) is not loopback.</summary>
     public static bool AnyBeyondLoopback(IEnumerable<string> addresses)
@@ -71,55 +98,24 @@ public sealed class ApiKeys(Database db, RingsideOptions options, IServer server
         return false;
     }
 
-    public async Task<bool> IsValidAsync(string key)
+    public async Task<bool> IsValidAsync(string key) => await VerifyAsync(key) is not null;
+
+    /// <summary>The key's id and role, or null for a key that is not stored.</summary>
+    public async Task<ApiCaller?> VerifyAsync(string key)
     {
         // Keys made by `ringside apikey create` while the server runs are seen within 10 s.
-        if (_hashes is null || DateTime.UtcNow - _hashesLoadedAt > TimeSpan.FromSeconds(10))
+        var keys = _keys;
+        if (keys is null || DateTime.UtcNow - _keysLoadedAt > TimeSpan.FromSeconds(10))
         {
-            _hashes = (await db.ReadAsync(c => c.QueryAsync<string>("SELECT key_hash FROM api_keys"))).ToHashSet();
-            _hashesLoadedAt = DateTime.UtcNow;
+            var rows = await db.ReadAsync(c => c.QueryAsync<(long Id, string KeyHash, string Role)>("SELECT id, key_hash, role FROM api_keys"));
+            _keys = keys = rows.ToDictionary(r => r.KeyHash, r => new ApiCaller(r.Id, ParseRole(r.Role)));
+            _keysLoadedAt = DateTime.UtcNow;
         }
         byte[] hash = Encoding.ASCII.GetBytes(Hash(key));
         // Constant time, whatever the key: compare against every stored hash.
-        bool found = false;
-        foreach (var stored in _hashes) found |= CryptographicOperations.FixedTimeEquals(hash, Encoding.ASCII.GetBytes(stored));
+        ApiCaller? found = null;
+        foreach (var (stored, caller) in keys)
+            if (CryptographicOperations.FixedTimeEquals(hash, Encoding.ASCII.GetBytes(stored))) found = caller;
         return found;
-    }
-
-    /// <summary>
-    /// Whether a request needs a key when keys are required: a POST, PUT, PATCH or DELETE under /api. The API document
-    /// (<see cref="ApiDocument"/>) asks the same question of each route template.
-    /// </summary>
-    public static bool NeedsKey(string method, PathString path) =>
-        !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method)) && path.StartsWithSegments("/api");
-
-    /// <summary>Middleware: a request that <see cref="NeedsKey"/> sends "Authorization: Bearer KEY" when keys are required.</summary>
-    public static async Task Enforce(HttpContext context, Func<Task> next)
-    {
-        var request = context.Request;
-        if (NeedsKey(request.Method, request.Path))
-        {
-            var keys = context.RequestServices.GetRequiredService<ApiKeys>();
-            if (keys.Required)
-            {
-                string header = request.Headers.Authorization.ToString();
-                string? key = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
-                if (key is null || !await keys.IsValidAsync(key))
-                {
-                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                    context.Response.Headers.WWWAuthenticate = "Bearer";
-                    await Results.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails
-                    {
-                        Status = 401,
-                        Title = "An API key is required.",
-                        Detail = key is null
-                            ? "This server needs an API key for changes: send \"Authorization: Bearer <key>\" (create one with `ringside apikey create`)."
-                            : "The API key is not valid.",
-                    }).ExecuteAsync(context);
-                    return;
-                }
-            }
-        }
-        await next();
     }
 }

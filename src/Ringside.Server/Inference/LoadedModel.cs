@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json.Serialization;
 using Ringside.Learning;
 using Ringside.Learning.Arena;
 using Ringside.Server.Data;
@@ -6,9 +7,9 @@ using Ringside.Sim;
 
 namespace Ringside.Server.Inference;
 
-/// <summary>Which model answered: the profile, its version and file, and what the checkpoint says of itself.</summary>
-public sealed record ModelInfo(long FighterId, string ProfileName, int ModelVersion, string ModelPath, long TrainedSteps, int ContractVersion,
-    string Architecture, string TrainingMode);
+/// <summary>Which model answered: the profile, its version and file (never sent: a server path), and what the checkpoint says of itself.</summary>
+public sealed record ModelInfo(long FighterId, string ProfileName, int ModelVersion, [property: JsonIgnore] string ModelPath, long TrainedSteps,
+    int ContractVersion, string Architecture, string TrainingMode);
 
 /// <summary>
 /// A network with a pool of policies (each with its own workspace and random stream), so concurrent requests never

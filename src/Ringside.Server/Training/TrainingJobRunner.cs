@@ -90,7 +90,7 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
         catch (Exception e) when (e is not OperationCanceledException)
         {
             log.LogError(e, "Training job {Job} failed.", jobId);
-            await JobStore.SetStatusAsync(db, jobId, JobStatus.Failed, e.Message);
+            await JobStore.SetStatusAsync(db, jobId, JobStatus.Failed, ServerPaths.Redact(e.Message));
             events.Publish(await JobStore.FindAsync(db, jobId) ?? job);
         }
     }

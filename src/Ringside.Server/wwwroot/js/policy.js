@@ -5,8 +5,10 @@
 // dense layers y = W·x + b with PyTorch's names and [out, in] weights, tanh or ReLU between them, a policy head of
 // action logits and a value head. Contract v1: 30 observation floats in, 10 actions out.
 
+import { apiFetch } from './api.js';
+
 export async function loadPolicy(url) {
-  const response = await fetch(url);
+  const response = await apiFetch(url);
   if (!response.ok) throw new Error(`HTTP ${response.status}: ${url}`);
   return parsePolicy(await response.arrayBuffer());
 }

@@ -16,7 +16,7 @@ const TRAITS = [['aggression', 'AGG'], ['positioning', 'POS'], ['targeting', 'TG
 const STORAGE_KEY = 'ringside.assignment';
 
 export function isTrained(profile) {
-  return (profile.model_version ?? 0) > 0 || !!profile.model_path;
+  return !!profile.has_model;
 }
 
 /** One line about a profile: personality, win rate, rating, model version. */

@@ -1,6 +1,6 @@
 // The crowd: spectators on stepped stands around the ring, drawn as two instanced meshes (bodies and heads, one draw
 // call each), bouncing gently, and cheering (jumping) when a hit lands or someone goes down.
-import * as THREE from 'three';
+import * as THREE from '/vendor/three/build/three.module.js';
 
 const SHIRTS = [0xe74c3c, 0x3498db, 0xf1c40f, 0x2ecc71, 0xecf0f1, 0x9b59b6, 0xe67e22, 0x1abc9c, 0x34495e, 0xfd79a8];
 const SKINS = [0xf1c27d, 0xe0ac69, 0xc68642, 0x8d5524, 0xffdbac, 0xa0522d];

@@ -1,9 +1,10 @@
 // Fighters: GLB models loaded once per file and cloned per fighter (SkeletonUtils keeps each clone's skeleton its own),
 // one AnimationMixer each, clips picked by name with crossfades, and a procedural fallback for models without our
 // clip names. A FighterView only shows what the server says; it never moves a fighter by itself.
-import * as THREE from 'three';
-import { GLTFLoader } from 'three/addons/loaders/GLTFLoader.js';
-import * as SkeletonUtils from 'three/addons/utils/SkeletonUtils.js';
+import * as THREE from '/vendor/three/build/three.module.js';
+import { GLTFLoader } from '/vendor/three/examples/jsm/loaders/GLTFLoader.js';
+import * as SkeletonUtils from '/vendor/three/examples/jsm/utils/SkeletonUtils.js';
+import { keyHeaders } from '../api.js';
 import { MAT_HEIGHT } from './coords.js';
 
 /** A size-1 fighter is this tall (docs/CONTRACT.md: body radius 0.5 m · size; Ringside.Assets: 1.8 m · size). */
@@ -16,7 +17,7 @@ const cache = new Map(); // url → Promise<gltf>
 
 export function loadModel(url) {
   if (!cache.has(url)) {
-    const promise = loader.loadAsync(url);
+    const promise = loader.setRequestHeader(keyHeaders()).loadAsync(url); // a server that closes reads serves GLBs to keys only
     promise.catch(() => cache.delete(url)); // a failed load may be retried later
     cache.set(url, promise);
   }

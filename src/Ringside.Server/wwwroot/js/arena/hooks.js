@@ -1,6 +1,6 @@
 // window.ringside: what the browser tests (tests/Ringside.Web.Tests) and tooling read and drive on the arena page.
 // main.js hands over the page's parts; the hooks only read them, pause the frame loop or step it by hand.
-import * as THREE from 'three';
+import * as THREE from '/vendor/three/build/three.module.js';
 import { TICKS_PER_SECOND } from './coords.js';
 
 /**

@@ -1,7 +1,7 @@
 // The heads-up display over the canvas: name tags with health bars that follow the fighters, impact popups, the
 // knockout and victory banners, the scoreboard and the clock. Plain DOM positioned from projected 3D points:
 // cheap, sharp text at any resolution, and testable.
-import * as THREE from 'three';
+import * as THREE from '/vendor/three/build/three.module.js';
 import { el } from '../dom.js';
 
 const _v = new THREE.Vector3();

@@ -2,6 +2,7 @@
 // It keeps the server's states in a short buffer and replays them a few ticks behind the newest one, interpolating
 // between the two states around the render time, so that 30 states a second (arriving with jitter, some possibly
 // missed by a slow viewer) become smooth motion at any frame rate. It never simulates anything itself.
+import { openSocket } from '../api.js';
 import { TICKS_PER_SECOND } from './coords.js';
 
 const DELAY_TICKS = 3; // render 100 ms behind the newest state: room for jitter
@@ -42,7 +43,7 @@ export class LiveMatchClient {
   }
 
   _open(key, url, primary) {
-    const socket = new WebSocket(url);
+    const socket = openSocket(url);
     this.sockets.set(key, socket);
     socket.addEventListener('message', e => {
       let message;

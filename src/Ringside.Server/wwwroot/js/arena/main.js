@@ -1,6 +1,6 @@
 // The arena page: the stage, the crowd and the HUD; the assignment modal; a live match streamed from the server,
 // rendered and (for human slots) driven from the keyboard. window.ringside (hooks.js) exposes what the browser tests check.
-import * as THREE from 'three';
+import * as THREE from '/vendor/three/build/three.module.js';
 import { Stage, CAMERA_PRESETS, chooseQuality } from './stage.js';
 import { Crowd } from './crowd.js';
 import { FighterView, loadModel } from './fighters.js';

@@ -1,7 +1,7 @@
 // The arena's stage: renderer, scene, lights and shadows, the ring (mat, apron, posts, ropes, turnbuckles),
 // the arena floor and barricade, and the orbit camera with its presets.
-import * as THREE from 'three';
-import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
+import * as THREE from '/vendor/three/build/three.module.js';
+import { OrbitControls } from '/vendor/three/examples/jsm/controls/OrbitControls.js';
 import { MAT_HEIGHT, RING_HALF_SIZE } from './coords.js';
 
 const ROPE_HEIGHTS = [0.45, 0.85, 1.25]; // above the mat, metres

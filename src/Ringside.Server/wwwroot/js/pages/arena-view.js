@@ -1,7 +1,7 @@
 // A 3D arena inside a page (replays, spectating a training job): the arena page's own stage, crowd and fighter views
 // (js/arena/*.js), with a small scoreboard, a clock and a banner drawn over it. It shows states it is given; it never
 // simulates. The owner gives a `sample(dt)` function that returns {time, fighters: Map(slot → state)} each frame.
-import * as THREE from 'three';
+import * as THREE from '/vendor/three/build/three.module.js';
 import { Stage, chooseQuality } from '../arena/stage.js';
 import { Crowd } from '../arena/crowd.js';
 import { FighterView, loadModel } from '../arena/fighters.js';

@@ -1,7 +1,7 @@
 // Chart.js (vendored from npm into /vendor, no CDN) with the pages' dark theme, line charts over {x, y} points, and
 // TensorBoard-style smoothing. Every chart is registered in window.ringsidePages.charts under its name, so the browser
 // tests can compare what a chart holds with what the API returned.
-import { Chart, registerables } from 'chart.js';
+import { Chart, registerables } from '/vendor/chart.js/dist/chart.js';
 import { pages } from './common.js';
 
 Chart.register(...registerables);

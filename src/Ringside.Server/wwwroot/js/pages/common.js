@@ -1,6 +1,6 @@
 // What every page shares: DOM and number helpers, polling that pauses in hidden tabs, a JSON WebSocket that reconnects,
 // downloads, and window.ringsidePages: the page's state for the browser tests (ready, charts, what was shown).
-import { ApiError, getJson, postJson } from '../api.js';
+import { ApiError, apiFetch, getJson, openSocket, postJson } from '../api.js';
 import { $, el } from '../dom.js';
 
 export { ApiError, getJson, postJson, $, el };
@@ -168,7 +168,7 @@ export class LiveSocket {
       if (this.subscribe) query.set('message_types', this.subscribe.join(','));
       path += (path.includes('?') ? '&' : '?') + query;
     }
-    const socket = new WebSocket(wsUrl(path));
+    const socket = openSocket(wsUrl(path));
     this.socket = socket;
     socket.addEventListener('open', () => {
       this.delay = 1000;
@@ -300,7 +300,7 @@ export function fighterName(fighters, id) {
 
 /** GET a list with its X-Total-Count header: {items, total}. */
 export async function getList(url) {
-  const response = await fetch(url, { headers: { Accept: 'application/json' } });
+  const response = await apiFetch(url, { headers: { Accept: 'application/json' } });
   const text = await response.text();
   let body = null;
   try { body = text ? JSON.parse(text) : null; } catch { body = { detail: text }; }

@@ -1,6 +1,7 @@
 // The replay player: frames re-simulated by the server, fetched over one of the two replay transports (docs/SERVER.md) (HTTP pages of
 // /api/replays/{id}/frames, or the chunked WebSocket stream /ws/replays/{id}/frames), played in an ArenaView with
 // play/pause, scrubbing and speed. Playback starts as soon as the first frames are in; the rest arrives meanwhile.
+import { apiFetch, openSocket } from '../api.js';
 import { getJson, wsUrl, TICKS_PER_SECOND } from './common.js';
 
 export const PAGE_SIZE = 300; // frames per HTTP page
@@ -99,7 +100,7 @@ export class ReplayPlayer {
     try {
       for (let offset = 0; offset < this.total; offset += PAGE_SIZE) {
         this.stats.url = `/api/replays/${id}/frames?offset=${offset}&limit=${PAGE_SIZE}`;
-        const response = await fetch(this.stats.url, { signal: abort.signal, headers: { Accept: 'application/json' } });
+        const response = await apiFetch(this.stats.url, { signal: abort.signal, headers: { Accept: 'application/json' } });
         const text = await response.text();
         if (!response.ok) throw new Error(`GET frames: HTTP ${response.status} ${text.slice(0, 200)}`);
         this.stats.requests++;
@@ -121,7 +122,7 @@ export class ReplayPlayer {
     const id = this.replay.id;
     const url = wsUrl(`/ws/replays/${id}/frames?batch_size=${WS_BATCH}&max_chunk_bytes=${WS_MAX_CHUNK_BYTES}`);
     this.stats.url = url;
-    const socket = new WebSocket(url);
+    const socket = openSocket(url);
     this._socket = socket;
     socket.addEventListener('message', e => {
       if (this._socket !== socket) return;
