@@ -48,18 +48,22 @@ public sealed class ApiDocumentTests(DocumentedServer server, ITestOutputHelper 
         Assert.Empty(client.Violations);
     }
 
-    [Fact]
-    public async Task Every_operation_asks_for_the_key_exactly_where_the_document_declares_it()
+    [Theory]
+    [InlineData("always")]
+    [InlineData("writes")]
+    public async Task Every_operation_asks_for_the_key_exactly_where_the_document_declares_it(string requireApiKey)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(server.BaseUrl) };
-        var document = JsonNode.Parse(await File.ReadAllTextAsync(server.DocumentPath))!;
+        await using var keyed = new DocumentedServer(requireApiKey);
+        await keyed.InitializeAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(keyed.BaseUrl) };
+        var document = JsonNode.Parse(await File.ReadAllTextAsync(keyed.DocumentPath))!;
         var wrong = new List<string>();
         int operations = 0;
         foreach (var (path, item) in document["paths"]!.AsObject())
             foreach (var (method, operation) in item!.AsObject())
             {
                 operations++;
-                // This server requires keys, so an operation that declares the key declares it alone.
+                // Where this server asks for a key, an operation that declares the key declares it alone (not "none or the key").
                 var security = operation!["security"]!.AsArray();
                 bool declared = security.Count > 0 && security.All(r => r!.AsObject().ContainsKey(ApiDocument.KeyScheme));
                 var request = new HttpRequestMessage(new HttpMethod(method.ToUpperInvariant()), Regex.Replace(path, "{[^}]+}", "1"));
@@ -315,12 +319,20 @@ internal sealed class CheckedClient(string baseUrl, string key)
 }
 
 /// <summary>
-/// The real server on a free loopback port, with API keys required (so the document declares the key on every change
-/// and the proxy checks that each one carries it), and its /openapi/v1.json in a file for the tools.
+/// The real server on a free loopback port, with API keys required ("always" as a fixture: the document declares the key
+/// wherever the server asks for one and the proxy checks that each request carries it), and its /openapi/v1.json in a
+/// file for the tools.
 /// </summary>
-public sealed class DocumentedServer : IAsyncLifetime
+public sealed class DocumentedServer : IAsyncLifetime, IAsyncDisposable
 {
     public const string Key = "rk_api-document-test-key";
+    private readonly string _requireApiKey;
+
+    public DocumentedServer() : this("always") { }
+
+    /// <param name="requireApiKey">Ringside:Security:RequireApiKey.</param>
+    internal DocumentedServer(string requireApiKey) => _requireApiKey = requireApiKey;
+
     public string DataDir { get; } = Directory.CreateTempSubdirectory("ringside-openapi-").FullName;
     public string BaseUrl { get; private set; } = "";
     public string DocumentPath => Path.Combine(DataDir, "openapi.json");
@@ -331,7 +343,7 @@ public sealed class DocumentedServer : IAsyncLifetime
         await NodeTools.EnsureInstalledAsync();
         var settings = new Dictionary<string, string?>
         {
-            ["Ringside:Security:RequireApiKey"] = "always",
+            ["Ringside:Security:RequireApiKey"] = _requireApiKey,
             ["Ringside:Security:ApiKey"] = Key,
             ["Ringside:Training:EvaluationEpisodes"] = "8",
             ["Ringside:Training:CheckpointEvery"] = "2",
@@ -354,6 +366,8 @@ public sealed class DocumentedServer : IAsyncLifetime
         }
         try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
+
+    async ValueTask IAsyncDisposable.DisposeAsync() => await DisposeAsync();
 }
 
 /// <summary>The npm packages of tests/openapi (exact versions from its package-lock.json), run with node.</summary>
