@@ -73,7 +73,7 @@ public sealed class ApiDocumentTests(DocumentedServer server, ITestOutputHelper 
                 if (declared != refused) wrong.Add($"{method.ToUpperInvariant()} {path}: the document {(declared ? "declares" : "does not declare")} the key, the server answered {(int)response.StatusCode}");
             }
         Assert.True(operations > 50, $"only {operations} operations");
-        Assert.Empty(wrong);
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong));
     }
 
     [Fact]

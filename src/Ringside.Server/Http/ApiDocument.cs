@@ -70,7 +70,7 @@ public static class ApiDocument
 
         // What each operation needs, from its endpoint's metadata as the access policy reads it for a request.
         var rules = context.DescriptionGroups.SelectMany(g => g.Items).Where(d => d.HttpMethod is not null)
-            .GroupBy(d => (Method: d.HttpMethod!.ToUpperInvariant(), Path: "/" + d.RelativePath))
+            .GroupBy(d => (Method: d.HttpMethod!.ToUpperInvariant(), Path: "/" + WithoutConstraints(d.RelativePath ?? "")))
             .ToDictionary(g => g.Key, g => g.First().ActionDescriptor.EndpointMetadata.OfType<AccessRule>().LastOrDefault());
         foreach (var (path, item) in document.Paths)
             foreach (var (method, operation) in item.Operations ?? [])
@@ -88,6 +88,9 @@ public static class ApiDocument
         document.Components.Schemas.Remove("HttpValidationProblemDetails");
         return Task.CompletedTask;
     }
+
+    /// <summary>"api/fighter-profiles/{fighterId:long}/{profileName}" as the document writes it: "api/fighter-profiles/{fighterId}/{profileName}".</summary>
+    private static string WithoutConstraints(string route) => System.Text.RegularExpressions.Regex.Replace(route, @"\{([^}:?=]+)[^}]*\}", "{$1}");
 
     /// <summary>
     /// An optional JSON value (JsonElement?) comes out as "oneOf: [null, JsonElement]", but JsonElement is any value,
