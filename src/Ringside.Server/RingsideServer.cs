@@ -19,11 +19,18 @@ public static class RingsideServer
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--data"] = "Ringside:DataDir" });
+        builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
+        {
+            ["--data"] = "Ringside:DataDir",
+            ["--role"] = "Ringside:Cluster:Role",
+            ["--node"] = "Ringside:Cluster:Node",
+            ["--jobs"] = "Ringside:Training:MaxConcurrentJobs",
+        });
         configure?.Invoke(builder);
         if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls(DefaultUrl);
 
         var options = builder.Configuration.GetSection(RingsideOptions.Section).Get<RingsideOptions>() ?? new RingsideOptions();
+        options.Cluster.Validate(options.Database.Provider);
         Directory.CreateDirectory(options.FullDataDir);
         var db = Database.FromOptions(options);
 
@@ -124,6 +131,9 @@ public static class RingsideServer
             q.ConfigureScheduler(s =>
             {
                 s.InstanceName = "ringside";
+                // Clustered, the node's name is its instance id (unique; what /status lists). A single node keeps Quartz's default,
+                // which is also what recovers its own firings after a crash: non-clustered recovery looks up the same id.
+                if (options.QuartzClustered) s.InstanceId = options.Cluster.NodeName;
                 // On shutdown a running trainer stops at its next iteration (checkpoint saved) and runs on at the next start.
                 s.ShutdownJobInterruption = ShutdownJobInterruption.Always;
             });
@@ -140,10 +150,16 @@ public static class RingsideServer
                     o.MisfireThreshold = TimeSpan.FromSeconds(30);
                     o.RecoverFiringsCancelledByShutdown = true;
                 });
-                if (options.Training.Clustered) store.UseClustering(c => c.CheckinInterval = TimeSpan.FromSeconds(10));
+                if (options.QuartzClustered)
+                    store.UseClustering(c =>
+                    {
+                        c.CheckinInterval = TimeSpan.FromSeconds(Math.Max(0.5, options.Cluster.CheckinIntervalSeconds));
+                        c.CheckinMisfireThreshold = TimeSpan.FromSeconds(Math.Max(0.5, options.Cluster.CheckinMisfireThresholdSeconds));
+                    });
             });
         });
-        if (options.Training.RunWorker)
+        // An api node keeps an unstarted scheduler: it stores jobs in the shared job store and never fires one.
+        if (options.RunsJobs)
             services.AddQuartzHostedService(o => { o.WaitForJobsToComplete = false; o.AwaitApplicationStarted = true; });
     }
 }

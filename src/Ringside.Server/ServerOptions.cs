@@ -17,10 +17,45 @@ public sealed class RingsideOptions
     public RateLimitOptions RateLimit { get; set; } = new();
     public LimitOptions Limits { get; set; } = new();
     public TrainingOptions Training { get; set; } = new();
+    public ClusterOptions Cluster { get; set; } = new();
+
+    /// <summary>This process runs training jobs: every role but api, unless Training:RunWorker turns it off.</summary>
+    public bool RunsJobs => Training.RunWorker && Cluster.Role != ClusterOptions.Api;
+    /// <summary>Quartz runs clustered: a cluster role, or Training:Clustered on a single role-less node.</summary>
+    public bool QuartzClustered => Training.Clustered || Cluster.IsClustered;
 
     public string FullDataDir => Path.GetFullPath(DataDir);
     public string ModelsDir => Path.Combine(FullDataDir, "models");
     public string RunsDir => Path.Combine(FullDataDir, "runs");
+}
+
+/// <summary>What a process of a cluster does (docs/SERVER.md, Cluster).</summary>
+public sealed class ClusterOptions
+{
+    public const string All = "all", Api = "api", Worker = "worker";
+
+    /// <summary>
+    /// "all" (the default: one process does everything, on SQLite or PostgreSQL), "api" (HTTP, WebSockets and the UI; it
+    /// queues jobs but runs none) or "worker" (runs training jobs). api and worker need PostgreSQL and run Quartz clustered.
+    /// </summary>
+    public string Role { get; set; } = All;
+    /// <summary>This node's name: its Quartz instance id and the <c>worker</c> a job names. Default: host name and process id.</summary>
+    public string? Node { get; set; }
+    /// <summary>How often a clustered node checks in with Quartz; a worker silent for this long plus the threshold below is taken for dead and its jobs recovered.</summary>
+    public double CheckinIntervalSeconds { get; set; } = 10;
+    /// <summary>How long past a missed check-in the other nodes wait before they recover a node's jobs (Quartz's default, 7.5 s).</summary>
+    public double CheckinMisfireThresholdSeconds { get; set; } = 7.5;
+
+    public bool IsClustered => Role != All;
+    public string NodeName => Node is { Length: > 0 } n ? n : $"{Environment.MachineName}-{Environment.ProcessId}";
+
+    /// <summary>Refuses an unknown role, or a cluster role on SQLite (Quartz clusters only on a shared database).</summary>
+    public void Validate(string provider)
+    {
+        if (Role is not (All or Api or Worker)) throw new InvalidOperationException($"Ringside:Cluster:Role '{Role}' is not known; use all, api or worker.");
+        if (IsClustered && provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException($"role '{Role}' needs a database every node shares: set Ringside:Database:Provider to postgres (docs/SERVER.md, Cluster).");
+    }
 }
 
 public sealed class DatabaseOptions

@@ -30,7 +30,7 @@ public sealed class ServerStartup(Database db, RingsideOptions options, ApiKeys 
     {
         try
         {
-            if (options.Training.RunWorker) await services.GetRequiredService<JobQueue>().RequeueUnfinishedAsync();
+            if (options.RunsJobs) await services.GetRequiredService<JobQueue>().RequeueUnfinishedAsync();
         }
         catch (Exception e) { log.LogError(e, "Could not queue unfinished training jobs again."); }
     }

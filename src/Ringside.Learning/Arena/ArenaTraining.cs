@@ -48,6 +48,11 @@ public sealed record ArenaTrainingOptions
     /// with the iteration, so that a test can crash the run exactly there and check what a resume makes of it.
     /// </summary>
     public Action<string, int>? FaultInjection { get; init; }
+    /// <summary>
+    /// Called with the iteration after each resumable checkpoint is on disk (model.safetensors and its optimiser file), on
+    /// the trainer's thread: the server copies it where another machine can resume from it.
+    /// </summary>
+    public Action<int>? CheckpointSaved { get; init; }
 
     public RewardWeights EffectiveWeights => Weights ?? RewardWeights.For(Personality, Mode);
     /// <summary>The personality's training-only style terms (none for a neutral personality).</summary>
@@ -218,6 +223,7 @@ public static class ArenaTraining
             };
             trainer.SaveCheckpoint(modelPath, Info(options, metrics), () => Fault("policy-saved", m.Iteration));
             Fault("checkpoint-saved", m.Iteration);
+            options.CheckpointSaved?.Invoke(m.Iteration);
         }
 
         trainer.Train(options.Steps, m =>

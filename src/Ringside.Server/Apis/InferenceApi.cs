@@ -18,7 +18,7 @@ public static class InferenceApi
             .WithSummary("Action, action probabilities and value of a profile's network (default: the fighter's trained profile with the best win rate against the baseline bots)")
             .Needs(Access.Read); // it reads the model, not the data: a read key may
 
-    public static async Task<Results<Ok<InferenceResponse>, ProblemHttpResult>> Infer(long id, InferenceRequest body, Database db, ModelCache models)
+    public static async Task<Results<Ok<InferenceResponse>, ProblemHttpResult>> Infer(long id, InferenceRequest body, Database db, RingsideOptions options, ModelCache models)
     {
         var v = new Validation();
         if (body.Observation is null) v.Add("observation", "is required.");
@@ -38,7 +38,7 @@ public static class InferenceApi
         if (profile.ModelPath is null)
             return Problems.Field(409, "profile_name", $"profile '{profile.ProfileName}' has no model yet: run a training job for it first.");
 
-        var model = models.Get(profile);
+        var model = await models.GetAsync(db, options, profile);
         Span<float> observation = stackalloc float[Contract.ObservationSize];
         for (int i = 0; i < observation.Length; i++) observation[i] = (float)body.Observation![i];
         var (action, probabilities, value) = model.Decide(observation, body.Sample == true);

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -54,7 +55,7 @@ public static class ProfilesApi
     }
 
     internal static async Task<Results<Created<FighterProfile>, ProblemHttpResult>> InsertAsync(Database db, long fighterId, string name,
-        PersonalitySetup setup, Action<FighterProfile> fill)
+        PersonalitySetup setup, Action<FighterProfile> fill, Func<DbConnection, DbTransaction, Task>? alsoStore = null)
     {
         try
         {
@@ -76,6 +77,7 @@ public static class ProfilesApi
                 p.SetPersonality(setup.Personality);
                 fill(p);
                 await ProfileStore.InsertAsync(c, t, p);
+                if (alsoStore is not null) await alsoStore(c, t);
                 return TypedResults.Created($"/api/fighter-profiles/{fighterId}/{Uri.EscapeDataString(name)}", p);
             });
         }
@@ -159,8 +161,8 @@ public static class ProfilesApi
     {
         var (fighter, profile) = await db.ReadAsync(async c => (await FighterStore.FindAsync(c, fighterId), await ProfileStore.FindAsync(c, fighterId, profileName)));
         if (fighter is null || profile is null) return ProfileNotFound(fighterId, profileName);
-        ExportedModel? model = profile.ModelPath is { } path && File.Exists(path)
-            ? new ExportedModel(Convert.ToBase64String(await File.ReadAllBytesAsync(path)), Path.GetFileName(path))
+        ExportedModel? model = await ModelFiles.ReadAsync(db, profile.ModelPath) is { } bytes
+            ? new ExportedModel(Convert.ToBase64String(bytes), Path.GetFileName(profile.ModelPath!))
             : null;
         profile.ModelPath = null; // a path on this server means nothing elsewhere; the model travels in the document
         return TypedResults.Ok(new ProfileDocument(ProfileDocument.FormatName, 1, profile,
@@ -171,9 +173,7 @@ public static class ProfilesApi
     {
         var profile = await db.ReadAsync(c => ProfileStore.FindAsync(c, fighterId, profileName));
         if (profile is null) return ProfileNotFound(fighterId, profileName);
-        byte[] model;
-        try { model = profile.ModelPath is { } path ? await File.ReadAllBytesAsync(path) : []; }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { model = []; } // replaced by a newer version meanwhile
+        byte[] model = await ModelFiles.ReadAsync(db, profile.ModelPath) ?? [];
         if (model.Length == 0) return Problems.Field(404, "profile_name", $"profile '{profileName}' has no trained model yet.");
         string download = $"{string.Concat(profileName.Select(ch => char.IsLetterOrDigit(ch) || ch is '-' or '_' or '.' ? ch : '_'))}-v{profile.ModelVersion}.safetensors";
         return TypedResults.File(model, "application/octet-stream", download);
@@ -221,7 +221,7 @@ public static class ProfilesApi
                 return Problems.Field(400, "model.safetensors_base64", $"is not a usable arena model: {e.Message}");
             }
         }
-        var created = await InsertAsync(db, target, name!, setup, row =>
+        var created = await InsertAsync(db, target, name!, setup, alsoStore: modelPath is null ? null : (c, t) => ModelFiles.StoreAsync(c, t, modelPath, weights!), fill: row =>
         {
             row.ModelPath = modelPath;
             row.ModelVersion = modelPath is null ? 0 : Math.Max(1, p.ModelVersion);

@@ -137,6 +137,7 @@ public sealed class Database : IDisposable
     /// fight_frames, the hot table, whose ids are never referenced and need not stay unique after deletes.
     /// </summary>
     public string RowIdColumn => Provider == DatabaseProvider.Sqlite ? "INTEGER PRIMARY KEY" : IdColumn;
+    public string BlobColumn => Provider == DatabaseProvider.Sqlite ? "BLOB" : "BYTEA";
     public string TimeColumn => Provider == DatabaseProvider.Sqlite ? "TEXT" : "TIMESTAMPTZ";
 
     public static bool IsUniqueViolation(Exception e) =>

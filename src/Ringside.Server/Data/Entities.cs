@@ -171,6 +171,8 @@ public sealed class TrainingJob : IPersonalityRow
     public int Attempts { get; set; }
     /// <summary>The run folder on this server: never sent (docs/SERVER.md, Security model).</summary>
     [JsonIgnore] public string? RunDir { get; set; }
+    /// <summary>The node that ran the job's latest attempt (after a failover, the one that finished it).</summary>
+    public string? Worker { get; set; }
     /// <summary>A resumable checkpoint exists: the job's current policy can fight (spectating) or resume.</summary>
     public bool HasCheckpoint => RunDir is not null && File.Exists(Path.Combine(RunDir, Learning.Arena.ArenaTraining.ModelFile));
     public DateTime CreatedAt { get; set; }

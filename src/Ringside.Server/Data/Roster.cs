@@ -63,6 +63,7 @@ public static class Roster
                         new { fighterId, name = DefaultRoster.SignatureProfile }, t) > 0) return;
                 string model = ModelFiles.NewPath(options, $"fighter-{fighterId}-{DefaultRoster.SignatureProfile}");
                 File.Copy(source, model);
+                await ModelFiles.StoreAsync(c, t, model, await File.ReadAllBytesAsync(source));
                 var now = DateTime.UtcNow;
                 var profile = new FighterProfile
                 {

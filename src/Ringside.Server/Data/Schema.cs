@@ -250,6 +250,23 @@ public static class Schema
         new(8, "issue 15: an API key's role (read or write)", db => """
             ALTER TABLE api_keys ADD COLUMN role TEXT NOT NULL DEFAULT 'write';
             """),
+        new(9, "issue 14: model files and jobs' resumable checkpoints in the database (every node of a cluster reads them); the worker that ran a job", db => $"""
+            CREATE TABLE model_files (
+                name TEXT PRIMARY KEY,
+                data {db.BlobColumn} NOT NULL,
+                created_at {db.TimeColumn} NOT NULL
+            );
+            CREATE TABLE job_checkpoints (
+                training_job_id BIGINT PRIMARY KEY REFERENCES training_jobs(id) ON DELETE CASCADE,
+                iteration INTEGER NOT NULL,
+                model {db.BlobColumn} NOT NULL,
+                optimizer {db.BlobColumn} NOT NULL,
+                best {db.BlobColumn},
+                saved_by TEXT NOT NULL,
+                saved_at {db.TimeColumn} NOT NULL
+            );
+            ALTER TABLE training_jobs ADD COLUMN worker TEXT;
+            """),
     ];
 
     public static int Latest => Migrations[^1].Version;

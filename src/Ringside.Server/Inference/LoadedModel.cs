@@ -24,9 +24,10 @@ public sealed class LoadedModel
 
     private LoadedModel(ActorCriticNetwork network, ModelInfo info) { _network = network; Info = info; }
 
-    public static LoadedModel Load(FighterProfile profile)
+    /// <param name="file">the profile's model as a file on this node (<see cref="Profiles.ModelFiles.LocalPathAsync"/>).</param>
+    public static LoadedModel Load(FighterProfile profile, string file)
     {
-        var (network, info) = Checkpoint.Load(profile.ModelPath!, ArenaTraining.EnvironmentName, Contract.Version);
+        var (network, info) = Checkpoint.Load(file, ArenaTraining.EnvironmentName, Contract.Version);
         return new LoadedModel(network, new ModelInfo(profile.FighterId, profile.ProfileName, profile.ModelVersion, profile.ModelPath!, info.Steps,
             info.ContractVersion, network.Spec.ToJson(), info.Mode ?? profile.TrainingMode));
     }

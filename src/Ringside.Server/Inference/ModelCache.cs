@@ -40,11 +40,14 @@ public sealed class ModelCache
             if (key.Fighter == fighterId) _lookups.TryRemove(key, out _);
     }
 
-    public LoadedModel Get(FighterProfile profile)
+    /// <summary>The profile's network, loaded once per model version (from the database when another node wrote the file).</summary>
+    public async Task<LoadedModel> GetAsync(Database db, RingsideOptions options, FighterProfile profile)
     {
         if (_byProfile.TryGetValue(profile.Id, out var cached) && cached.Info.ModelVersion == profile.ModelVersion && cached.Info.ModelPath == profile.ModelPath)
             return cached;
-        var loaded = LoadedModel.Load(profile);
+        string file = await ModelFiles.LocalPathAsync(db, options, profile.ModelPath)
+            ?? throw new FileNotFoundException($"the model of profile '{profile.ProfileName}' is neither on this node nor in the database.", profile.ModelPath);
+        var loaded = LoadedModel.Load(profile, file);
         _byProfile[profile.Id] = loaded;
         return loaded;
     }

@@ -77,8 +77,8 @@ public sealed class LiveMatches(Database db, ModelCache models, MatchRecorder re
                     break;
                 case "training_job":
                     var job = f.JobId is { } jobId ? await JobStore.FindAsync(db, jobId) : null;
-                    string? checkpoint = job?.RunDir is { } dir ? Path.Combine(dir, Learning.Arena.ArenaTraining.ModelFile) : null;
                     if (job is null) { v.Add($"{field}.job_id", $"training job {f.JobId} does not exist."); refusal = MatchRefusal.NotFound; continue; }
+                    string? checkpoint = await JobCheckpointFileAsync(job);
                     if (checkpoint is null || !File.Exists(checkpoint)) { v.Add($"{field}.job_id", $"training job {job.Id} has no checkpoint yet: wait for its first iterations."); refusal = MatchRefusal.Conflict; continue; }
                     // The job's current policy, as of its latest checkpoint; not a profile, so rated under "job:N".
                     slots.Add(new MatchSlot { Slot = i, Fighter = fighter, Spec = spec, Controller = $"job:{job.Id}", Model = LoadedModel.LoadFile(checkpoint, fighter.Id, $"job {job.Id}") });
@@ -91,7 +91,7 @@ public sealed class LiveMatches(Database db, ModelCache models, MatchRecorder re
                     if (profile is null && isDefault) { slots.Add(BotSlot(i, fighter, spec, "chaser", slotSeed)); break; } // default AI without training: the chaser
                     if (profile is null) { v.Add($"{field}.profile_name", $"fighter {fighterId} has no profile named '{f.ProfileName}'."); refusal = MatchRefusal.NotFound; continue; }
                     if (profile.ModelPath is null) { v.Add($"{field}.profile_name", $"profile '{profile.ProfileName}' has no trained model yet."); refusal = MatchRefusal.Conflict; continue; }
-                    slots.Add(new MatchSlot { Slot = i, Fighter = fighter, Spec = spec, Controller = $"profile:{profile.ProfileName}", Profile = profile, Model = models.Get(profile) });
+                    slots.Add(new MatchSlot { Slot = i, Fighter = fighter, Spec = spec, Controller = $"profile:{profile.ProfileName}", Profile = profile, Model = await models.GetAsync(db, options, profile) });
                     break;
                 default:
                     v.Add($"{field}.controller", "must be human, default, bot, profile or training_job.");
@@ -112,6 +112,20 @@ public sealed class LiveMatches(Database db, ModelCache models, MatchRecorder re
             _matches.TryRemove(id, out _);
         });
         return match;
+    }
+
+    /// <summary>A job's latest checkpoint as a file here: its run folder's when it runs on this node, else the one in the database (a cluster).</summary>
+    private async Task<string?> JobCheckpointFileAsync(TrainingJob job)
+    {
+        string? local = job.RunDir is { } dir ? Path.Combine(dir, Learning.Arena.ArenaTraining.ModelFile) : null;
+        if (local is not null && File.Exists(local)) return local;
+        if (await JobCheckpoints.LatestModelAsync(db, job.Id) is not { } model) return null;
+        string copy = Path.Combine(options.RunsDir, $"job-{job.Id}-spectated.safetensors");
+        Directory.CreateDirectory(options.RunsDir);
+        string partial = $"{copy}.{Guid.NewGuid():N}.partial";
+        await File.WriteAllBytesAsync(partial, model);
+        File.Move(partial, copy, overwrite: true);
+        return copy;
     }
 
     private static MatchSlot BotSlot(int i, Fighter fighter, FighterSpec spec, string bot, ulong seed) =>

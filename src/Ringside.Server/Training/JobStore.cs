@@ -22,16 +22,16 @@ public static class JobStore
             WHERE id = @id AND status IN ('pending', 'queued', 'running')
             """, new { id, now = DateTime.UtcNow }, t) == 1);
 
-    /// <summary>queued/running → running for one more attempt; null when the job is no longer wanted.</summary>
-    public static Task<TrainingJob?> StartAttemptAsync(Database db, long id, string runDir) =>
+    /// <summary>queued/running → running for one more attempt on <paramref name="worker"/>; null when the job is no longer wanted.</summary>
+    public static Task<TrainingJob?> StartAttemptAsync(Database db, long id, string runDir, string worker) =>
         db.WriteAsync(async (c, t) =>
         {
             var now = DateTime.UtcNow;
             int changed = await c.ExecuteAsync("""
                 UPDATE training_jobs SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, @now),
-                    run_dir = @runDir, updated_at = @now
+                    run_dir = @runDir, worker = @worker, updated_at = @now
                 WHERE id = @id AND status IN ('queued', 'running')
-                """, new { id, now, runDir }, t);
+                """, new { id, now, runDir, worker }, t);
             return changed == 0 ? null : await c.QuerySingleAsync<TrainingJob>("SELECT * FROM training_jobs WHERE id = @id", new { id }, t);
         });
 

@@ -43,13 +43,16 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
     private async Task RunAttemptAsync(long jobId, CancellationToken shutdown)
     {
         string runDir = Path.Combine(options.RunsDir, $"job-{jobId}");
-        var job = await JobStore.StartAttemptAsync(db, jobId, runDir);
+        var job = await JobStore.StartAttemptAsync(db, jobId, runDir, options.Cluster.NodeName);
         if (job is null) { log.LogInformation("Training job {Job} is no longer queued; nothing to run.", jobId); return; }
         var fighter = await db.ReadAsync(c => FighterStore.FindAsync(c, job.FighterId));
         if (fighter is null) { await JobStore.SetStatusAsync(db, jobId, JobStatus.Failed, "the fighter was deleted."); return; }
         events.Publish(job);
 
         string modelPath = Path.Combine(runDir, ArenaTraining.ModelFile);
+        // In a cluster the last checkpoint may have been saved by another worker (one that died): it is in the database.
+        if (options.QuartzClustered && await JobCheckpoints.RestoreAsync(db, jobId, runDir))
+            log.LogInformation("Training job {Job}: its checkpoint was fetched from the database.", jobId);
         bool resume = File.Exists(modelPath);
         int resumedAt = 0;
         if (resume)
@@ -71,6 +74,12 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
             var result = await Task.Factory.StartNew(
                 () => ArenaTraining.Run(training, m => { episodes = m.Ppo.Episodes; OnIteration(job, m, cancelled); }, resume, stop.Token),
                 CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            if (cancelled.IsCancellationRequested && await IsSupersededAsync(job))
+            {
+                // Another node took the job over (this one missed its cluster check-ins and was taken for dead): it owns the job now.
+                log.LogWarning("Training job {Job}: attempt {Attempt} on this node was superseded by a later attempt; it stops here.", jobId, job.Attempts);
+                return;
+            }
             if (cancelled.IsCancellationRequested || await IsCancelledAsync(jobId))
             {
                 log.LogInformation("Training job {Job} was cancelled at step {Steps}.", jobId, result.Steps);
@@ -113,6 +122,9 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
             OutDir = runDir,
             Ppo = ArenaTraining.DefaultPpo with { LearningRate = (float)job.LearningRate, Threads = Math.Max(1, options.Training.Threads) },
             FaultInjection = CrashAt(job),
+            CheckpointSaved = options.QuartzClustered
+                ? _ => JobCheckpoints.SaveAsync(db, job.Id, runDir, options.Cluster.NodeName).GetAwaiter().GetResult()
+                : null,
         };
     }
 
@@ -146,9 +158,9 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
             int changed = await c.ExecuteAsync("""
                 UPDATE training_jobs SET iteration = @Iteration, steps_done = @StepsDone, progress = @Progress, sps = @Sps,
                     recent_reward = @RecentReward, win_rate = @WinRate, updated_at = @UpdatedAt
-                WHERE id = @Id AND status = 'running'
+                WHERE id = @Id AND status = 'running' AND attempts = @Attempts
                 """, job, t);
-            if (changed == 0) return false;
+            if (changed == 0) return false; // cancelled, or superseded by a later attempt on another node
             await c.ExecuteAsync("""
                 INSERT INTO training_metrics (fighter_id, training_job_id, iteration_number, global_step, avg_reward_last_100, win_rate_last_100,
                     loss, policy_loss, value_loss, policy_entropy, approx_kl, sps, reward_terms, eval_vs_chaser, eval_vs_cautious, eval_free_for_all, recorded_at)
@@ -185,6 +197,9 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
 
     private async Task<bool> IsCancelledAsync(long jobId) => (await JobStore.FindAsync(db, jobId))?.Status == JobStatus.Cancelled;
 
+    private async Task<bool> IsSupersededAsync(TrainingJob attempt) =>
+        (await JobStore.FindAsync(db, attempt.Id)) is { } now && now.Status != JobStatus.Cancelled && now.Attempts != attempt.Attempts;
+
     /// <summary>What a finished run leaves to store: the evaluated model, copied into the models folder, and its replays.</summary>
     /// <param name="Now">the time the completion is stored, taken inside its transaction.</param>
     private sealed record Completion(TrainingJob Job, ArenaTrainingOptions Training, ArenaTrainingResult Result, ProfileEvaluation Evaluation,
@@ -200,6 +215,7 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
             options.Training.EvaluationEpisodes);
         double meanReward = double.IsFinite(result.MeanReturn) ? result.MeanReturn : evaluation.MeanReward;
         string modelPath = CopyModel(job, result.BestModelPath);
+        byte[] modelBytes = await File.ReadAllBytesAsync(modelPath);
         var replays = RecordEvaluationEpisodes(modelPath, training, job.ProfileName);
         // Episodes of this attempt: a resumed job counts from its checkpoint.
         var run = new Completion(job, training, result, evaluation, meanReward, modelPath, episodes, replays, default);
@@ -212,6 +228,7 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
             if (!await ClaimCompletionAsync(c, t, done)) return null;
             bool bestSoFar = await IsBestSoFarAsync(c, t, done);
             var p = await SaveProfileAsync(c, t, done);
+            await ModelFiles.StoreAsync(c, t, done.ModelPath, modelBytes);
             await InsertCheckpointAsync(c, t, done, p);
             await c.ExecuteAsync("UPDATE fighters SET model_version = model_version + 1 WHERE id = @FighterId", new { p.FighterId }, t);
             await StoreEvaluationReplaysAsync(c, t, job, p, done.Replays, bestSoFar, done.Now);
@@ -244,8 +261,8 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
         await c.ExecuteAsync("""
             UPDATE training_jobs SET status = 'completed', progress = 100, iteration = @Iterations, steps_done = @Steps,
                 final_reward = @Reward, final_win_rate = @WinRate, completed_at = @Now, updated_at = @Now
-            WHERE id = @Id AND status = 'running'
-            """, new { done.Job.Id, done.Result.Iterations, done.Result.Steps, Reward = done.MeanReward, done.Evaluation.WinRate, done.Now }, t) == 1;
+            WHERE id = @Id AND status = 'running' AND attempts = @Attempts
+            """, new { done.Job.Id, done.Job.Attempts, done.Result.Iterations, done.Result.Steps, Reward = done.MeanReward, done.Evaluation.WinRate, done.Now }, t) == 1;
 
     /// <summary>Whether the new model beats every earlier model of the profile against the baselines (its replays are tagged so).</summary>
     private static async Task<bool> IsBestSoFarAsync(DbConnection c, DbTransaction t, Completion done)
