@@ -50,6 +50,11 @@ public static class RingsideServer
         services.AddSingleton<SessionStore>();
         services.AddHostedService(sp => sp.GetRequiredService<SessionStore>());
         services.AddSingleton<TrainingSessions>();
+        if (options.QuartzClustered && db.Provider == DatabaseProvider.Postgres)
+        {
+            services.AddSingleton<ClusterSessions>();
+            services.AddHostedService(sp => sp.GetRequiredService<ClusterSessions>());
+        }
         services.AddSingleton<JobSessions>();
         services.AddHostedService<SessionCleanup>();
 
@@ -133,7 +138,12 @@ public static class RingsideServer
                 s.InstanceName = "ringside";
                 // Clustered, the node's name is its instance id (unique; what /status lists). A single node keeps Quartz's default,
                 // which is also what recovers its own firings after a crash: non-clustered recovery looks up the same id.
-                if (options.QuartzClustered) s.InstanceId = options.Cluster.NodeName;
+                if (options.QuartzClustered)
+                {
+                    s.InstanceId = options.Cluster.NodeName;
+                    // A worker learns of a job queued by another node only when it next asks the store (a local schedule wakes it at once).
+                    s.IdleWaitTime = TimeSpan.FromSeconds(Math.Max(1, options.Cluster.PollSeconds));
+                }
                 // On shutdown a running trainer stops at its next iteration (checkpoint saved) and runs on at the next start.
                 s.ShutdownJobInterruption = ShutdownJobInterruption.Always;
             });

@@ -46,6 +46,11 @@ public sealed class ClusterOptions
     /// <summary>How long past a missed check-in the other nodes wait before they recover a node's jobs (Quartz's default, 7.5 s).</summary>
     public double CheckinMisfireThresholdSeconds { get; set; } = 7.5;
 
+    /// <summary>How often an idle worker asks the job store for jobs that other nodes queued (Quartz's idle wait; at least 1 s).</summary>
+    public double PollSeconds { get; set; } = 2;
+    /// <summary>A session message whose notification would be larger goes by its sequence alone (PostgreSQL's NOTIFY takes under 8000 bytes).</summary>
+    public int MaxNotifyBytes { get; set; } = 7000;
+
     public bool IsClustered => Role != All;
     public string NodeName => Node is { Length: > 0 } n ? n : $"{Environment.MachineName}-{Environment.ProcessId}";
 

@@ -1,75 +1,8 @@
-using System.Diagnostics;
-using System.Net.Http.Json;
-using System.Net.Sockets;
-using System.Text;
-
 namespace Ringside.Server.Tests;
 
 /// <summary>A real server process killed (SIGKILL) in the middle of a training job, restarted, finishing the job from its checkpoint.</summary>
 public sealed class KillRestartTests
 {
-    private sealed class ServerProcess : IDisposable
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _log = new();
-        public string Log { get { lock (_log) return _log.ToString(); } }
-
-        public ServerProcess(string dataDir, int port, string? crashAt = null)
-        {
-            var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Ringside.Server.dll"), "--urls", $"http://127.0.0.1:{port}", "--data", dataDir])
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            start.Environment["Ringside__Training__CheckpointEvery"] = "2";
-            start.Environment["Ringside__Training__Threads"] = "1";
-            start.Environment["Ringside__Training__EvaluationEpisodes"] = "8";
-            start.Environment["Ringside__RateLimit__Enabled"] = "false";
-            if (crashAt is not null) start.Environment["Ringside__Training__CrashAt"] = crashAt;
-            _process = Process.Start(start)!;
-            _process.OutputDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
-            _process.ErrorDataReceived += (_, e) => { lock (_log) _log.AppendLine(e.Data); };
-            _process.BeginOutputReadLine();
-            _process.BeginErrorReadLine();
-        }
-
-        public void Kill() { _process.Kill(entireProcessTree: true); _process.WaitForExit(); }
-
-        /// <summary>True when the process ended in time; then its output has been read to the end (the log is whole).</summary>
-        public bool WaitForExit(TimeSpan timeout)
-        {
-            if (!_process.WaitForExit(timeout)) return false;
-            _process.WaitForExit(); // only the overload without a timeout waits for the redirected output to drain
-            return true;
-        }
-
-        public void Dispose()
-        {
-            if (!_process.HasExited) Kill();
-            _process.Dispose();
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task WaitHealthy(HttpClient client, ServerProcess server)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            try { if ((await client.GetAsync("/health")).IsSuccessStatusCode) return; }
-            catch (HttpRequestException) { }
-            await Task.Delay(200);
-        }
-        Assert.Fail("the server did not start:\n" + server.Log);
-    }
-
     /// <summary>
     /// The interleavings that a kill at a random moment only sometimes hits, forced: the process dies (FailFast, as
     /// kill -9) after iteration 8's metrics are stored but before its checkpoint, or between the checkpoint's policy
@@ -81,13 +14,13 @@ public sealed class KillRestartTests
     public async Task A_job_whose_process_dies_at_a_forced_point_resumes_with_every_iteration_stored_once(string crashAt)
     {
         string dataDir = Directory.CreateTempSubdirectory("ringside-crash-").FullName;
-        int port = FreePort();
+        int port = ServerProcess.FreePort();
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         const int Iterations = 12;
         long jobId;
-        using (var first = new ServerProcess(dataDir, port, crashAt))
+        using (var first = new ServerProcess(dataDir, port, new Dictionary<string, string> { ["Ringside__Training__CrashAt"] = crashAt }))
         {
-            await WaitHealthy(client, first);
+            await first.WaitHealthyAsync(client);
             long fighter = (long)(await client.GetJson("/api/fighters"))[0]!["id"]!;
             var job = await client.PostJson("/api/training-jobs", new { fighter_id = fighter, profile_name = "crash", total_steps = Iterations * 8192, seed = 4, execute = true });
             jobId = (long)job["id"]!;
@@ -96,7 +29,7 @@ public sealed class KillRestartTests
         }
 
         using var second = new ServerProcess(dataDir, port);
-        await WaitHealthy(client, second);
+        await second.WaitHealthyAsync(client);
         var done = await client.WaitForJob(jobId, j => (string)j["status"]! == "completed", timeoutSeconds: 300);
         Assert.Equal(2, (int)done["attempts"]!);
         var metrics = (await client.GetJson($"/api/training-jobs/{jobId}/metrics")).AsArray();
@@ -110,14 +43,14 @@ public sealed class KillRestartTests
     public async Task A_job_interrupted_by_kill_9_resumes_from_its_checkpoint_after_a_restart_and_completes()
     {
         string dataDir = Directory.CreateTempSubdirectory("ringside-kill-").FullName;
-        int port = FreePort();
+        int port = ServerProcess.FreePort();
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         const int Iterations = 40;
         long jobId;
         int killedAt;
         using (var first = new ServerProcess(dataDir, port))
         {
-            await WaitHealthy(client, first);
+            await first.WaitHealthyAsync(client);
             var fighters = await client.GetJson("/api/fighters");
             long fighter = (long)fighters[0]!["id"]!;
             var job = await client.PostJson("/api/training-jobs", new { fighter_id = fighter, profile_name = "survivor", total_steps = Iterations * 8192, seed = 3, execute = true });
@@ -131,7 +64,7 @@ public sealed class KillRestartTests
         }
 
         using var second = new ServerProcess(dataDir, port);
-        await WaitHealthy(client, second);
+        await second.WaitHealthyAsync(client);
         var done = await client.WaitForJob(jobId, j => (string)j["status"]! == "completed", timeoutSeconds: 300);
         Assert.Equal(2, (int)done["attempts"]!);
         Assert.Equal((long)Iterations * 8192, (long)done["steps_done"]!);

@@ -12,11 +12,19 @@ public static class ServeCommand
     {
         var urls = new Option<string?>("--urls") { Description = $"Addresses to listen on, ';'-separated (default {RingsideServer.DefaultUrl})." };
         var data = new Option<string?>("--data") { Description = "Data folder: database, models, runs (default ./data)." };
+        var role = new Option<string?>("--role")
+        {
+            Description = "all (default: one process does everything), api (HTTP, WebSockets, UI; queues jobs, runs none) or worker (runs training jobs). api and worker need PostgreSQL (docs/SERVER.md, Cluster).",
+        };
+        role.AcceptOnlyFromAmong(ClusterOptions.All, ClusterOptions.Api, ClusterOptions.Worker);
+        var node = new Option<string?>("--node") { Description = "This node's name in the cluster (default: host name and process id)." };
+        var jobs = new Option<int?>("--jobs") { Description = "Training jobs this node runs at once (default 1)." };
         var command = new Command("serve", "Run the Ringside server: REST API, WebSockets, training jobs and the web UI. Settings: appsettings.json, Ringside__* environment variables, flags (docs/SERVER.md).")
-            { urls, data };
+            { urls, data, role, node, jobs };
         command.SetAction(p => Output.Guard(() =>
         {
-            var app = RingsideServer.Build(ServerArgs(p.GetValue(urls), p.GetValue(data)));
+            if (p.GetValue(jobs) is < 1) throw new ArgumentException("--jobs must be at least 1.");
+            var app = RingsideServer.Build(ServerArgs(p.GetValue(urls), p.GetValue(data), p.GetValue(role), p.GetValue(node), p.GetValue(jobs)));
             app.Run();
             return 0;
         }));
@@ -43,11 +51,14 @@ public static class ServeCommand
         return new Command("apikey", "Manage API keys of a server's database.") { create };
     }
 
-    private static string[] ServerArgs(string? urls, string? data)
+    private static string[] ServerArgs(string? urls, string? data, string? role, string? node, int? jobs)
     {
         var args = new List<string>();
         if (urls is not null) args.AddRange(["--urls", urls]);
         if (data is not null) args.AddRange(["--data", data]);
+        if (role is not null) args.AddRange(["--role", role]);
+        if (node is not null) args.AddRange(["--node", node]);
+        if (jobs is not null) args.AddRange(["--jobs", jobs.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         return [.. args];
     }
 }

@@ -2,8 +2,10 @@ using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Ringside.Server.Data;
 using Ringside.Server.Http;
 using Ringside.Server.Realtime;
+using Ringside.Server.Training;
 
 namespace Ringside.Server.Apis;
 
@@ -29,7 +31,7 @@ public sealed record SessionView(string? SessionId, string? TrainingId, string A
 public sealed record HistoryPage(string SessionId, int Total, int Offset, int Limit, IReadOnlyList<SessionMessage> Messages);
 
 public sealed record ServerStatus(int Connections, int Sessions, int ActiveSessions, long MessagesPublished, double MessagesPerSecond, int LiveMatches,
-    int MaxConnectionsPerSession, int MaxTotalConnections, long SlowClientsClosed);
+    int MaxConnectionsPerSession, int MaxTotalConnections, long SlowClientsClosed, string Role, string Node, IReadOnlyList<ClusterNode> Nodes);
 
 /// <summary>Training sessions (docs/SERVER.md, Training sessions): sessions, posting metrics, history, status, and the WS /ws/{session_id} stream.</summary>
 public static class TrainingSessionsApi
@@ -149,10 +151,10 @@ public static class TrainingSessionsApi
         return TypedResults.Ok(new HistoryPage(id, total, offset, limit, page));
     }
 
-    public static Ok<ServerStatus> Status(TrainingSessions sessions, LiveMatches matches) => TypedResults.Ok(new ServerStatus(
+    public static async Task<Ok<ServerStatus>> Status(TrainingSessions sessions, LiveMatches matches, Database db, RingsideOptions options) => TypedResults.Ok(new ServerStatus(
         sessions.Connections, sessions.All.Count, sessions.All.Count(s => s.Status is "active" or "running"), sessions.Published,
         Math.Round(sessions.MessagesPerSecond, 2), matches.Running, sessions.Options.MaxConnectionsPerSession, sessions.Options.MaxTotalConnections,
-        WsConnection.ClosedTooSlow));
+        WsConnection.ClosedTooSlow, options.Cluster.Role, options.Cluster.NodeName, await ClusterNodes.ListAsync(db, options)));
 
     /// <summary>WS /ws/{session_id or room code}?user_name=&amp;password=: a spectator of a training session.</summary>
     public static async Task Stream(HttpContext context, string sessionId, TrainingSessions sessions, ILogger<WsConnection> log)

@@ -17,21 +17,33 @@ public sealed class JobSessions
     public static readonly TimeSpan DecisionEvery = TimeSpan.FromSeconds(2);
     private readonly TrainingSessions _sessions;
     private readonly ConcurrentDictionary<long, DecisionProbe> _probes = new();
+    private readonly ClusterSessions? _cluster;
 
-    public JobSessions(TrainingSessions sessions, TrainingEvents events)
+    /// <param name="cluster">in a cluster, where the job's messages go so that every node's spectators get them.</param>
+    public JobSessions(TrainingSessions sessions, TrainingEvents events, ClusterSessions? cluster = null)
     {
         _sessions = sessions;
+        _cluster = cluster;
         events.Changed += OnChanged;
+    }
+
+    public static TrainingSession SessionOf(TrainingSessions sessions, TrainingJob job) =>
+        sessions.GetOrCreateForJob(job.Id, $"{job.ProfileName} (fighter {job.FighterId})", job.Epochs);
+
+    private void Publish(TrainingSession session, string type, object data, int? episode = null)
+    {
+        if (_cluster is not null) _cluster.Publish(session, type, data, episode);
+        else _sessions.Publish(session, type, data, episode);
     }
 
     private void OnChanged(TrainingJob job, ArenaIterationMetrics? iteration)
     {
-        var session = _sessions.GetOrCreateForJob(job.Id, $"{job.ProfileName} (fighter {job.FighterId})", job.Epochs);
+        var session = SessionOf(_sessions, job);
         if (iteration is null)
         {
             session.Status = job.Status;
             _sessions.Changed(session);
-            _sessions.Publish(session, "training_status", new
+            Publish(session, "training_status", new
             {
                 status = job.Status,
                 job_id = job.Id,
@@ -50,7 +62,7 @@ public sealed class JobSessions
         // A session's messages number themselves by "episode" (the wire field of every training session); a job's
         // count PPO iterations there, not episodes (docs/SERVER.md, Training sessions).
         int iterationNumber = m.Iteration;
-        _sessions.Publish(session, "training_metrics", new
+        Publish(session, "training_metrics", new
         {
             timestamp = now,
             episode = iterationNumber,
@@ -86,7 +98,7 @@ public sealed class JobSessions
                 epoch = job.EpochOf(m.GlobalStep),
             } : null,
         }, episode: iterationNumber);
-        _sessions.Publish(session, "graph_update", new
+        Publish(session, "graph_update", new
         {
             graph_id = "reward_progress",
             title = "Reward Progress",
@@ -103,7 +115,7 @@ public sealed class JobSessions
         if (iteration.Network is { } network)
         {
             var probe = _probes.GetOrAdd(job.Id, _ => new DecisionProbe((ulong)job.Seed));
-            if (probe.Due(now)) _sessions.Publish(session, "bot_decision", probe.Sample(network, iterationNumber), episode: iterationNumber);
+            if (probe.Due(now)) Publish(session, "bot_decision", probe.Sample(network, iterationNumber), episode: iterationNumber);
         }
     }
 

@@ -163,7 +163,7 @@ public sealed class SessionStore(Database db, TrainingSessionOptions options, IL
         };
     }
 
-    private sealed class MessageRow
+    public sealed class MessageRow
     {
         public string SessionId { get; set; } = "";
         public long Sequence { get; set; }

@@ -163,6 +163,30 @@ public sealed class TrainingSessions(TrainingSessionOptions options, SessionStor
         return message;
     }
 
+    /// <summary>The sequence of the newest message this node has of the session.</summary>
+    public long LastSequence(TrainingSession session) { lock (session.Gate) return session.NextSequence; }
+
+    /// <summary>
+    /// Adds a message that another node numbered and stored (a cluster's job sessions: <see cref="ClusterSessions"/>) and
+    /// sends it to the spectators; false, and nothing sent, when it is not the next one after what this node has.
+    /// </summary>
+    public bool Deliver(TrainingSession session, SessionMessage message)
+    {
+        lock (session.Gate)
+        {
+            if (message.Sequence <= session.NextSequence) return false;
+            session.NextSequence = message.Sequence;
+            session.History.AddLast(message);
+            while (session.History.Count > options.MetricsHistorySize) session.History.RemoveFirst();
+            session.LastActivity = message.Timestamp;
+            byte[] bytes = Frame(session, message);
+            foreach (var spectator in session.Spectators.Values)
+                if (spectator.Wants(message.Type)) spectator.Connection.Send(bytes);
+        }
+        Interlocked.Increment(ref _published);
+        return true;
+    }
+
     /// <summary>A message as spectators receive it, live or replayed.</summary>
     private static byte[] Frame(TrainingSession session, SessionMessage m) =>
         Messages.Serialize(new { type = m.Type, session_id = session.Id, sequence = m.Sequence, timestamp = m.Timestamp, data = m.Data });
