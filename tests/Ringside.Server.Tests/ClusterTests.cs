@@ -43,14 +43,22 @@ public sealed class ClusterTests
                 ["Ringside__Cluster__MaxNotifyBytes"] = "1000",
             };
             var cluster = new Cluster(settings);
-            await cluster.Api.WaitHealthyAsync(cluster.Client);
-            for (int i = 1; i <= workers; i++)
+            try
             {
-                var worker = cluster.Start(settings, "worker", $"worker-{i}");
-                cluster.Workers[$"worker-{i}"] = worker;
-                await worker.WaitHealthyAsync(cluster.Client);
+                await cluster.Api.WaitHealthyAsync(cluster.Client);
+                for (int i = 1; i <= workers; i++)
+                {
+                    var worker = cluster.Start(settings, "worker", $"worker-{i}");
+                    cluster.Workers[$"worker-{i}"] = worker;
+                    await worker.WaitHealthyAsync(cluster.Client);
+                }
+                return cluster;
             }
-            return cluster;
+            catch
+            {
+                cluster.Dispose(); // no process outlives a failed start
+                throw;
+            }
         }
 
         public string Logs => string.Join("\n", Workers.Select(w => $"--- {w.Key}:\n{w.Value.Log}").Prepend("--- api:\n" + Api.Log));
@@ -64,7 +72,13 @@ public sealed class ClusterTests
         }
     }
 
-    private static async Task<long> FighterAsync(HttpClient client) => (long)(await client.GetJson("/api/fighters"))[0]!["id"]!;
+    /// <summary>A job of the first fighter, queued at once, of so many PPO iterations (8,192 steps each).</summary>
+    private static async Task<(long Fighter, long Job)> QueueJobAsync(HttpClient client, string profile, int iterations, int seed)
+    {
+        long fighter = (long)(await client.GetJson("/api/fighters"))[0]!["id"]!;
+        var job = await client.PostJson("/api/training-jobs", new { fighter_id = fighter, profile_name = profile, total_steps = iterations * 8192, seed, execute = true });
+        return (fighter, (long)job["id"]!);
+    }
 
     /// <summary>A spectator on the api node: every message of the job's session from the first, until the job's final status.</summary>
     private static async Task<List<JsonNode>> WatchUntilFinishedAsync(Uri node, long jobId)
@@ -86,12 +100,9 @@ public sealed class ClusterTests
     {
         using var cluster = await Cluster.StartAsync();
         var client = cluster.Client;
-        long fighter = await FighterAsync(client);
-        const int Iterations = 6;
+        const int Iterations = 5;
         var jobs = new List<long>();
-        for (int i = 0; i < 6; i++)
-            jobs.Add((long)(await client.PostJson("/api/training-jobs",
-                new { fighter_id = fighter, profile_name = $"spread-{i}", total_steps = Iterations * 8192, seed = i + 1, execute = true }))["id"]!);
+        for (int i = 0; i < 6; i++) jobs.Add((await QueueJobAsync(client, $"spread-{i}", Iterations, seed: i + 1)).Job);
         var streams = await Task.WhenAll(jobs.Select(id => WatchUntilFinishedAsync(cluster.Api.Url, id)));
 
         var workers = new HashSet<string>();
@@ -119,10 +130,8 @@ public sealed class ClusterTests
     {
         using var cluster = await Cluster.StartAsync();
         var client = cluster.Client;
-        long fighter = await FighterAsync(client);
         const int Iterations = 40;
-        long jobId = (long)(await client.PostJson("/api/training-jobs",
-            new { fighter_id = fighter, profile_name = "failover", total_steps = Iterations * 8192, seed = 3, execute = true }))["id"]!;
+        var (fighter, jobId) = await QueueJobAsync(client, "failover", Iterations, seed: 3);
         // Past a checkpoint (every 2 iterations) and well before the end.
         var running = await client.WaitForJob(jobId, j => (int)j["iteration"]! >= 7);
         string first = (string)running["worker"]!;

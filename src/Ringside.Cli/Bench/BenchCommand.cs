@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Ringside.Cli.Bench.Cluster;
 using Ringside.Cli.Bench.Realtime;
 using Ringside.Cli.Bench.Server;
 using Ringside.Cli.Commands;
@@ -22,6 +23,7 @@ public static class BenchCommand
         command.Subcommands.Add(BenchPersonalitiesCommand.Create());
         command.Subcommands.Add(BenchServerCommand.Create());
         command.Subcommands.Add(BenchRealtimeCommand.Create());
+        command.Subcommands.Add(BenchClusterCommand.Create());
         return command;
     }
 

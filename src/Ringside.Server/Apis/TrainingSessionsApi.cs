@@ -46,11 +46,14 @@ public static class TrainingSessionsApi
             .WithSummary("A session (a password room's needs its password: password or X-Room-Password)");
         api.MapPut("{id}", Update).WithName("updateTrainingSession").WithSummary("Update a session's status");
         api.MapDelete("{id}", Delete).WithName("deleteTrainingSession").WithSummary("Delete a session (its spectators are disconnected)");
-        api.MapPost("{id}/metrics", (string id, JsonElement body, TrainingSessions s) => Post(id, "training_metrics", body, s)).WithName("publishSessionMetrics")
+        api.MapPost("{id}/metrics", (string id, JsonElement body, TrainingSessions s, RingsideOptions o) => Post(id, "training_metrics", body, s, o)).WithName("publishSessionMetrics")
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Publish training metrics");
-        api.MapPost("{id}/bot_decision", (string id, JsonElement body, TrainingSessions s) => Post(id, "bot_decision", body, s)).WithName("publishSessionBotDecision")
+        api.MapPost("{id}/bot_decision", (string id, JsonElement body, TrainingSessions s, RingsideOptions o) => Post(id, "bot_decision", body, s, o)).WithName("publishSessionBotDecision")
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Publish a bot decision");
-        api.MapPost("{id}/graph_update", (string id, JsonElement body, TrainingSessions s) => Post(id, "graph_update", body, s)).WithName("publishSessionGraphUpdate")
+        api.MapPost("{id}/graph_update", (string id, JsonElement body, TrainingSessions s, RingsideOptions o) => Post(id, "graph_update", body, s, o)).WithName("publishSessionGraphUpdate")
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Publish a graph update");
         api.MapGet("{id}/history", History).WithName("getSessionHistory").ProducesProblem(StatusCodes.Status403Forbidden)
             .WithSummary("Stored messages (message_type, start_time, end_time, episode_min, episode_max, offset, limit)");
@@ -118,9 +121,13 @@ public static class TrainingSessionsApi
         sessions.Delete(id, "the session was deleted") ? TypedResults.NoContent() : Missing(id);
 
     /// <summary>Publishes any JSON object (metrics, bot decisions, graph points; docs/SERVER.md, Training sessions).</summary>
-    public static Results<Accepted<SessionMessage>, ProblemHttpResult> Post(string id, string type, JsonElement body, TrainingSessions sessions)
+    public static Results<Accepted<SessionMessage>, ProblemHttpResult> Post(string id, string type, JsonElement body, TrainingSessions sessions,
+        RingsideOptions options)
     {
         if (sessions.Find(id) is not { } s || s.Id != id) return Missing(id);
+        // In a cluster a job's session is numbered by the database for every node (docs/SERVER.md, Cluster); only the job writes to it.
+        if (s.TrainingJobId is not null && options.QuartzClustered)
+            return Problems.Field(409, "session_id", $"session '{id}' belongs to training job {s.TrainingJobId}; in a cluster only the job publishes to it.");
         if (body.ValueKind != JsonValueKind.Object) return Problems.Field(400, "body", "must be a JSON object.");
         int? episode = null;
         if (body.TryGetProperty("episode", out var e) && e.ValueKind != JsonValueKind.Null)
