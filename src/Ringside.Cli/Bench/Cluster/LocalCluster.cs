@@ -96,7 +96,11 @@ public sealed class LocalCluster : IAsyncDisposable
     {
         var response = await Api.PostAsJsonAsync("/api/training-jobs", new Dictionary<string, object>
         {
-            ["fighter_id"] = fighter, ["profile_name"] = profile, ["total_steps"] = steps, ["seed"] = seed, ["execute"] = true,
+            ["fighter_id"] = fighter,
+            ["profile_name"] = profile,
+            ["total_steps"] = steps,
+            ["seed"] = seed,
+            ["execute"] = true,
         });
         if (!response.IsSuccessStatusCode) throw new BenchException($"creating a job: HTTP {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetInt64();
