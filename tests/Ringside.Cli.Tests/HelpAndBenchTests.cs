@@ -71,10 +71,20 @@ public class HelpAndBenchTests
     [InlineData("--seconds must be positive", "bench", "sim", "--seconds", "0")]
     [InlineData("--agents must be at least the fighter count", "bench", "sim", "--agents", "1", "--seconds", "0.1")]
     [InlineData("2 to 8 fighters", "bench", "sim", "--fighters", "9", "--seconds", "0.1")]
+    [InlineData("--workers must be 1 to 8", "bench", "cluster", "--workers", "0", "--postgres", "Host=127.0.0.1")]
+    [InlineData("--checkin must be 0.5 to 600 seconds", "bench", "cluster", "--checkin", "0", "--postgres", "Host=127.0.0.1")]
     public void BenchSim_BadArguments_ExitNonZeroWithAClearMessage(string message, params string[] args)
     {
         var result = Cli.Run(args);
         Assert.True(result.ExitCode != 0, result.ToString());
         Assert.Contains(message, result.Err);
+    }
+
+    [Fact]
+    public void Serve_with_a_cluster_role_on_SQLite_exits_with_a_clear_message()
+    {
+        var result = Cli.Run("serve", "--role", "worker", "--data", Path.Combine(Path.GetTempPath(), "ringside-unused"));
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("needs a database every node shares", result.Err);
     }
 }

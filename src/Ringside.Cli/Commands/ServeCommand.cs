@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.AspNetCore.Builder;
 using Ringside.Server;
 using Ringside.Server.Data;
 using Ringside.Server.Http;
@@ -24,7 +25,10 @@ public static class ServeCommand
         command.SetAction(p => Output.Guard(() =>
         {
             if (p.GetValue(jobs) is < 1) throw new ArgumentException("--jobs must be at least 1.");
-            var app = RingsideServer.Build(ServerArgs(p.GetValue(urls), p.GetValue(data), p.GetValue(role), p.GetValue(node), p.GetValue(jobs)));
+            WebApplication app;
+            // A setting the server refuses (a cluster role on SQLite, an unknown provider) is the user's to fix: one line, exit 2.
+            try { app = RingsideServer.Build(ServerArgs(p.GetValue(urls), p.GetValue(data), p.GetValue(role), p.GetValue(node), p.GetValue(jobs))); }
+            catch (InvalidOperationException e) { return Output.Fail(e.Message); }
             app.Run();
             return 0;
         }));
