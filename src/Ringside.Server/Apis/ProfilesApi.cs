@@ -218,7 +218,7 @@ public static class ProfilesApi
             catch (Exception e) when (e is CheckpointException or ArgumentException or InvalidDataException)
             {
                 File.Delete(modelPath);
-                return Problems.Field(400, "model.safetensors_base64", $"is not a usable arena model: {e.Message}");
+                return Problems.Field(400, "model.safetensors_base64", $"is not a usable arena model: {ServerPaths.Redact(e.Message)}");
             }
         }
         var created = await InsertAsync(db, target, name!, setup, alsoStore: modelPath is null ? null : (c, t) => ModelFiles.StoreAsync(c, t, modelPath, weights!), fill: row =>

@@ -168,7 +168,7 @@ public sealed class LiveMatch
             log.LogError(e, "Match {Match} failed.", Id);
             Status = "failed";
             await recorder.MarkFailedAsync(Id);
-            Broadcast(Messages.Error($"the match failed: {e.Message}"));
+            Broadcast(Messages.Error($"the match failed: {ServerPaths.Redact(e.Message)}"));
         }
         finally { _completion.TrySetResult(); }
     }
