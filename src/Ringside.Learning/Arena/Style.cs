@@ -14,8 +14,11 @@ namespace Ringside.Learning.Arena;
 /// (aggression: press); below 0, paid for distance for <see cref="StepBackTicks"/> after each hit it lands (aggression: a
 /// counter-puncher that steps back after it strikes). After a landed hit, not after any swing: paid after a swing, the
 /// fighter learned to swing at the air to open the window.</param>
-/// <param name="ForCentre">paid per second for distance from the ropes beyond <see cref="NeutralEdgeDistance"/>, charged
-/// within it (positioning: hold the centre, or work the ropes).</param>
+/// <param name="ForCentre">above 0, paid per second for distance from the ropes beyond <see cref="NeutralEdgeDistance"/> and
+/// charged within it (positioning: hold the centre); below 0, charged per second for each metre between the fighter and
+/// <see cref="WorkingDistance"/> from the ropes (positioning: work the ropes). A band near the ropes, not a pull onto
+/// them: pulled all the way (a charge for any distance from them), the fighter stood on the ropes, where the chaser's
+/// knockback put it out of the ring, and lost every duel.</param>
 /// <param name="PerHitOnWeakest">paid per hit on the weakest of several enemies, charged per hit on another one
 /// (targeting: finish the weakest, or spread the damage).</param>
 /// <param name="ForEngagingHurt">paid per second for standing near the nearest enemy while hurt, charged for standing
@@ -34,8 +37,14 @@ public readonly record struct Style(float PerSwing, float ForCloseness, float Fo
     /// <summary>How long after a landed hit a low-aggression fighter is paid for stepping back: a second.</summary>
     public const int StepBackTicks = ArenaRules.TicksPerSecond;
 
-    /// <summary>Distance from the ropes paid nothing by <see cref="ForCentre"/>: nearer costs, farther pays.</summary>
+    /// <summary>Distance from the ropes paid nothing by <see cref="ForCentre"/> above 0: nearer costs, farther pays.</summary>
     public const float NeutralEdgeDistance = 3f;
+
+    /// <summary>
+    /// Where a low-positioning fighter works, in metres from the ropes: near them but beyond a standard hit's knockback
+    /// (about 0.75 m at the rope-break speed), so that working the ropes does not mean being put over them.
+    /// </summary>
+    public const float WorkingDistance = 2f;
 
     /// <summary>
     /// The style of a personality. With d = slider / 50 − 1 (−1 to +1, 0 neutral) each term is its coefficient × d, in the
@@ -48,7 +57,7 @@ public readonly record struct Style(float PerSwing, float ForCloseness, float Fo
         return new Style(
             PerSwing: 0.5f * a,
             ForCloseness: (a > 0 ? 4f : 12f) * a,
-            ForCentre: (pos > 0 ? 6f : 0.6f) * pos,
+            ForCentre: (pos > 0 ? 6f : 1.2f) * pos,
             PerHitOnWeakest: 2f * t,
             ForEngagingHurt: 8f * r,
             ForHealth: 2f * MathF.Max(e, 0f));
@@ -71,7 +80,8 @@ public readonly record struct Style(float PerSwing, float ForCloseness, float Fo
         float health = me.Health / ArenaRules.MaxHealth;
         float closeness = ForCloseness >= 0 ? ForCloseness * (near - 0.5f) : ticksSinceHit < StepBackTicks ? -ForCloseness * (1f - near) : 0f;
         float perSecond = closeness
-                        + ForCentre * (edge - NeutralEdgeDistance) / (ArenaRules.RingHalfSize - NeutralEdgeDistance)
+                        + (ForCentre >= 0 ? ForCentre * (edge - NeutralEdgeDistance) / (ArenaRules.RingHalfSize - NeutralEdgeDistance)
+                                          : ForCentre * MathF.Abs(edge - WorkingDistance))
                         + ForEngagingHurt * (1f - health) * (near - 0.5f)
                         + ForHealth * health;
         return reward + perSecond * ArenaRules.Dt;

@@ -43,6 +43,33 @@ public class StyleTests
         Assert.True(Walk(ropes, towardCentre: false) > Walk(ropes, towardCentre: true));
     }
 
+    [Fact]
+    public void Low_positioning_works_near_the_ropes_not_on_them()
+    {
+        // Walking from its corner onto the ropes, a positioning-10 fighter is paid best about WorkingDistance from them,
+        // and less on the ropes themselves (where a knockback puts it out) than there.
+        var ropes = Style.For(Personality.Neutral with { Positioning = 10 });
+        using var batch = new ArenaBatch(ArenaConfig.Standard(2), 1);
+        batch.Reset(7);
+        var buffers = new StepBuffers(batch.AgentCount);
+        var actions = new int[batch.AgentCount];
+        var walk = new List<(float Edge, float Reward)>();
+        for (int t = 0; t < 2 * ArenaRules.TicksPerSecond; t++)
+        {
+            var me = batch.Fighter(0);
+            actions[0] = Contract.MoveToward(me.X, me.Y);
+            actions[1] = Contract.Idle;
+            batch.Step(actions, buffers);
+            me = batch.Fighter(0);
+            walk.Add((ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(me.X), MathF.Abs(me.Y)), ropes.Reward(batch, 0, 2, 0, int.MaxValue / 2)));
+        }
+        var best = walk.MaxBy(w => w.Reward);
+        var onTheRopes = walk.MinBy(w => w.Edge);
+        Assert.InRange(best.Edge, Style.WorkingDistance - 0.25f, Style.WorkingDistance + 0.25f);
+        Assert.True(onTheRopes.Edge < 1f, $"the walk should end on the ropes, ended {onTheRopes.Edge} m from them");
+        Assert.True(onTheRopes.Reward < best.Reward);
+    }
+
     /// <summary>
     /// The style reward a learner (slot 0 of a duel, the opponent idle) collects over two seconds while it walks toward
     /// or away from its enemy, or toward the centre or the ropes.
