@@ -56,6 +56,7 @@ public static class RingsideServer
             services.AddHostedService(sp => sp.GetRequiredService<ClusterSessions>());
         }
         services.AddSingleton<JobSessions>();
+        services.AddSingleton<StreamConnections>();
         services.AddHostedService<SessionCleanup>();
 
         services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));

@@ -17,7 +17,7 @@ public abstract class ApiTests(RingsideFactory server)
     private readonly HttpClient _client = server.CreateClient();
 
     private async Task<long> NewFighter(string? file = null, double size = 1.0, double speed = 1.0) =>
-        (long)(await _client.PostJson("/api/fighters", new { glb_filename = file ?? $"f-{Guid.NewGuid():N}.glb", metadata_json = new { size, speed } }))["id"]!;
+        (long)(await _client.PostJson("/api/fighters", new { glb_filename = server.NewGlb(file), metadata_json = new { size, speed } }))["id"]!;
 
     private static object Frame(long episode, int number, double health = 100) => new
     {

@@ -89,6 +89,28 @@ public sealed class HostileInputTests(SqliteServer server) : IClassFixture<Sqlit
     }
 
     [Fact]
+    public async Task A_lone_surrogate_in_a_fighters_metadata_is_refused_and_names_where()
+    {
+        int before = (await _client.GetJson("/api/fighters")).AsArray().Count;
+        string glb = (string)(await _client.GetJson("/api/fighters")).AsArray()[0]!["glb_filename"]!;
+        await (await _client.PostRaw("/api/fighters", $"{{\"glb_filename\": \"{glb}\", \"metadata_json\": {{\"\\ud800\": 1}}}}")).Problem(400, "metadata_json.?");
+        Assert.Equal(before, (await _client.GetJson("/api/fighters")).AsArray().Count);
+    }
+
+    [Fact]
+    public async Task A_frame_batch_with_a_lone_surrogate_in_a_property_name_is_refused()
+    {
+        long fighter = (long)(await _client.GetJson("/api/fighters")).AsArray()[0]!["id"]!;
+        string Frame(long episode) => $"{{\"episode_id\": {episode}, \"frame_number\": 0, \"fighter_position\": [0, 0], \"fighter_health\": 50, " +
+                                      "\"fighter_velocity\": [0, 0], \"enemies_state\": [], \"action_vector\": [0, 0, 0, 0], \"reward_delta\": 0, \"cumulative_reward\": 0}";
+        long valid = (long)(await _client.PostJson("/api/episodes", new { fighter_id = fighter }))["id"]!;
+        Assert.Equal(HttpStatusCode.Created, (await _client.PostRaw("/api/fight-frames/batch", $"{{\"frames\": [{Frame(valid)}]}}")).StatusCode); // the frame itself is valid
+        long episode = (long)(await _client.PostJson("/api/episodes", new { fighter_id = fighter }))["id"]!;
+        await (await _client.PostRaw("/api/fight-frames/batch", $"{{\"frames\": [{Frame(episode)}], \"\\ud800\": 1}}")).Problem(400, "body");
+        Assert.Equal(0, (int)(await _client.GetJson($"/api/episodes/{episode}/frames")).AsArray().Count);
+    }
+
+    [Fact]
     public async Task A_lone_surrogate_on_a_session_websocket_gets_an_error_and_the_connection_stays_open()
     {
         string id = await NewSession();

@@ -48,7 +48,7 @@ public abstract class RealtimeTests(RingsideFactory server)
     }
 
     private async Task<long> Fighter() =>
-        (long)(await _client.PostJson("/api/fighters", new { glb_filename = $"rt-{Guid.NewGuid():N}.glb" }))["id"]!;
+        (long)(await _client.PostJson("/api/fighters", new { glb_filename = server.NewGlb() }))["id"]!;
 
     [Fact]
     public async Task A_live_match_between_bots_streams_states_and_stores_result_ratings_episodes_and_replay()

@@ -62,6 +62,18 @@ public class RingsideFactory : WebApplicationFactory<Program>
         if (_services is { } change) builder.ConfigureTestServices(change);
     }
 
+    /// <summary>
+    /// A model file in the server's fighters folder (a copy of a roster wrestler's; the server must have started), so that
+    /// a fighter can be registered with it: POST /api/fighters refuses a file that is not there.
+    /// </summary>
+    public string NewGlb(string? name = null)
+    {
+        string dir = Path.Combine(DataDir, "fighters");
+        name ??= $"f-{Guid.NewGuid():N}.glb";
+        File.Copy(Directory.EnumerateFiles(dir, "*.glb").First(), Path.Combine(dir, name), overwrite: true);
+        return name;
+    }
+
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);

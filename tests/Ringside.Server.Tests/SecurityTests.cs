@@ -36,7 +36,7 @@ public sealed class SecurityTests
     {
         using var server = new RingsideFactory(new() { ["Ringside:Security:RequireApiKey"] = "writes", ["Ringside:Security:ApiKey"] = Key });
         var client = server.CreateClient();
-        var body = new { glb_filename = "keyed.glb" };
+        var body = new { glb_filename = server.NewGlb("keyed.glb") };
         var anonymous = await client.PostAsJsonAsync("/api/fighters", body);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.Equal("application/problem+json", anonymous.Content.Headers.ContentType?.MediaType);
@@ -65,13 +65,15 @@ public sealed class SecurityTests
     public async Task Secrets_never_appear_in_logs()
     {
         var logs = new ConcurrentQueue<string>();
-        using var server = new RingsideFactory(new()
+        using var factory = new RingsideFactory(new()
         {
             ["Ringside:Security:RequireApiKey"] = "always",
             ["Ringside:Security:ApiKey"] = Key,
             ["Logging:LogLevel:Default"] = "Trace",
-        }).WithWebHostBuilder(b => b.ConfigureLogging(l => l.AddProvider(new CollectingLoggerProvider(logs)).SetMinimumLevel(LogLevel.Trace)));
+        });
+        using var server = factory.WithWebHostBuilder(b => b.ConfigureLogging(l => l.AddProvider(new CollectingLoggerProvider(logs)).SetMinimumLevel(LogLevel.Trace)));
         var client = server.CreateClient();
+        factory.NewGlb("logged.glb");
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
         Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/api/fighters", new { glb_filename = "logged.glb" })).StatusCode);
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key + "x");

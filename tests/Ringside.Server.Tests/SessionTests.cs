@@ -172,7 +172,7 @@ public sealed class SessionTests(SqliteServer server) : IClassFixture<SqliteServ
     [Fact]
     public async Task A_training_job_is_a_session_that_publishes_metrics_decisions_and_status_by_itself()
     {
-        long fighter = (long)(await _client.PostJson("/api/fighters", new { glb_filename = $"s-{Guid.NewGuid():N}.glb" }))["id"]!;
+        long fighter = (long)(await _client.PostJson("/api/fighters", new { glb_filename = server.NewGlb() }))["id"]!;
         var job = await _client.PostJson("/api/training-jobs", new { fighter_id = fighter, profile_name = "watched", total_steps = 4 * 8192, seed = 2 });
         long jobId = (long)job["id"]!;
         using var socket = await Connect($"/ws/job-{jobId}?user_name=coach"); // the session exists as soon as the job does

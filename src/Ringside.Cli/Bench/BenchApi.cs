@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 
@@ -36,13 +35,30 @@ public sealed class BenchApi(HttpClient http, string url)
         SendAsync(method, Uri(relative), body is null ? null : Utf8(body));
 
     /// <summary>Sends the first <paramref name="length"/> bytes of <paramref name="body"/> (all by default) as JSON.</summary>
-    public async Task<Reply> SendAsync(HttpMethod method, Uri uri, byte[]? body, int length = -1)
+    public Task<Reply> SendAsync(HttpMethod method, Uri uri, byte[]? body, int length = -1) =>
+        SendAsync(method, uri, body is null ? null : new ByteArrayContent(body, 0, length < 0 ? body.Length : length), "application/json");
+
+    /// <summary>
+    /// Sends a body with any content type (none when null), unchecked, to a target that may hold anything a client could
+    /// send (hostile inputs); a target that is not even a URI is a transport failure.
+    /// </summary>
+    public Task<Reply> SendRawAsync(HttpMethod method, string target, byte[]? body, string? contentType)
+    {
+        if (!System.Uri.TryCreate(_base, target, out var uri)) return Task.FromResult(new Reply(0, [], $"not a URI: {target}", null));
+        return SendAsync(method, uri, body is null ? null : new ByteArrayContent(body), contentType);
+    }
+
+    /// <summary>Posts a multipart form (an upload).</summary>
+    public Task<Reply> PostFormAsync(string relative, MultipartFormDataContent form) => SendAsync(HttpMethod.Post, Uri(relative), form, null);
+
+    private async Task<Reply> SendAsync(HttpMethod method, Uri uri, HttpContent? content, string? contentType)
     {
         using var request = new HttpRequestMessage(method, uri);
-        if (body is not null)
+        if (content is not null)
         {
-            request.Content = new ByteArrayContent(body, 0, length < 0 ? body.Length : length);
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            request.Content = content;
+            if (contentType is not null && !content.Headers.TryAddWithoutValidation("Content-Type", contentType))
+                content.Headers.ContentType = null;
         }
         try
         {

@@ -40,15 +40,18 @@ public static class FightersApi
         return api;
     }
 
-    public static async Task<Results<Created<Fighter>, Ok<Fighter>, ProblemHttpResult>> Register(RegisterFighterRequest body, Database db)
+    public static async Task<Results<Created<Fighter>, Ok<Fighter>, ProblemHttpResult>> Register(RegisterFighterRequest body, Database db, RingsideOptions options)
     {
         var v = new Validation();
         string? file = v.Required(body.GlbFilename, "glb_filename");
-        if (file is not null && (file.IndexOfAny(['/', '\\']) >= 0 || !file.EndsWith(".glb", StringComparison.OrdinalIgnoreCase)))
-            v.Add("glb_filename", "must be a file name ending in .glb, without folders.");
+        if (file is not null && !IsModelFileName(file))
+            v.Add("glb_filename", "must be a file name ending in .glb (letters, digits, '-', '_', '.'), without folders.");
         var metadata = ValidateMetadata(body.MetadataJson, v);
         if (body.Name is { Length: > 100 }) v.Add("name", "must be at most 100 characters.");
         if (!v.Ok) return Problems.Invalid(v);
+        // A fighter is its model: the file must be in the fighters folder (a roster file, or one sent to POST /api/fighters/upload).
+        if (!File.Exists(Path.Combine(Roster.FightersDir(options), file!)))
+            return Problems.Field(404, "glb_filename", $"the fighters folder has no {file}: upload the model with POST /api/fighters/upload.");
 
         string name = string.IsNullOrWhiteSpace(body.Name) ? Path.GetFileNameWithoutExtension(file!) : body.Name.Trim();
         var (fighter, created) = await db.WriteAsync(async (c, t) =>
@@ -67,6 +70,11 @@ public static class FightersApi
         return TypedResults.Ok(fighter);
     }
 
+    /// <summary>A plain file name with a stem before ".glb": no folders, no hidden or control characters.</summary>
+    private static bool IsModelFileName(string file) =>
+        file.Length is > 4 and <= 200 && file.EndsWith(".glb", StringComparison.OrdinalIgnoreCase) && file[0] != '.'
+        && file.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.');
+
     /// <summary>Size and speed, each 0.5 to 2 (1 when missing); other metadata keys are kept as given.</summary>
     internal static JsonElement ValidateMetadata(JsonElement? metadata, Validation v)
     {
@@ -74,6 +82,7 @@ public static class FightersApi
         if (metadata is { ValueKind: not JsonValueKind.Null } m)
         {
             if (m.ValueKind != JsonValueKind.Object) { v.Add("metadata_json", "must be a JSON object such as {\"size\": 1.0, \"speed\": 1.0}."); return default; }
+            if (Utf16.FirstIllFormed(m, "metadata_json") is { } illFormed) { v.Add(illFormed, Utf16.IllFormedMessage); return default; }
             foreach (var p in m.EnumerateObject()) map[p.Name] = p.Value;
         }
         foreach (var key in new[] { "size", "speed" })

@@ -46,6 +46,10 @@ internal static class FrameBatchReader
         {
             v.Add("body", $"is not valid JSON: {e.Message}");
         }
+        catch (InvalidOperationException) // a property name the reader cannot compare: an escaped lone surrogate
+        {
+            v.Add("body", Utf16.IllFormedMessage);
+        }
         return rows;
     }
 

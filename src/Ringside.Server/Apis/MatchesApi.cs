@@ -93,11 +93,11 @@ public static class MatchesApi
         return TypedResults.Problem(new HttpValidationProblemDetails(refused.Errors.ToDictionary()) { Status = status, Title = title, Detail = refused.Message });
     }
 
-    public static async Task<Results<Ok<IEnumerable<MatchRecord>>, ProblemHttpResult>> History(Database db,
+    public static async Task<Results<Ok<IEnumerable<MatchRecord>>, ProblemHttpResult>> History(Database db, RingsideOptions options,
         [FromQuery(Name = "fighter_id")] long? fighterId = null, [FromQuery(Name = "profile_id")] long? profileId = null, int limit = 50)
     {
         var v = new Validation();
-        v.Range(limit, 1, 500, "limit");
+        Paging.Records(v, options, 0, limit);
         if (!v.Ok) return Problems.Invalid(v);
         return TypedResults.Ok(await db.ReadAsync(async c =>
         {
@@ -147,7 +147,7 @@ public static class MatchesApi
     }));
 
     /// <summary>WS /ws/matches/{id}?player_token=...: the live state stream; a player's connection also sends input.</summary>
-    public static async Task Stream(HttpContext context, long id, LiveMatches matches, ILogger<WsConnection> log)
+    public static async Task Stream(HttpContext context, long id, LiveMatches matches, StreamConnections streams, ILogger<WsConnection> log)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -161,6 +161,7 @@ public static class MatchesApi
         if (token is not null && player is null) { await Problems.Field(403, "player_token", "this token does not control a fighter of this match.").ExecuteAsync(context); return; }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync(AccessPolicy.SubProtocol(context));
+        using var counted = streams.Open(StreamKind.Match);
         await using var connection = new WsConnection(socket, context.Request.Query["user_name"].FirstOrDefault() ?? (player is null ? "spectator" : $"player{player.Slot}"));
         // Join before the writer starts: match_info (queued by Join) then goes out before any state the loop offers.
         match.Join(connection, player);

@@ -55,13 +55,12 @@ public static class ReplaysApi
 
     private const string Columns = "id, kind, match_id, training_job_id, fighter_ids, profile_ids, fighters, seed, ticks, winner_slot, outcome, tags, created_at";
 
-    public static async Task<Results<Ok<IEnumerable<ReplayInfo>>, ProblemHttpResult>> List(Database db, HttpResponse response,
+    public static async Task<Results<Ok<IEnumerable<ReplayInfo>>, ProblemHttpResult>> List(Database db, RingsideOptions options, HttpResponse response,
         [FromQuery(Name = "fighter_id")] long? fighterId = null, [FromQuery(Name = "profile_id")] long? profileId = null,
         string? kind = null, string? outcome = null, string? tag = null, DateTime? from = null, DateTime? to = null, int skip = 0, int limit = 50)
     {
         var v = new Validation();
-        v.Range(limit, 1, 500, "limit");
-        v.Range(skip, 0, int.MaxValue, "skip");
+        Paging.Records(v, options, skip, limit);
         if (kind is not null and not ("match" or "evaluation")) v.Add("kind", "must be match or evaluation.");
         if (outcome is not null and not ("win" or "draw")) v.Add("outcome", "must be win or draw.");
         if (!v.Ok) return Problems.Invalid(v);
@@ -120,8 +119,7 @@ public static class ReplaysApi
     public static async Task<Results<Ok<ReplayFramesPage>, ProblemHttpResult>> Frames(long id, Database db, int offset = 0, int limit = 300)
     {
         var v = new Validation();
-        v.Range(offset, 0, int.MaxValue, "offset");
-        v.Range(limit, 1, 5000, "limit");
+        Paging.Series(v, offset, limit);
         if (!v.Ok) return Problems.Invalid(v);
         var replay = await LoadAsync(db, id);
         if (replay is null) return Problems.NotFound("replay", id);
@@ -134,7 +132,7 @@ public static class ReplaysApi
     /// frames and max_chunk_bytes bytes (a batch is split to fit), then replay_end. Sends wait for the client, so a
     /// slow reader slows only its own stream.
     /// </summary>
-    public static async Task Stream(HttpContext context, long id, Database db)
+    public static async Task Stream(HttpContext context, long id, Database db, StreamConnections streams)
     {
         var q = context.Request.Query;
         var v = new Validation();
@@ -146,6 +144,7 @@ public static class ReplaysApi
         if (replay is null) { await Problems.NotFound("replay", id).ExecuteAsync(context); return; }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync(AccessPolicy.SubProtocol(context));
+        using var counted = streams.Open(StreamKind.Replay);
         var token = context.RequestAborted;
         var chunk = new List<byte[]>();
         int chunkBytes = 0, chunkOffset = offset, sent = 0, chunks = 0;

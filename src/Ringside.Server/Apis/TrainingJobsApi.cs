@@ -46,6 +46,9 @@ public static class TrainingJobsApi
     private static long MinSteps => ArenaTraining.DefaultPpo.BatchSize;
     private static int EpochsOf(long steps) => (int)Math.Max(1, Math.Round((double)steps / StepsPerEpoch));
 
+    /// <summary>A step budget rounded up to whole PPO iterations: the trainer runs whole iterations, and the job's total_steps says how many steps that is.</summary>
+    private static long? WholeIterations(long? steps) => steps is { } s ? (s + MinSteps - 1) / MinSteps * MinSteps : null;
+
     public static async Task<Results<Created<TrainingJob>, ProblemHttpResult>> Create(CreateJobRequest body, Database db, RingsideOptions options, JobQueue queue, TrainingEvents events)
     {
         var v = new Validation();
@@ -57,7 +60,7 @@ public static class TrainingJobsApi
         if (!v.Ok || setup is null) return Problems.Invalid(v);
 
         var now = DateTime.UtcNow;
-        long steps = body.TotalSteps ?? (body.Epochs is { } e ? (long)e * StepsPerEpoch : options.Training.DefaultSteps);
+        long steps = WholeIterations(body.TotalSteps) ?? (body.Epochs is { } e ? (long)e * StepsPerEpoch : options.Training.DefaultSteps);
         var job = new TrainingJob
         {
             FighterId = body.FighterId!.Value,
@@ -102,10 +105,10 @@ public static class TrainingJobsApi
         v.Range(learningRate, 1e-6, 0.1, "learning_rate");
     }
 
-    public static async Task<Results<Ok<IEnumerable<TrainingJob>>, ProblemHttpResult>> List(Database db, string? status = null, int limit = 100)
+    public static async Task<Results<Ok<IEnumerable<TrainingJob>>, ProblemHttpResult>> List(Database db, RingsideOptions options, string? status = null, int limit = 100)
     {
         var v = new Validation();
-        v.Range(limit, 1, 1000, "limit");
+        Paging.Records(v, options, 0, limit);
         if (status is not null && status is not (JobStatus.Pending or JobStatus.Queued or JobStatus.Running or JobStatus.Completed or JobStatus.Failed or JobStatus.Cancelled))
             v.Add("status", "must be pending, queued, running, completed, failed or cancelled.");
         if (!v.Ok) return Problems.Invalid(v);
@@ -120,8 +123,8 @@ public static class TrainingJobsApi
         [FromQuery(Name = "after_iteration")] int afterIteration = 0, int limit = 1000, [FromQuery(Name = "max_points")] int? maxPoints = null)
     {
         var v = new Validation();
-        v.Range(limit, 1, 10_000, "limit");
-        v.Range(maxPoints, 10, 10_000, "max_points");
+        Paging.Series(v, afterIteration, limit, "after_iteration");
+        v.Range(maxPoints, 10, Paging.MaxSeriesPage, "max_points");
         if (!v.Ok) return Problems.Invalid(v);
         if (await JobStore.FindAsync(db, id) is null) return Problems.NotFound("training job", id);
         return TypedResults.Ok(await db.ReadAsync(async c =>
@@ -170,7 +173,7 @@ public static class TrainingJobsApi
             if (job is null) return (Results<Ok<TrainingJob>, ProblemHttpResult>)Problems.NotFound("training job", id);
             if (job.Status != JobStatus.Pending) return Problems.Conflict("status", $"job {id} is {job.Status}; only a pending job's settings can change.");
             job.ProfileName = body.ProfileName ?? job.ProfileName;
-            job.TotalSteps = body.TotalSteps ?? (body.Epochs is { } e ? e * StepsPerEpoch : job.TotalSteps);
+            job.TotalSteps = WholeIterations(body.TotalSteps) ?? (body.Epochs is { } e ? e * StepsPerEpoch : job.TotalSteps);
             job.Epochs = body.TotalSteps is null && body.Epochs is { } epochs ? epochs : EpochsOf(job.TotalSteps);
             job.MaxMinutes = body.MaxMinutes ?? job.MaxMinutes;
             job.LearningRate = body.LearningRate ?? job.LearningRate;

@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -30,8 +31,27 @@ public sealed record SessionView(string? SessionId, string? TrainingId, string A
 
 public sealed record HistoryPage(string SessionId, int Total, int Offset, int Limit, IReadOnlyList<SessionMessage> Messages);
 
-public sealed record ServerStatus(int Connections, int Sessions, int ActiveSessions, long MessagesPublished, double MessagesPerSecond, int LiveMatches,
-    int MaxConnectionsPerSession, int MaxTotalConnections, long SlowClientsClosed, string Role, string Node, IReadOnlyList<ClusterNode> Nodes);
+/// <param name="Connections">open WebSockets of every stream: session spectators, live-match viewers and players, replay viewers.</param>
+public sealed record ServerStatus(int Connections, StatusConnections ConnectionsByStream, int Sessions, int ActiveSessions, long MessagesPublished,
+    double MessagesPerSecond, int LiveMatches, int MaxConnectionsPerSession, int MaxTotalConnections, long SlowClientsClosed, string Role, string Node, IReadOnlyList<ClusterNode> Nodes,
+    ServerMemory Memory);
+
+public sealed record StatusConnections(int Sessions, int Matches, int Replays);
+
+/// <param name="WorkingSetBytes">the process's resident memory.</param>
+/// <param name="GcHeapBytes">the managed heap after the last garbage collection (of any generation: it may still hold dead old objects).</param>
+/// <param name="GcHeapAfterFullBytes">the managed heap after the last full collection: what was really alive then (0 before the first).</param>
+/// <param name="GcCommittedBytes">memory the garbage collector holds from the system.</param>
+/// <param name="SqliteBytes">memory SQLite's allocator holds (page caches); 0 on PostgreSQL.</param>
+public sealed record ServerMemory(long WorkingSetBytes, long GcHeapBytes, long GcHeapAfterFullBytes, long GcCommittedBytes, long SqliteBytes)
+{
+    public static ServerMemory Now(Database db)
+    {
+        var gc = GC.GetGCMemoryInfo();
+        return new ServerMemory(Environment.WorkingSet, gc.HeapSizeBytes, GC.GetGCMemoryInfo(GCKind.FullBlocking).HeapSizeBytes, gc.TotalCommittedBytes,
+            db.NativeBytes);
+    }
+}
 
 /// <summary>Training sessions (docs/SERVER.md, Training sessions): sessions, posting metrics, history, status, and the WS /ws/{session_id} stream.</summary>
 public static class TrainingSessionsApi
@@ -46,13 +66,13 @@ public static class TrainingSessionsApi
             .WithSummary("A session (a password room's needs its password: password or X-Room-Password)");
         api.MapPut("{id}", Update).WithName("updateTrainingSession").WithSummary("Update a session's status");
         api.MapDelete("{id}", Delete).WithName("deleteTrainingSession").WithSummary("Delete a session (its spectators are disconnected)");
-        api.MapPost("{id}/metrics", (string id, JsonElement body, TrainingSessions s, RingsideOptions o) => Post(id, "training_metrics", body, s, o)).WithName("publishSessionMetrics")
+        api.MapPost("{id}/metrics", (string id, JsonElement body, HttpRequest request, TrainingSessions s, RingsideOptions o) => Post(id, "training_metrics", body, request, s, o)).WithName("publishSessionMetrics")
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Publish training metrics");
-        api.MapPost("{id}/bot_decision", (string id, JsonElement body, TrainingSessions s, RingsideOptions o) => Post(id, "bot_decision", body, s, o)).WithName("publishSessionBotDecision")
+        api.MapPost("{id}/bot_decision", (string id, JsonElement body, HttpRequest request, TrainingSessions s, RingsideOptions o) => Post(id, "bot_decision", body, request, s, o)).WithName("publishSessionBotDecision")
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Publish a bot decision");
-        api.MapPost("{id}/graph_update", (string id, JsonElement body, TrainingSessions s, RingsideOptions o) => Post(id, "graph_update", body, s, o)).WithName("publishSessionGraphUpdate")
+        api.MapPost("{id}/graph_update", (string id, JsonElement body, HttpRequest request, TrainingSessions s, RingsideOptions o) => Post(id, "graph_update", body, request, s, o)).WithName("publishSessionGraphUpdate")
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Publish a graph update");
         api.MapGet("{id}/history", History).WithName("getSessionHistory").ProducesProblem(StatusCodes.Status403Forbidden)
@@ -121,13 +141,16 @@ public static class TrainingSessionsApi
         sessions.Delete(id, "the session was deleted") ? TypedResults.NoContent() : Missing(id);
 
     /// <summary>Publishes any JSON object (metrics, bot decisions, graph points; docs/SERVER.md, Training sessions).</summary>
-    public static Results<Accepted<SessionMessage>, ProblemHttpResult> Post(string id, string type, JsonElement body, TrainingSessions sessions,
+    public static Results<Accepted<SessionMessage>, ProblemHttpResult> Post(string id, string type, JsonElement body, HttpRequest request, TrainingSessions sessions,
         RingsideOptions options)
     {
         if (sessions.Find(id) is not { } s || s.Id != id) return Missing(id);
         // In a cluster a job's session is numbered by the database for every node (docs/SERVER.md, Cluster); only the job writes to it.
         if (s.TrainingJobId is not null && options.QuartzClustered)
             return Problems.Field(409, "session_id", $"session '{id}' belongs to training job {s.TrainingJobId}; in a cluster only the job publishes to it.");
+        int limit = sessions.Options.MaxMessageBytes;
+        if ((request.ContentLength ?? Encoding.UTF8.GetByteCount(body.GetRawText())) is var size && size > limit)
+            return Problems.Field(413, "body", $"is {size} bytes; a session message is at most {limit} bytes (Ringside:Sessions:MaxMessageBytes).");
         if (body.ValueKind != JsonValueKind.Object) return Problems.Field(400, "body", "must be a JSON object.");
         int? episode = null;
         if (body.TryGetProperty("episode", out var e) && e.ValueKind != JsonValueKind.Null)
@@ -135,7 +158,7 @@ public static class TrainingSessionsApi
             if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt32(out int n)) return Problems.Field(400, "episode", "must be an integer (or absent).");
             episode = n;
         }
-        if (Utf16.FirstIllFormed(body) is { } illFormed) return Problems.Field(400, illFormed, "is not well-formed text (a lone UTF-16 surrogate).");
+        if (Utf16.FirstIllFormed(body) is { } illFormed) return Problems.Field(400, illFormed, Utf16.IllFormedMessage);
         foreach (var p in body.EnumerateObject())
             if (p.Value.ValueKind == JsonValueKind.Number && !double.IsFinite(p.Value.GetDouble())) return Problems.Field(400, p.Name, "must be a finite number.");
         return TypedResults.Accepted($"/api/training/sessions/{id}/history", sessions.Publish(s, type, body, episode));
@@ -151,20 +174,21 @@ public static class TrainingSessionsApi
         var v = new Validation();
         if (messageType is not null && Array.IndexOf(TrainingSessions.MessageTypes, messageType) < 0)
             v.Add("message_type", $"must be one of {string.Join(", ", TrainingSessions.MessageTypes)}.");
-        v.Range(offset, 0, int.MaxValue, "offset");
-        v.Range(limit, 1, 10_000, "limit");
+        Paging.Series(v, offset, limit);
         if (!v.Ok) return Problems.Invalid(v);
         var (total, page) = sessions.History(s, messageType, startTime?.ToUniversalTime(), endTime?.ToUniversalTime(), episodeMin, episodeMax, offset, limit);
         return TypedResults.Ok(new HistoryPage(id, total, offset, limit, page));
     }
 
-    public static async Task<Ok<ServerStatus>> Status(TrainingSessions sessions, LiveMatches matches, Database db, RingsideOptions options) => TypedResults.Ok(new ServerStatus(
-        sessions.Connections, sessions.All.Count, sessions.All.Count(s => s.Status is "active" or "running"), sessions.Published,
+    public static async Task<Ok<ServerStatus>> Status(TrainingSessions sessions, LiveMatches matches, StreamConnections streams, Database db, RingsideOptions options) =>
+        TypedResults.Ok(new ServerStatus(
+        streams.Total, new StatusConnections(streams.Of(StreamKind.Session), streams.Of(StreamKind.Match), streams.Of(StreamKind.Replay)),
+        sessions.All.Count, sessions.All.Count(s => s.Status is "active" or "running"), sessions.Published,
         Math.Round(sessions.MessagesPerSecond, 2), matches.Running, sessions.Options.MaxConnectionsPerSession, sessions.Options.MaxTotalConnections,
-        WsConnection.ClosedTooSlow, options.Cluster.Role, options.Cluster.NodeName, await ClusterNodes.ListAsync(db, options)));
+        WsConnection.ClosedTooSlow, options.Cluster.Role, options.Cluster.NodeName, await ClusterNodes.ListAsync(db, options), ServerMemory.Now(db)));
 
     /// <summary>WS /ws/{session_id or room code}?user_name=&amp;password=: a spectator of a training session.</summary>
-    public static async Task Stream(HttpContext context, string sessionId, TrainingSessions sessions, ILogger<WsConnection> log)
+    public static async Task Stream(HttpContext context, string sessionId, TrainingSessions sessions, StreamConnections streams, ILogger<WsConnection> log)
     {
         if (!context.WebSockets.IsWebSocketRequest) { await Problems.Field(400, "connection", "this is a WebSocket endpoint: connect with ws://").ExecuteAsync(context); return; }
         var session = sessions.Find(sessionId);
@@ -195,6 +219,7 @@ public static class TrainingSessionsApi
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync(AccessPolicy.SubProtocol(context));
+        using var counted = streams.Open(StreamKind.Session);
         string user = query["user_name"].FirstOrDefault() is { Length: > 0 and <= 64 } name ? name : "spectator";
         await using var connection = new WsConnection(socket, user, sessions.Options.ConnectionQueueSize);
         var spectator = new Spectator(connection);

@@ -126,7 +126,7 @@ public static class WebUi
         Directory.CreateDirectory(dir);
         var (file, path) = await ClaimFileAsync(db, dir, Slug(displayName), bytes!, token);
 
-        var result = await FightersApi.Register(new RegisterFighterRequest(file, displayName, JsonSerializer.SerializeToElement(metadata)), db);
+        var result = await FightersApi.Register(new RegisterFighterRequest(file, displayName, JsonSerializer.SerializeToElement(metadata)), db, options);
         switch (result.Result)
         {
             case Created<Fighter> created: return created;

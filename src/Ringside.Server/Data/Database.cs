@@ -17,6 +17,9 @@ public enum DatabaseProvider { Sqlite, Postgres }
 public sealed class Database : IDisposable
 {
     public DatabaseProvider Provider { get; }
+
+    /// <summary>Memory SQLite's own allocator holds in this process (page caches, statements); 0 on PostgreSQL.</summary>
+    public long NativeBytes => Provider == DatabaseProvider.Sqlite ? SQLitePCL.raw.sqlite3_memory_used() : 0;
     public string ConnectionString { get; }
     private readonly NpgsqlDataSource? _postgres;
     private readonly SemaphoreSlim _sqliteWriter = new(1, 1);

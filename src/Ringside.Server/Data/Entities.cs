@@ -148,7 +148,10 @@ public sealed class TrainingJob : IPersonalityRow
     /// <summary>The epoch that a step count falls in (an evaluation at the end of epoch k belongs to k).</summary>
     public int EpochOf(long steps) => TotalSteps <= 0 || Epochs <= 0 ? 0
         : (int)Math.Clamp(Math.Ceiling((double)steps * Epochs / TotalSteps), 1, Epochs);
+    /// <summary>The steps the job runs: a whole number of PPO iterations (a requested budget is rounded up to one).</summary>
     public long TotalSteps { get; set; }
+    /// <summary>Agent steps of one PPO iteration, the unit <see cref="TotalSteps"/> is a multiple of.</summary>
+    public long StepsPerIteration => Learning.Arena.ArenaTraining.DefaultPpo.BatchSize;
     public double? MaxMinutes { get; set; }
     public double LearningRate { get; set; }
     public double Aggression { get; set; }

@@ -9,6 +9,8 @@ namespace Ringside.Server.Http;
 /// </summary>
 public static class Utf16
 {
+    public const string IllFormedMessage = "is not well-formed text (a lone UTF-16 surrogate).";
+
     /// <summary>The index of the first lone surrogate, or −1 when the text is well formed.</summary>
     public static int FirstLoneSurrogate(ReadOnlySpan<char> text)
     {

@@ -31,7 +31,8 @@ public sealed class MatchRefusedException(MatchRefusal reason, Dictionary<string
 public sealed class LiveMatches(Database db, ModelCache models, MatchRecorder recorder, RingsideOptions options, ILogger<LiveMatches> log, IHostApplicationLifetime lifetime)
 {
     private readonly ConcurrentDictionary<long, LiveMatch> _matches = new();
-    public static readonly TimeSpan KeepAfterEnd = TimeSpan.FromMinutes(10);
+    /// <summary>How long a finished match stays for late viewers (its match_end); the stored match has the rest.</summary>
+    public static readonly TimeSpan KeepAfterEnd = TimeSpan.FromMinutes(2);
 
     public LiveMatch? Find(long id) => _matches.GetValueOrDefault(id);
     public int Running => _matches.Values.Count(m => m.Status is "waiting" or "running");

@@ -12,15 +12,25 @@ public sealed class TrainingSessionOptions
     public int MaxTotalConnections { get; set; } = 1000;
     /// <summary>Messages kept per session for /history (oldest dropped first).</summary>
     public int MetricsHistorySize { get; set; } = 10_000;
-    public int CleanupIntervalSeconds { get; set; } = 300;
+    /// <summary>Bytes of messages (as spectators receive them) kept per session for /history, beside the count (oldest dropped first).</summary>
+    public long HistoryBudgetBytes { get; set; } = 8 * 1024 * 1024;
+    /// <summary>Largest message a trainer may publish into a session (its JSON body); larger ones get 413.</summary>
+    public int MaxMessageBytes { get; set; } = 64 * 1024;
+    public int CleanupIntervalSeconds { get; set; } = 60;
     /// <summary>A session with no activity and no spectators for this long is removed by the clean-up.</summary>
     public int SessionTimeoutSeconds { get; set; } = 3600;
+    /// <summary>The same for a finished session (completed, failed, cancelled or stopped, as every finished job's is).</summary>
+    public int FinishedSessionTimeoutSeconds { get; set; } = 120;
     /// <summary>Messages a slow spectator may have waiting before it is closed.</summary>
     public int ConnectionQueueSize { get; set; } = 1024;
 }
 
 /// <summary>One stored message of a session: what /history returns and what spectators received.</summary>
-public sealed record SessionMessage(long Sequence, string Type, DateTime Timestamp, int? Episode, JsonElement Data);
+public sealed record SessionMessage(long Sequence, string Type, DateTime Timestamp, int? Episode, JsonElement Data)
+{
+    /// <summary>Its size as spectators receive it: what the history's byte budget counts.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public int Bytes { get; init; }
+}
 
 /// <summary>A training session (docs/SERVER.md, Training sessions): metadata, a bounded history, spectators with subscriptions, an optional password room.</summary>
 public sealed class TrainingSession
@@ -40,10 +50,14 @@ public sealed class TrainingSession
     public bool PasswordProtected => PasswordHash is not null;
     internal readonly object Gate = new();
     internal readonly LinkedList<SessionMessage> History = new();
+    internal long HistoryBytes;
     internal readonly ConcurrentDictionary<Guid, Spectator> Spectators = new();
     internal long NextSequence;
 
     public int SpectatorCount => Spectators.Count;
+
+    /// <summary>Messages held for /history.</summary>
+    public int MessageCount { get { lock (Gate) return History.Count; } }
 
     public bool CheckPassword(string? password) =>
         PasswordHash is null || password is not null && CryptographicOperations.FixedTimeEquals(PasswordHash, TrainingSessions.Hash(password));
@@ -124,7 +138,7 @@ public sealed class TrainingSessions(TrainingSessionOptions options, SessionStor
     /// <summary>Puts back a session stored before a restart, with its history.</summary>
     public void Restore(TrainingSession session, IReadOnlyList<SessionMessage> history)
     {
-        foreach (var message in history) session.History.AddLast(message);
+        foreach (var message in history) Keep(session, message with { Bytes = Frame(session, message).Length });
         session.NextSequence = history.Count > 0 ? history[^1].Sequence : 0;
         session.LastActivity = history.Count > 0 ? history[^1].Timestamp : session.CreatedAt;
         _sessions.TryAdd(session.Id, session);
@@ -151,10 +165,10 @@ public sealed class TrainingSessions(TrainingSessionOptions options, SessionStor
         lock (session.Gate) // one order for history and for every spectator
         {
             message = new SessionMessage(++session.NextSequence, type, DateTime.UtcNow, episode, element);
-            session.History.AddLast(message);
-            while (session.History.Count > options.MetricsHistorySize) session.History.RemoveFirst();
-            session.LastActivity = message.Timestamp;
             bytes = Frame(session, message);
+            message = message with { Bytes = bytes.Length };
+            Keep(session, message);
+            session.LastActivity = message.Timestamp;
             foreach (var spectator in session.Spectators.Values)
                 if (spectator.Wants(type)) spectator.Connection.Send(bytes);
             store?.Append(session, message); // in order: the store's queue is first in, first out
@@ -176,15 +190,26 @@ public sealed class TrainingSessions(TrainingSessionOptions options, SessionStor
         {
             if (message.Sequence <= session.NextSequence) return false;
             session.NextSequence = message.Sequence;
-            session.History.AddLast(message);
-            while (session.History.Count > options.MetricsHistorySize) session.History.RemoveFirst();
-            session.LastActivity = message.Timestamp;
             byte[] bytes = Frame(session, message);
+            Keep(session, message with { Bytes = bytes.Length });
+            session.LastActivity = message.Timestamp;
             foreach (var spectator in session.Spectators.Values)
                 if (spectator.Wants(message.Type)) spectator.Connection.Send(bytes);
         }
         Interlocked.Increment(ref _published);
         return true;
+    }
+
+    /// <summary>Adds a message to the history, then drops the oldest while it holds more than the count or the byte budget allows (never the newest).</summary>
+    private void Keep(TrainingSession session, SessionMessage message)
+    {
+        session.History.AddLast(message);
+        session.HistoryBytes += message.Bytes;
+        while (session.History.Count > options.MetricsHistorySize || session.HistoryBytes > options.HistoryBudgetBytes && session.History.Count > 1)
+        {
+            session.HistoryBytes -= session.History.First!.Value.Bytes;
+            session.History.RemoveFirst();
+        }
     }
 
     /// <summary>A message as spectators receive it, live or replayed.</summary>
@@ -225,13 +250,18 @@ public sealed class TrainingSessions(TrainingSessionOptions options, SessionStor
         : session.SpectatorCount >= session.MaxSpectators ? $"session '{session.Id}' has reached its limit of {session.MaxSpectators} spectators."
         : null;
 
-    /// <summary>Removes sessions idle past the timeout that nobody watches and no job still runs.</summary>
+    /// <summary>
+    /// Removes sessions idle past the timeout that nobody watches and no job still runs; a finished session (a finished
+    /// job's: its metrics stay in the database) goes after the shorter finished timeout.
+    /// </summary>
     public int CleanUp(Func<TrainingSession, bool> stillRunning)
     {
-        var cutoff = DateTime.UtcNow.AddSeconds(-options.SessionTimeoutSeconds);
+        var now = DateTime.UtcNow;
+        DateTime CutoffOf(TrainingSession s) => now.AddSeconds(-(s.Status is "completed" or "failed" or "cancelled" or "stopped"
+            ? options.FinishedSessionTimeoutSeconds : options.SessionTimeoutSeconds));
         int removed = 0;
         foreach (var s in _sessions.Values)
-            if (s.LastActivity < cutoff && s.SpectatorCount == 0 && !stillRunning(s) && _sessions.TryRemove(s.Id, out _))
+            if (s.LastActivity < CutoffOf(s) && s.SpectatorCount == 0 && !stillRunning(s) && _sessions.TryRemove(s.Id, out _))
             {
                 store?.Delete(s.Id);
                 removed++;

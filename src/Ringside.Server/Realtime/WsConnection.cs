@@ -125,6 +125,7 @@ public sealed class WsConnection : IAsyncDisposable
     {
         var buffer = new byte[8 * 1024];
         using var message = new MemoryStream();
+        bool tooBig = false;
         using var both = CancellationTokenSource.CreateLinkedTokenSource(token, _stop.Token);
         try
         {
@@ -132,13 +133,16 @@ public sealed class WsConnection : IAsyncDisposable
             {
                 var result = await _socket.ReceiveAsync(buffer, both.Token);
                 if (result.MessageType == WebSocketMessageType.Close) { Close(WebSocketCloseStatus.NormalClosure, "bye"); break; }
-                message.Write(buffer, 0, result.Count);
-                if (message.Length > MaxInboundBytes)
-                {
-                    Close(WebSocketCloseStatus.MessageTooBig, $"messages are limited to {MaxInboundBytes} bytes");
-                    break;
-                }
+                // A message over the limit is read to its end and dropped, answered with an error: the connection stays open.
+                if (!tooBig) message.Write(buffer, 0, result.Count);
+                if (message.Length > MaxInboundBytes) { tooBig = true; message.SetLength(0); }
                 if (!result.EndOfMessage) continue;
+                if (tooBig)
+                {
+                    tooBig = false;
+                    Send(Messages.Error($"a message is at most {MaxInboundBytes} bytes."));
+                    continue;
+                }
                 string text = Encoding.UTF8.GetString(message.GetBuffer(), 0, (int)message.Length);
                 message.SetLength(0);
                 await onMessage(text);

@@ -176,9 +176,15 @@ public static class BenchServerCommand
         ["Ringside:Training:EvaluationEpisodes"] = "10",
     };
 
+    /// <summary>A fighter of the bench's own: a roster wrestler's model uploaded again under the bench's name (a fighter needs its model file).</summary>
     private static async Task<long> CreateFighterAsync(BenchApi api, string run)
     {
-        var reply = await api.SendAsync(HttpMethod.Post, "api/fighters", $$"""{"name":"Bench {{run}}","glb_filename":"bench-{{run}}.glb"}""");
+        var fighters = await api.SendAsync(HttpMethod.Get, "api/fighters", null);
+        string? glb = fighters.Ok ? System.Text.Json.JsonDocument.Parse(fighters.Body).RootElement.EnumerateArray().Select(f => f.GetProperty("glb_filename").GetString()).FirstOrDefault() : null;
+        var model = glb is null ? default : await api.SendAsync(HttpMethod.Get, $"fighters/{glb}", null);
+        if (!model.Ok) throw new BenchException($"could not read a roster model to upload for the bench's fighter: {(glb is null ? fighters.Describe() : model.Describe())}");
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(model.Body), "file", "bench.glb" }, { new StringContent($"Bench {run}"), "name" } };
+        var reply = await api.PostFormAsync("api/fighters/upload", form);
         if (!reply.Ok) throw new BenchException($"could not register the bench's fighter: {reply.Describe()}");
         return reply.Id();
     }
