@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Ringside.Cli.Bench.Cluster;
 using Ringside.Cli.Bench.Realtime;
 using Ringside.Cli.Bench.Server;
+using Ringside.Cli.Bench.Soak;
 using Ringside.Cli.Commands;
 using Ringside.Learning;
 using Ringside.Learning.Arena;
@@ -24,6 +25,7 @@ public static class BenchCommand
         command.Subcommands.Add(BenchServerCommand.Create());
         command.Subcommands.Add(BenchRealtimeCommand.Create());
         command.Subcommands.Add(BenchClusterCommand.Create());
+        command.Subcommands.Add(BenchSoakCommand.Create());
         return command;
     }
 
