@@ -108,7 +108,9 @@ internal static class SeedFlow
         await api.Get("/status");
 
         // The game registers its fighters (seed 002), again on every start, and records an episode frame by frame.
-        string glb = $"flow-{Guid.NewGuid():N}.glb";
+        string glb = $"flow-{Guid.NewGuid():N}.glb"; // a model file the game has put in the fighters folder
+        string fighters = Path.Combine(dataDir, "fighters");
+        File.Copy(Directory.GetFiles(fighters, "*.glb").Order().First(), Path.Combine(fighters, glb));
         long fighter = (long)(await api.Post("/api/fighters", new { glb_filename = glb, metadata_json = new { size = 1.1, speed = 0.9 } }, 201))["id"]!;
         await api.Post("/api/fighters", new { glb_filename = glb, metadata_json = new { size = 1.1, speed = 0.9 } }, 200);
         await api.Post("/api/fighters", new { glb_filename = glb, metadata_json = new { size = 1.5 } }, 409);

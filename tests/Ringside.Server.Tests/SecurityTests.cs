@@ -171,7 +171,7 @@ public sealed class SecurityTests
         Assert.Equal(HttpStatusCode.OK, (await reader.PostAsJsonAsync($"/api/fighters/{fighterId}/inference", inference)).StatusCode);
 
         // A read key may not change anything; a write key may.
-        var body = new { glb_filename = "roles.glb" };
+        var body = new { glb_filename = server.NewGlb("roles.glb") };
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync("/api/fighters", body)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await reader.PostAsJsonAsync("/api/fighters", body)).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await writer.PostAsJsonAsync("/api/fighters", body)).StatusCode);
@@ -318,7 +318,7 @@ public sealed class SecurityTests
     {
         using var server = new RingsideFactory();
         var client = server.CreateClient();
-        long fighter = (long)(await client.PostJson("/api/fighters", new { glb_filename = "paths.glb" }))["id"]!;
+        long fighter = (long)(await client.PostJson("/api/fighters", new { glb_filename = server.NewGlb("paths.glb") }))["id"]!;
         long job = (long)(await client.PostJson("/api/training-jobs", new { fighter_id = fighter, profile_name = "pathless", total_steps = 2 * 8192, seed = 3, execute = true }))["id"]!;
         await client.WaitForJob(job, j => (string)j["status"]! == "completed");
         string profile = $"/api/fighter-profiles/{fighter}/pathless";

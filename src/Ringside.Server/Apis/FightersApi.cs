@@ -29,7 +29,7 @@ public static class FightersApi
     public static RouteGroupBuilder MapFightersApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("api/fighters").WithTags("Fighters");
-        api.MapPost("", Register).WithName("registerFighter").ProducesProblem(StatusCodes.Status409Conflict)
+        api.MapPost("", Register).WithName("registerFighter").ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Register a fighter (idempotent per glb_filename)");
         api.MapGet("", List).WithName("listFighters").WithSummary("List fighters");
         api.MapGet("{id:long}", Get).WithName("getFighter").WithSummary("Get a fighter");

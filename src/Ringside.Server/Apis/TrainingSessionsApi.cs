@@ -34,7 +34,7 @@ public sealed record HistoryPage(string SessionId, int Total, int Offset, int Li
 /// <param name="Connections">open WebSockets of every stream: session spectators, live-match viewers and players, replay viewers.</param>
 public sealed record ServerStatus(int Connections, StatusConnections ConnectionsByStream, int Sessions, int ActiveSessions, long MessagesPublished,
     double MessagesPerSecond, int LiveMatches, int MaxConnectionsPerSession, int MaxTotalConnections, long SlowClientsClosed, string Role, string Node, IReadOnlyList<ClusterNode> Nodes,
-    ServerMemory Memory);
+    ServerMemory Memory, int SessionStoreBacklog);
 
 public sealed record StatusConnections(int Sessions, int Matches, int Replays);
 
@@ -180,12 +180,12 @@ public static class TrainingSessionsApi
         return TypedResults.Ok(new HistoryPage(id, total, offset, limit, page));
     }
 
-    public static async Task<Ok<ServerStatus>> Status(TrainingSessions sessions, LiveMatches matches, StreamConnections streams, Database db, RingsideOptions options) =>
+    public static async Task<Ok<ServerStatus>> Status(TrainingSessions sessions, LiveMatches matches, StreamConnections streams, Database db, RingsideOptions options, SessionStore store) =>
         TypedResults.Ok(new ServerStatus(
         streams.Total, new StatusConnections(streams.Of(StreamKind.Session), streams.Of(StreamKind.Match), streams.Of(StreamKind.Replay)),
         sessions.All.Count, sessions.All.Count(s => s.Status is "active" or "running"), sessions.Published,
         Math.Round(sessions.MessagesPerSecond, 2), matches.Running, sessions.Options.MaxConnectionsPerSession, sessions.Options.MaxTotalConnections,
-        WsConnection.ClosedTooSlow, options.Cluster.Role, options.Cluster.NodeName, await ClusterNodes.ListAsync(db, options), ServerMemory.Now(db)));
+        WsConnection.ClosedTooSlow, options.Cluster.Role, options.Cluster.NodeName, await ClusterNodes.ListAsync(db, options), ServerMemory.Now(db), store.Backlog));
 
     /// <summary>WS /ws/{session_id or room code}?user_name=&amp;password=: a spectator of a training session.</summary>
     public static async Task Stream(HttpContext context, string sessionId, TrainingSessions sessions, StreamConnections streams, ILogger<WsConnection> log)

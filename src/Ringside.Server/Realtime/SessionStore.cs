@@ -23,9 +23,18 @@ public sealed class SessionStore(Database db, TrainingSessionOptions options, IL
     /// <summary>How long the writer gathers changes before committing them in one transaction.</summary>
     private static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(200);
 
-    public void Save(TrainingSession session) => _changes.Writer.TryWrite(new Saved(SessionRow.Of(session)));
-    public void Delete(string id) => _changes.Writer.TryWrite(new Deleted(id));
-    public void Append(TrainingSession session, SessionMessage message) => _changes.Writer.TryWrite(new Appended(session.Id, message));
+    /// <summary>Changes waiting for the background writer (a backlog that grows means the database cannot keep up).</summary>
+    public int Backlog => Volatile.Read(ref _backlog);
+    private int _backlog;
+
+    public void Save(TrainingSession session) => Queue(new Saved(SessionRow.Of(session)));
+    public void Delete(string id) => Queue(new Deleted(id));
+    public void Append(TrainingSession session, SessionMessage message) => Queue(new Appended(session.Id, message));
+
+    private void Queue(Change change)
+    {
+        if (_changes.Writer.TryWrite(change)) Interlocked.Increment(ref _backlog);
+    }
 
     /// <summary>Puts the stored sessions and their recent history back into <paramref name="sessions"/> (at start-up).</summary>
     public async Task RestoreAsync(TrainingSessions sessions)
@@ -65,6 +74,7 @@ public sealed class SessionStore(Database db, TrainingSessionOptions options, IL
     {
         var batch = new List<Change>();
         while (_changes.Reader.TryRead(out var change)) batch.Add(change);
+        Interlocked.Add(ref _backlog, -batch.Count);
         return batch;
     }
 

@@ -171,7 +171,8 @@ public static class BenchSoakCommand
                 printedMinute = (int)sample.Minute;
                 string line = $"minute {printedMinute,3}: working set {sample.WorkingSetBytes / 1e6,7:N1} MB, GC heap {sample.GcHeapBytes / 1e6,7:N1} MB " +
                               $"({sample.GcHeapAfterFullBytes / 1e6:N1} MB after the last full GC, {sample.GcCommittedBytes / 1e6:N1} MB committed), " +
-                              $"SQLite {sample.SqliteBytes / 1e6:N1} MB; " +
+                              $"SQLite {sample.SqliteBytes / 1e6:N1} MB, {status.Property("sessions").GetInt32()} sessions, " +
+                              $"{status.Property("session_store_backlog").GetInt32()} session changes waiting for the store; " +
                               $"{api.Requests:N0} requests, {api.ServerErrors} x 5xx, {api.TransportFailures} transport failures";
                 if (s.Json) Progress(line);
                 else Console.WriteLine(line);
