@@ -74,12 +74,45 @@ public sealed class BoundedMemoryTests : IDisposable
     public void A_finished_session_is_cleaned_up_after_the_shorter_timeout()
     {
         var sessions = new TrainingSessions(new TrainingSessionOptions { SessionTimeoutSeconds = 3600, FinishedSessionTimeoutSeconds = 0 });
-        var (finished, _) = sessions.Create("finished", "t", "PPO", 0, 1, false, null);
-        var (active, _) = sessions.Create("active", "t", "PPO", 0, 1, false, null);
+        var (finished, _, _) = sessions.Create("finished", "t", "PPO", 0, 1, false, null);
+        var (active, _, _) = sessions.Create("active", "t", "PPO", 0, 1, false, null);
         finished.Status = "completed";
         finished.LastActivity = active.LastActivity = DateTime.UtcNow.AddSeconds(-1);
         Assert.Equal(1, sessions.CleanUp(_ => false));
         Assert.Null(sessions.Find("finished"));
         Assert.NotNull(sessions.Find("active"));
+    }
+
+    [Fact]
+    public async Task Past_the_session_cap_a_new_session_gets_409_and_a_job_still_gets_its_own()
+    {
+        using var capped = new RingsideFactory(new() { ["Ringside:Sessions:MaxSessions"] = "2" });
+        var client = capped.CreateClient();
+        await client.PostJson("/api/training/sessions", new { training_id = "a" });
+        await client.PostJson("/api/training/sessions", new { training_id = "b" });
+        var refused = await (await client.PostRaw("/api/training/sessions", """{"training_id":"c"}""")).Problem(409, "session_id");
+        Assert.Contains("limit of 2 sessions", refused.ToJsonString());
+        var sessions = capped.Services.GetRequiredService<TrainingSessions>();
+        Assert.Equal(2, sessions.All.Count);
+        sessions.GetOrCreateForJob(7, "job", 1); // a job's session is the job's, whatever outside trainers hold
+        Assert.NotNull(sessions.Find("job-7"));
+    }
+
+    [Fact]
+    public void Past_the_total_history_budget_the_largest_history_drops_its_oldest_and_every_session_keeps_its_newest()
+    {
+        var sessions = new TrainingSessions(new TrainingSessionOptions { HistoryBudgetBytes = 1 << 20, TotalHistoryBudgetBytes = 20_000 });
+        var (big, _, _) = sessions.Create("big", "t", "PPO", 0, 1, false, null);
+        var (small, _, _) = sessions.Create("small", "t", "PPO", 0, 1, false, null);
+        for (int e = 1; e <= 3; e++) sessions.Publish(small, "training_metrics", new { episode = e, note = new string('s', 500) }, e);
+        for (int e = 1; e <= 40; e++) sessions.Publish(big, "training_metrics", new { episode = e, note = new string('b', 1000) }, e);
+        Assert.InRange(sessions.HistoryBytes, 1, 20_000);
+        Assert.Equal(big.HistoryBytes + small.HistoryBytes, sessions.HistoryBytes);
+        Assert.Equal(3, small.MessageCount); // the small history was never the largest
+        var kept = sessions.History(big, null, null, null, null, null, 0, 100).Page.Select(m => m.Episode).ToArray();
+        Assert.Equal(40, kept[^1]);
+        Assert.Equal(Enumerable.Range(41 - kept.Length, kept.Length).Select(e => (int?)e), kept);
+        Assert.True(sessions.Delete("big", "test"));
+        Assert.Equal(small.HistoryBytes, sessions.HistoryBytes); // a removed session's bytes no longer count
     }
 }

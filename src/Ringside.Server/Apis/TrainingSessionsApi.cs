@@ -34,7 +34,7 @@ public sealed record HistoryPage(string SessionId, int Total, int Offset, int Li
 /// <param name="Connections">open WebSockets of every stream: session spectators, live-match viewers and players, replay viewers.</param>
 public sealed record ServerStatus(int Connections, StatusConnections ConnectionsByStream, int Sessions, int ActiveSessions, long MessagesPublished,
     double MessagesPerSecond, int LiveMatches, int MaxConnectionsPerSession, int MaxTotalConnections, long SlowClientsClosed, string Role, string Node, IReadOnlyList<ClusterNode> Nodes,
-    ServerMemory Memory, int SessionStoreBacklog);
+    ServerMemory Memory, int SessionStoreBacklog, long SessionHistoryBytes);
 
 public sealed record StatusConnections(int Sessions, int Matches, int Replays);
 
@@ -94,9 +94,15 @@ public static class TrainingSessionsApi
         if (body.TrainingId is { Length: > 200 }) v.Add("training_id", "must be at most 200 characters.");
         if (!v.Ok) return Problems.Invalid(v);
         if (body.SessionId is { } existing && sessions.Find(existing) is not null) return Problems.Conflict("session_id", $"session '{existing}' already exists.");
-        var (session, password) = sessions.Create(body.SessionId, body.TrainingId ?? "", body.Algorithm ?? "PPO", body.ModelGeneration ?? 0,
+        var (session, password, refused) = sessions.Create(body.SessionId, body.TrainingId ?? "", body.Algorithm ?? "PPO", body.ModelGeneration ?? 0,
             body.TotalEpisodes ?? 0, body.PasswordProtected == true, body.MaxSpectators);
-        return TypedResults.Created($"/api/training/sessions/{session.Id}", SessionView.Of(session, password));
+        return refused switch
+        {
+            TrainingSessions.Refusal.Exists => Problems.Conflict("session_id", $"session '{body.SessionId}' already exists."),
+            TrainingSessions.Refusal.Full => Problems.Conflict("session_id",
+                $"the server holds its limit of {sessions.Options.MaxSessions} sessions; delete one, or wait for idle ones to expire."),
+            _ => TypedResults.Created($"/api/training/sessions/{session!.Id}", SessionView.Of(session, password)),
+        };
     }
 
     public static Ok<IEnumerable<SessionView>> List(TrainingSessions sessions) =>
@@ -185,7 +191,7 @@ public static class TrainingSessionsApi
         streams.Total, new StatusConnections(streams.Of(StreamKind.Session), streams.Of(StreamKind.Match), streams.Of(StreamKind.Replay)),
         sessions.All.Count, sessions.All.Count(s => s.Status is "active" or "running"), sessions.Published,
         Math.Round(sessions.MessagesPerSecond, 2), matches.Running, sessions.Options.MaxConnectionsPerSession, sessions.Options.MaxTotalConnections,
-        WsConnection.ClosedTooSlow, options.Cluster.Role, options.Cluster.NodeName, await ClusterNodes.ListAsync(db, options), ServerMemory.Now(db), store.Backlog));
+        WsConnection.ClosedTooSlow, options.Cluster.Role, options.Cluster.NodeName, await ClusterNodes.ListAsync(db, options), ServerMemory.Now(db), store.Backlog, sessions.HistoryBytes));
 
     /// <summary>WS /ws/{session_id or room code}?user_name=&amp;password=: a spectator of a training session.</summary>
     public static async Task Stream(HttpContext context, string sessionId, TrainingSessions sessions, StreamConnections streams, ILogger<WsConnection> log)

@@ -14,6 +14,10 @@ public sealed class TrainingSessionOptions
     public int MetricsHistorySize { get; set; } = 10_000;
     /// <summary>Bytes of messages (as spectators receive them) kept per session for /history, beside the count (oldest dropped first).</summary>
     public long HistoryBudgetBytes { get; set; } = 8 * 1024 * 1024;
+    /// <summary>Bytes of history kept across all sessions; past it the largest history drops its oldest messages first.</summary>
+    public long TotalHistoryBudgetBytes { get; set; } = 128 * 1024 * 1024;
+    /// <summary>Sessions that outside trainers may have open at once (training jobs' sessions are not counted against it).</summary>
+    public int MaxSessions { get; set; } = 1000;
     /// <summary>Largest message a trainer may publish into a session (its JSON body); larger ones get 413.</summary>
     public int MaxMessageBytes { get; set; } = 64 * 1024;
     public int CleanupIntervalSeconds { get; set; } = 60;
@@ -81,6 +85,8 @@ public sealed class TrainingSessions(TrainingSessionOptions options, SessionStor
     public static readonly string[] MessageTypes = ["training_metrics", "bot_decision", "graph_update", "training_status", "connection_status", "error"];
     private readonly ConcurrentDictionary<string, TrainingSession> _sessions = new();
     private long _published;
+    private long _historyBytes;
+    private readonly object _trimming = new(); // taken before any session's Gate, never while holding one
     private readonly DateTime _started = DateTime.UtcNow;
 
     public TrainingSessionOptions Options => options;
@@ -88,11 +94,18 @@ public sealed class TrainingSessions(TrainingSessionOptions options, SessionStor
     public int Connections => _sessions.Values.Sum(s => s.SpectatorCount);
     public long Published => Interlocked.Read(ref _published);
     public double MessagesPerSecond => Published / Math.Max(1, (DateTime.UtcNow - _started).TotalSeconds);
+    /// <summary>Bytes of history held across all sessions (at most <see cref="TrainingSessionOptions.TotalHistoryBudgetBytes"/>, give or take a message).</summary>
+    public long HistoryBytes => Interlocked.Read(ref _historyBytes);
 
     internal static byte[] Hash(string password) => SHA256.HashData(Encoding.UTF8.GetBytes(password));
 
-    /// <summary>Creates a session; with a password a room code and the password to share are returned once.</summary>
-    public (TrainingSession Session, string? Password) Create(string? id, string trainingId, string algorithm, int generation, long totalEpisodes,
+    public enum Refusal { None, Exists, Full }
+
+    /// <summary>
+    /// Creates a session; with a password a room code and the password to share are returned once. Refused when the id
+    /// is taken or the server holds <see cref="TrainingSessionOptions.MaxSessions"/> sessions of outside trainers.
+    /// </summary>
+    public (TrainingSession? Session, string? Password, Refusal Refused) Create(string? id, string trainingId, string algorithm, int generation, long totalEpisodes,
         bool passwordProtected, int? maxSpectators, long? jobId = null)
     {
         string? password = passwordProtected ? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)) : null;
@@ -108,9 +121,13 @@ public sealed class TrainingSessions(TrainingSessionOptions options, SessionStor
             PasswordHash = password is null ? null : Hash(password),
             TrainingJobId = jobId,
         };
-        if (!_sessions.TryAdd(session.Id, session)) throw new InvalidOperationException($"session '{session.Id}' already exists.");
+        lock (_sessions) // the count and the add together: concurrent creations cannot overshoot the cap
+        {
+            if (_sessions.Values.Count(s => s.TrainingJobId is null) >= options.MaxSessions) return (null, null, Refusal.Full);
+            if (!_sessions.TryAdd(session.Id, session)) return (null, null, Refusal.Exists);
+        }
         store?.Save(session);
-        return (session, password);
+        return (session, password, Refusal.None);
     }
 
     /// <param name="epochs">the job's epochs, shown as the session's total_episodes (its messages' episode numbers are iterations).</param>
@@ -138,10 +155,12 @@ public sealed class TrainingSessions(TrainingSessionOptions options, SessionStor
     /// <summary>Puts back a session stored before a restart, with its history.</summary>
     public void Restore(TrainingSession session, IReadOnlyList<SessionMessage> history)
     {
-        foreach (var message in history) Keep(session, message with { Bytes = Frame(session, message).Length });
+        if (!_sessions.TryAdd(session.Id, session)) return;
+        lock (session.Gate)
+            foreach (var message in history) Keep(session, message with { Bytes = Frame(session, message).Length });
         session.NextSequence = history.Count > 0 ? history[^1].Sequence : 0;
         session.LastActivity = history.Count > 0 ? history[^1].Timestamp : session.CreatedAt;
-        _sessions.TryAdd(session.Id, session);
+        TrimToTotalBudget();
     }
 
     /// <summary>A session by id or by room code.</summary>
@@ -151,6 +170,7 @@ public sealed class TrainingSessions(TrainingSessionOptions options, SessionStor
     public bool Delete(string id, string reason)
     {
         if (!_sessions.TryRemove(id, out var session)) return false;
+        Forget(session);
         store?.Delete(id);
         foreach (var s in session.Spectators.Values) s.Connection.Close(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, reason);
         return true;
@@ -174,6 +194,7 @@ public sealed class TrainingSessions(TrainingSessionOptions options, SessionStor
             store?.Append(session, message); // in order: the store's queue is first in, first out
         }
         Interlocked.Increment(ref _published);
+        TrimToTotalBudget();
         return message;
     }
 
@@ -197,6 +218,7 @@ public sealed class TrainingSessions(TrainingSessionOptions options, SessionStor
                 if (spectator.Wants(message.Type)) spectator.Connection.Send(bytes);
         }
         Interlocked.Increment(ref _published);
+        TrimToTotalBudget();
         return true;
     }
 
@@ -205,10 +227,40 @@ public sealed class TrainingSessions(TrainingSessionOptions options, SessionStor
     {
         session.History.AddLast(message);
         session.HistoryBytes += message.Bytes;
+        Interlocked.Add(ref _historyBytes, message.Bytes);
         while (session.History.Count > options.MetricsHistorySize || session.HistoryBytes > options.HistoryBudgetBytes && session.History.Count > 1)
+            DropOldest(session);
+    }
+
+    private void DropOldest(TrainingSession session)
+    {
+        int bytes = session.History.First!.Value.Bytes;
+        session.HistoryBytes -= bytes;
+        Interlocked.Add(ref _historyBytes, -bytes);
+        session.History.RemoveFirst();
+    }
+
+    /// <summary>Past the total budget, the largest histories drop their oldest messages (each keeps its newest).</summary>
+    private void TrimToTotalBudget()
+    {
+        if (HistoryBytes <= options.TotalHistoryBudgetBytes) return;
+        lock (_trimming)
+            while (HistoryBytes > options.TotalHistoryBudgetBytes && _sessions.Values.MaxBy(s => Volatile.Read(ref s.HistoryBytes)) is { } largest)
+                lock (largest.Gate)
+                {
+                    if (largest.History.Count <= 1) return; // every history is down to its newest message
+                    DropOldest(largest);
+                }
+    }
+
+    /// <summary>A removed session's history no longer counts against the total.</summary>
+    private void Forget(TrainingSession session)
+    {
+        lock (session.Gate)
         {
-            session.HistoryBytes -= session.History.First!.Value.Bytes;
-            session.History.RemoveFirst();
+            Interlocked.Add(ref _historyBytes, -session.HistoryBytes);
+            session.HistoryBytes = 0;
+            session.History.Clear();
         }
     }
 
@@ -263,6 +315,7 @@ public sealed class TrainingSessions(TrainingSessionOptions options, SessionStor
         foreach (var s in _sessions.Values)
             if (s.LastActivity < CutoffOf(s) && s.SpectatorCount == 0 && !stillRunning(s) && _sessions.TryRemove(s.Id, out _))
             {
+                Forget(s);
                 store?.Delete(s.Id);
                 removed++;
             }

@@ -85,7 +85,7 @@ public static class BenchSoakCommand
         Growth Growth, long Requests, long ServerErrors, long TransportFailures, long RateLimitedRetries, string[] ErrorSamples, long HostileSent, long HostileRefused,
         long JobsCompleted, long JobsStored, long JobsFailed, long MessagesAccepted, long MessagesReceivedBySlowestSpectator, long HistoryTotal,
         bool HistoryHoldsNewest, long MatchesPlayed, long MatchesStored, long ReplaysStreamed, Acknowledged Frames, bool ServerHealthyAfter,
-        bool EveryAcknowledgedWriteStored, bool MeetsAllTargets);
+        bool EveryAcknowledgedWriteStored, bool MeetsAllTargets, string[] ServerLog);
 
     // ----------------------------------------------------------------------------------------------------------------
     // The run
@@ -141,7 +141,7 @@ public static class BenchSoakCommand
                      && !loads.Any(t => t.IsFaulted);
         return new Report(server.Url, server.Id, machine, s, clock.Elapsed.TotalMinutes, [.. samples], growth, api.Requests, api.ServerErrors, api.TransportFailures, api.RateLimited,
             api.Samples, hostile.Sent, hostile.Refused, jobs.Completed, jobs.Verified, jobs.Failed, session.Accepted, received, historyTotal, historyHoldsNewest,
-            matches.Played, matches.Verified, matches.ReplaysStreamed, storedFrames, healthy, stored, meets);
+            matches.Played, matches.Verified, matches.ReplaysStreamed, storedFrames, healthy, stored, meets, server.LastLines);
     }
 
     /// <summary>The server's settings for the soak: its defaults, with a job that trains on one thread and evaluates briefly.</summary>
@@ -172,6 +172,7 @@ public static class BenchSoakCommand
                 string line = $"minute {printedMinute,3}: working set {sample.WorkingSetBytes / 1e6,7:N1} MB, GC heap {sample.GcHeapBytes / 1e6,7:N1} MB " +
                               $"({sample.GcHeapAfterFullBytes / 1e6:N1} MB after the last full GC, {sample.GcCommittedBytes / 1e6:N1} MB committed), " +
                               $"SQLite {sample.SqliteBytes / 1e6:N1} MB, {status.Property("sessions").GetInt32()} sessions, " +
+                              $"{status.Property("session_history_bytes").GetInt64() / 1e6:N1} MB of session history, " +
                               $"{status.Property("session_store_backlog").GetInt32()} session changes waiting for the store; " +
                               $"{api.Requests:N0} requests, {api.ServerErrors} x 5xx, {api.TransportFailures} transport failures";
                 if (s.Json) Progress(line);
@@ -216,6 +217,8 @@ public static class BenchSoakCommand
                           $"{r.MessagesReceivedBySlowestSpectator:N0} received by the slowest spectator, history {r.HistoryTotal:N0} " +
                           $"({(r.HistoryHoldsNewest ? "holds the newest" : "MISSES the newest")})");
         foreach (var sample in r.ErrorSamples) Console.WriteLine($"error: {sample}");
+        if (r.ServerErrors > 0 || r.TransportFailures > 0)
+            foreach (string line in r.ServerLog) Console.WriteLine($"server: {line}");
         Console.WriteLine($"server healthy after: {(r.ServerHealthyAfter ? "yes" : "NO")}");
         BenchHost.PrintVerdict(r.MeetsAllTargets);
     }

@@ -18,7 +18,7 @@ public sealed class ServerProcess : IAsyncDisposable
     public int Id => _process.Id;
     public bool Exited => _process.HasExited;
 
-    /// <summary>The server's last lines of output (warnings and errors only: it logs at Warning).</summary>
+    /// <summary>The server's last 40 lines of output (warnings and errors only: it logs at Warning), which name the exception behind a 5xx.</summary>
     public string[] LastLines { get { lock (_lastLines) return [.. _lastLines]; } }
 
     /// <summary>Starts the server with <paramref name="settings"/> (as Ringside__Section__Key variables) and waits until /health answers.</summary>
