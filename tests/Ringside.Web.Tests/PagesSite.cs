@@ -26,6 +26,17 @@ internal static class PagesSite
         return wrapped;
     }
 
+    /// <summary>
+    /// Lets late requests and layout settle: until nothing has been on the network for 500 ms, or 30 s at most. A page
+    /// that keeps a stream busy (the menu's spectated bot matches start one after another) may never be idle on a loaded
+    /// machine, and being busy is not an error: what the tests assert comes after, from the page itself.
+    /// </summary>
+    public static async Task SettleAsync(IPage page)
+    {
+        try { await page.WaitForLoadStateAsync(LoadState.NetworkIdle, new() { Timeout = 30_000 }); }
+        catch (TimeoutException) { }
+    }
+
     public static Task WaitReadyAsync(IPage page) =>
         page.WaitForFunctionAsync("() => window.ringsidePages && window.ringsidePages.ready === true", null, new() { Timeout = 60_000 });
 

@@ -29,8 +29,7 @@ public sealed class PagesTests(WebFixture web, ITestOutputHelper output)
                 await using var page = await PagesSite.OpenAsync(web, url, width, height);
                 if (path == "/replay.html") await page.Page.WaitForFunctionAsync("() => window.ringsidePages.player.stats && window.ringsidePages.player.stats.done", null, new() { Timeout = 30_000 });
                 if (path == "/dashboard.html") await page.Page.WaitForFunctionAsync("() => window.ringsidePages.state.matches && window.ringsidePages.state.metrics.length > 0", null, new() { Timeout = 30_000 });
-                // Late requests and layout: until nothing has been on the network for 500 ms, however long that takes here.
-                await page.Page.WaitForLoadStateAsync(LoadState.NetworkIdle, new() { Timeout = 60_000 });
+                await PagesSite.SettleAsync(page.Page);
                 string shot = $"pages-{path.Trim('/').Replace(".html", "")}-{name}";
                 await PagesSite.ScreenshotFullAsync(page, shot);
                 await PagesSite.AssertNoSidewaysScrollAsync(page, $"{path} at {width}x{height}");
@@ -63,7 +62,7 @@ public sealed class PagesTests(WebFixture web, ITestOutputHelper output)
             var response = await web.Http.GetAsync(url);
             Assert.Equal(Ringside.Server.Http.SecurityHeaders.ContentSecurityPolicy, response.Headers.GetValues("Content-Security-Policy").Single());
             await using var page = path == "/arena.html" ? await web.OpenAsync(url, pause: false) : await PagesSite.OpenAsync(web, url);
-            await page.Page.WaitForLoadStateAsync(LoadState.NetworkIdle, new() { Timeout = 60_000 });
+            await PagesSite.SettleAsync(page.Page);
             Assert.Empty(await page.EvalAsync<string[]>("() => window.cspViolations"));
             page.AssertNoErrors();
             if (path != "/arena.html") continue;
