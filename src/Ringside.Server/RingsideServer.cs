@@ -45,7 +45,9 @@ public static class RingsideServer
         services.AddSingleton<JobQueue>();
         services.AddSingleton<ApiKeys>();
         services.AddSingleton<MatchRecorder>();
+        services.AddSingleton<ThisNode>();
         services.AddSingleton<LiveMatches>();
+        services.AddSingleton<MatchRelay>();
         services.AddSingleton(builder.Configuration.GetSection("Ringside:Sessions").Get<TrainingSessionOptions>() ?? new TrainingSessionOptions());
         services.AddSingleton<SessionStore>();
         services.AddHostedService(sp => sp.GetRequiredService<SessionStore>());

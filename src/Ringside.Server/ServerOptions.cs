@@ -41,6 +41,12 @@ public sealed class ClusterOptions
     public string Role { get; set; } = All;
     /// <summary>This node's name: its Quartz instance id and the <c>worker</c> a job names. Default: host name and process id.</summary>
     public string? Node { get; set; }
+    /// <summary>
+    /// The base URL other nodes reach this one at (http://10.0.0.5:8001): a node that is asked for a live match it does
+    /// not host relays it here. Default: the one address Kestrel listens on, unless that is a wildcard (0.0.0.0, [::]) or
+    /// there are several.
+    /// </summary>
+    public string? AdvertisedUrl { get; set; }
     /// <summary>How often a clustered node checks in with Quartz; a worker silent for this long plus the threshold below is taken for dead and its jobs recovered.</summary>
     public double CheckinIntervalSeconds { get; set; } = 10;
     /// <summary>How long past a missed check-in the other nodes wait before they recover a node's jobs (Quartz's default, 7.5 s).</summary>
@@ -60,6 +66,8 @@ public sealed class ClusterOptions
         if (Role is not (All or Api or Worker)) throw new InvalidOperationException($"Ringside:Cluster:Role '{Role}' is not known; use all, api or worker.");
         if (IsClustered && provider.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
             throw new InvalidOperationException($"role '{Role}' needs a database every node shares: set Ringside:Database:Provider to postgres (docs/SERVER.md, Cluster).");
+        if (AdvertisedUrl is { Length: > 0 } url && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
+            throw new InvalidOperationException($"Ringside:Cluster:AdvertisedUrl '{url}' is not an http:// or https:// URL.");
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using System.Net.WebSockets;
 using System.Text.Json.Nodes;
 
@@ -13,6 +14,8 @@ public sealed class ClusterTests
     {
         private readonly List<string> _dirs = [];
         public ServerProcess Api { get; }
+        /// <summary>Api nodes after the first: "api-2", ...</summary>
+        public Dictionary<string, ServerProcess> MoreApis { get; } = [];
         public Dictionary<string, ServerProcess> Workers { get; } = [];
         public HttpClient Client { get; }
 
@@ -30,9 +33,10 @@ public sealed class ClusterTests
         }
 
         /// <summary>The api node first (it creates the schema), then the workers, each on its own port and data folder.</summary>
-        public static async Task<Cluster> StartAsync(int workers = 2)
+        /// <param name="settings">more settings for every node (Ringside__Section__Key).</param>
+        public static async Task<Cluster> StartAsync(int workers = 2, int apis = 1, Dictionary<string, string>? settings = null)
         {
-            var settings = new Dictionary<string, string>
+            settings = new Dictionary<string, string>(settings ?? [])
             {
                 ["Ringside__Database__Provider"] = "postgres",
                 ["Ringside__Database__ConnectionString"] = Postgres.NewDatabase(),
@@ -46,6 +50,12 @@ public sealed class ClusterTests
             try
             {
                 await cluster.Api.WaitHealthyAsync(cluster.Client);
+                for (int i = 2; i <= apis; i++)
+                {
+                    var api = cluster.Start(settings, "api", $"api-{i}");
+                    cluster.MoreApis[$"api-{i}"] = api;
+                    await api.WaitHealthyAsync(cluster.Client);
+                }
                 for (int i = 1; i <= workers; i++)
                 {
                     var worker = cluster.Start(settings, "worker", $"worker-{i}");
@@ -61,12 +71,12 @@ public sealed class ClusterTests
             }
         }
 
-        public string Logs => string.Join("\n", Workers.Select(w => $"--- {w.Key}:\n{w.Value.Log}").Prepend("--- api:\n" + Api.Log));
+        public string Logs => string.Join("\n", MoreApis.Concat(Workers).Select(w => $"--- {w.Key}:\n{w.Value.Log}").Prepend("--- api:\n" + Api.Log));
 
         public void Dispose()
         {
             Client.Dispose();
-            foreach (var w in Workers.Values) w.Dispose();
+            foreach (var w in Workers.Values.Concat(MoreApis.Values)) w.Dispose();
             Api.Dispose();
             foreach (var dir in _dirs) try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
         }
@@ -156,5 +166,144 @@ public sealed class ClusterTests
         var nodes = (await client.GetJson("/health"))["nodes"]!.AsArray();
         // The dead worker is listed as not alive until a live one recovers its jobs, which removes its check-in row.
         Assert.DoesNotContain(nodes, n => (string)n!["name"]! == first && (bool)n["alive"]!);
+    }
+
+    private const string Key = "rk_cluster_test_key_0123456789";
+
+    private static HttpClient ClientOf(ServerProcess node) =>
+        new() { BaseAddress = node.Url, DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", Key) } };
+
+    /// <summary>A WebSocket to a node's stream of a match, with the key as a browser sends it (a subprotocol) or as a script does (a header).</summary>
+    private static async Task<ClientWebSocket> ConnectAsync(ServerProcess node, long match, string query = "", bool keyAsSubprotocol = false, string? key = Key)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        if (key is not null && keyAsSubprotocol) { socket.Options.AddSubProtocol("ringside"); socket.Options.AddSubProtocol($"ringside.key.{key}"); }
+        else if (key is not null) socket.Options.SetRequestHeader("Authorization", $"Bearer {key}");
+        await socket.ConnectAsync(new Uri($"ws://{node.Url.Authority}/ws/matches/{match}{query}"), CancellationToken.None);
+        return socket;
+    }
+
+    /// <summary>The HTTP status a node answers a WebSocket request with when it does not accept it.</summary>
+    private static async Task<int> RefusedWithAsync(ServerProcess node, long match, string query = "", string? key = Key)
+    {
+        try { using var socket = await ConnectAsync(node, match, query, key: key); }
+        catch (WebSocketException)
+        {
+            using var probe = new ClientWebSocket();
+            probe.Options.CollectHttpResponseDetails = true;
+            if (key is not null) probe.Options.SetRequestHeader("Authorization", $"Bearer {key}");
+            try { await probe.ConnectAsync(new Uri($"ws://{node.Url.Authority}/ws/matches/{match}{query}"), CancellationToken.None); }
+            catch (WebSocketException) { return (int)probe.HttpStatusCode; }
+        }
+        Assert.Fail($"node {node.Url} accepted the WebSocket of match {match}{query}");
+        return 0;
+    }
+
+    private static async Task WaitForMatchConnectionsAsync(HttpClient node, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        int open;
+        while ((open = (int)(await node.GetJson("/status"))["connections_by_stream"]!["matches"]!) != count && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.Equal(count, open);
+    }
+
+    [Fact]
+    public async Task A_live_match_on_one_api_node_is_played_and_watched_through_the_other_to_its_end()
+    {
+        using var cluster = await Cluster.StartAsync(workers: 0, apis: 2, settings: new()
+        {
+            ["Ringside__Security__RequireApiKey"] = "always",
+            ["Ringside__Security__ApiKey"] = Key,
+        });
+        var hostNode = cluster.Api;
+        var otherNode = cluster.MoreApis["api-2"];
+        using var host = ClientOf(hostNode);
+        using var other = ClientOf(otherNode);
+        var fighters = (await host.GetJson("/api/fighters")).AsArray();
+        var created = await host.PostJson("/api/matches", new
+        {
+            fighters = new object[]
+            {
+                new { fighter_id = (long)fighters[0]!["id"]!, controller = "human" },
+                new { fighter_id = (long)fighters[1]!["id"]!, controller = "bot", bot = "chaser" },
+            },
+            seed = 7, max_seconds = 3, speed = 2,
+        });
+        long id = (long)created["id"]!;
+        string token = (string)created["player_tokens"]!["0"]!;
+
+        // Any node says where the match runs.
+        var record = await other.GetJson($"/api/matches/{id}");
+        Assert.Equal("api", (string)record["node"]!);
+        Assert.Equal(hostNode.Url.GetLeftPart(UriPartial.Authority), (string)record["node_url"]!);
+
+        // The relaying node keeps the access policy, and what the host refuses is refused through it too.
+        Assert.Equal(401, await RefusedWithAsync(otherNode, id, key: null));
+        Assert.Equal(403, await RefusedWithAsync(otherNode, id, "?player_token=not-a-token"));
+        Assert.Equal(404, await RefusedWithAsync(otherNode, id + 1000));
+
+        // A spectator (key in a header) and the player (key as a browser sends it), both through the other node.
+        using var spectator = await ConnectAsync(otherNode, id);
+        var info = await spectator.ReceiveJson();
+        Assert.Equal("match_info", (string)info!["type"]!);
+        using var player = await ConnectAsync(otherNode, id, $"?player_token={Uri.EscapeDataString(token)}", keyAsSubprotocol: true);
+        Assert.Equal("ringside", player.SubProtocol);
+        var playerInfo = await player.ReceiveJson();
+        Assert.Equal(0, (int)playerInfo!["you"]!);
+        await player.SendText("""{"type":"input","action":9}""");
+        await player.SendText("""{"type":"nonsense"}"""); // answered by the host's match, relayed back
+        JsonNode? reply;
+        do reply = await player.ReceiveJson(); while (reply is not null && (string)reply["type"]! != "error");
+        Assert.Contains("unknown message type", (string)reply!["message"]!);
+
+        // Every message to match_end, in order.
+        var messages = new List<JsonNode> { info };
+        while (await spectator.ReceiveJson() is { } message)
+        {
+            messages.Add(message);
+            if ((string)message["type"]! == "match_end") break;
+        }
+        Assert.Equal("match_start", (string)messages[1]["type"]!);
+        Assert.Equal("match_end", (string)messages[^1]["type"]!);
+        var ticks = messages.Where(m => (string)m["type"]! == "state").Select(m => (int)m["tick"]!).ToList();
+        Assert.NotEmpty(ticks);
+        Assert.Equal(ticks.Order().Distinct(), ticks);
+        Assert.True(ticks[^1] <= (int)messages[^1]["ticks"]!);
+
+        // Closing the clients closes their relays to the host: no connection is left on either node.
+        await spectator.CloseAsync(WebSocketCloseStatus.NormalClosure, "seen it", CancellationToken.None);
+        await player.CloseAsync(WebSocketCloseStatus.NormalClosure, "played it", CancellationToken.None);
+        await WaitForMatchConnectionsAsync(other, 0);
+        await WaitForMatchConnectionsAsync(host, 0);
+
+        // The finished match is in the database: every node reads it.
+        var finished = await other.GetJson($"/api/matches/{id}");
+        Assert.Equal("finished", (string)finished["status"]!);
+        Assert.Equal(2, finished["participants"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task A_fighter_model_uploaded_to_one_api_node_is_served_byte_identical_by_the_other()
+    {
+        using var cluster = await Cluster.StartAsync(workers: 0, apis: 2);
+        using var other = new HttpClient { BaseAddress = cluster.MoreApis["api-2"].Url };
+        byte[] glb = Ringside.Assets.DefaultRoster.Build(Ringside.Assets.DefaultRoster.Entries[0]);
+        using var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(glb) { Headers = { ContentType = new MediaTypeHeaderValue("model/gltf-binary") } }, "file", "brand-new.glb" },
+            { new StringContent("Brand New"), "name" },
+        };
+        var fighter = await (await cluster.Client.PostAsync("/api/fighters/upload", form)).Json200(201);
+        string file = (string)fighter["glb_filename"]!;
+
+        var served = await other.GetAsync($"/fighters/{file}");
+        Assert.Equal(200, (int)served.StatusCode);
+        Assert.Equal("model/gltf-binary", served.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(glb, await served.Content.ReadAsByteArrayAsync());
+        // Registering the same file on the other node finds the fighter that the upload made.
+        var registered = await other.PostJson("/api/fighters", new { glb_filename = file, name = "Brand New", metadata_json = new { } }, status: 200);
+        Assert.Equal((long)fighter["id"]!, (long)registered["id"]!);
+        Assert.Equal(404, (int)(await other.GetAsync("/fighters/never-uploaded.glb")).StatusCode);
     }
 }

@@ -40,7 +40,11 @@ public static class FightersApi
         return api;
     }
 
-    public static async Task<Results<Created<Fighter>, Ok<Fighter>, ProblemHttpResult>> Register(RegisterFighterRequest body, Database db, RingsideOptions options)
+    public static Task<Results<Created<Fighter>, Ok<Fighter>, ProblemHttpResult>> Register(RegisterFighterRequest body, Database db, RingsideOptions options) =>
+        RegisterAsync(body, db, options, uploaded: null);
+
+    /// <param name="uploaded">the GLB's bytes when the request brought them (<see cref="WebUi.Upload"/>); else a new fighter's file is read from the fighters folder.</param>
+    internal static async Task<Results<Created<Fighter>, Ok<Fighter>, ProblemHttpResult>> RegisterAsync(RegisterFighterRequest body, Database db, RingsideOptions options, byte[]? uploaded)
     {
         var v = new Validation();
         string? file = v.Required(body.GlbFilename, "glb_filename");
@@ -49,8 +53,10 @@ public static class FightersApi
         var metadata = ValidateMetadata(body.MetadataJson, v);
         if (body.Name is { Length: > 100 }) v.Add("name", "must be at most 100 characters.");
         if (!v.Ok) return Problems.Invalid(v);
-        // A fighter is its model: the file must be in the fighters folder (a roster file, or one sent to POST /api/fighters/upload).
-        if (!File.Exists(Path.Combine(Roster.FightersDir(options), file!)))
+        // A fighter is its model: the file must be in the fighters folder (a roster file, or one sent to POST /api/fighters/upload)
+        // or, uploaded to another node of a cluster, in the database.
+        string path = Path.Combine(Roster.FightersDir(options), file!);
+        if (uploaded is null && !File.Exists(path) && !await GlbFiles.IsStoredAsync(db, file!))
             return Problems.Field(404, "glb_filename", $"the fighters folder has no {file}: upload the model with POST /api/fighters/upload.");
 
         string name = string.IsNullOrWhiteSpace(body.Name) ? Path.GetFileNameWithoutExtension(file!) : body.Name.Trim();
@@ -61,6 +67,9 @@ public static class FightersApi
             var row = new Fighter { Name = name, GlbFilename = file!, MetadataJson = metadata, CreatedAt = DateTime.UtcNow };
             row.Id = await c.ExecuteScalarAsync<long>(
                 "INSERT INTO fighters (name, glb_filename, model_version, metadata_json, created_at) VALUES (@Name, @GlbFilename, 0, @MetadataJson, @CreatedAt) RETURNING id", row, t);
+            // The fighter and its model land together, so every node of a cluster can serve the model of every fighter it lists.
+            byte[]? glb = uploaded ?? (File.Exists(path) ? await File.ReadAllBytesAsync(path) : null);
+            if (glb is not null) await GlbFiles.StoreAsync(c, t, file!, glb);
             return (row, true);
         });
         if (created) return TypedResults.Created($"/api/fighters/{fighter.Id}", fighter);
@@ -71,7 +80,7 @@ public static class FightersApi
     }
 
     /// <summary>A plain file name with a stem before ".glb": no folders, no hidden or control characters.</summary>
-    private static bool IsModelFileName(string file) =>
+    internal static bool IsModelFileName(string file) =>
         file.Length is > 4 and <= 200 && file.EndsWith(".glb", StringComparison.OrdinalIgnoreCase) && file[0] != '.'
         && file.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.');
 

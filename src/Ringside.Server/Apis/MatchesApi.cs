@@ -35,6 +35,9 @@ public sealed class MatchRecord
     public DateTime CreatedAt { get; set; }
     public DateTime? StartedAt { get; set; }
     public DateTime? EndedAt { get; set; }
+    /// <summary>The node that runs (or ran) the match and its base URL (docs/SERVER.md, Cluster); any node relays its stream.</summary>
+    public string? Node { get; set; }
+    public string? NodeUrl { get; set; }
     public List<MatchParticipant> Participants { get; set; } = [];
 }
 
@@ -147,7 +150,7 @@ public static class MatchesApi
     }));
 
     /// <summary>WS /ws/matches/{id}?player_token=...: the live state stream; a player's connection also sends input.</summary>
-    public static async Task Stream(HttpContext context, long id, LiveMatches matches, StreamConnections streams, ILogger<WsConnection> log)
+    public static async Task Stream(HttpContext context, long id, LiveMatches matches, MatchRelay relay, StreamConnections streams, ILogger<WsConnection> log)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -155,6 +158,11 @@ public static class MatchesApi
             return;
         }
         var match = matches.Find(id);
+        if (match is null && await relay.FindHostAsync(id, context.Request.Headers[MatchRelay.RelayedByHeader]) is { } host)
+        {
+            await RelayAsync(context, id, host, relay, streams);
+            return;
+        }
         if (match is null) { await Problems.NotFound("live match", id).ExecuteAsync(context); return; }
         string? token = context.Request.Query["player_token"];
         var player = match.SlotOfToken(token);
@@ -175,5 +183,40 @@ public static class MatchesApi
             match.Leave(connection);
             connection.LogIfTooSlow(log, $"match {id}");
         }
+    }
+
+    /// <summary>
+    /// A match that another node of the cluster runs: the client, already checked here like one of this node's own
+    /// (key, Origin), is relayed to that node with its key and query; what the node refuses (a wrong player_token, a
+    /// match it no longer has) is answered as that node answered it, a node that cannot be reached with 502.
+    /// </summary>
+    private static async Task RelayAsync(HttpContext context, long id, MatchHost host, MatchRelay relay, StreamConnections streams)
+    {
+        WebSocket upstream;
+        try { upstream = await relay.ConnectAsync(host, id, context.Request.QueryString.Value, AccessPolicy.BearerKey(context.Request), context.RequestAborted); }
+        catch (MatchRelayFailedException failed)
+        {
+            await RelayRefused(id, failed).ExecuteAsync(context);
+            return;
+        }
+        using (upstream)
+        {
+            using var socket = await context.WebSockets.AcceptWebSocketAsync(AccessPolicy.SubProtocol(context));
+            using var counted = streams.Open(StreamKind.Match);
+            await MatchRelay.RelayAsync(socket, upstream, context.RequestAborted);
+        }
+    }
+
+    private static ProblemHttpResult RelayRefused(long id, MatchRelayFailedException failed)
+    {
+        var problem = failed.HostStatus switch
+        {
+            403 => Problems.Field(403, "player_token", "this token does not control a fighter of this match."),
+            404 => Problems.NotFound("live match", id),
+            _ => Problems.Field(StatusCodes.Status502BadGateway, "id", failed.Message, "The node that runs the match cannot be reached."),
+        };
+        problem.ProblemDetails.Extensions["node"] = failed.Host.Node;
+        problem.ProblemDetails.Extensions["node_url"] = failed.Host.Url;
+        return problem;
     }
 }

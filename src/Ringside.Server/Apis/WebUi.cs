@@ -18,7 +18,7 @@ public sealed record UploadForm(IFormFile File, string? Name = null, double? Siz
 /// <summary>
 /// The browser UI: the pages and modules of wwwroot (copied beside the assembly at build, so the server's and the
 /// CLI's outputs both have them), three.js vendored into wwwroot/vendor by scripts/web.sh, the fighters' GLB files
-/// from DataDir/fighters at /fighters/{file}, and GLB upload.
+/// from DataDir/fighters at /fighters/{file} (a cache of the database for uploads: <see cref="GlbFiles"/>), and GLB upload.
 /// </summary>
 public static class WebUi
 {
@@ -51,6 +51,15 @@ public static class WebUi
 
         string fightersDir = Roster.FightersDir(options);
         Directory.CreateDirectory(fightersDir);
+        // A GLB uploaded to another node of a cluster is fetched into this node's folder on its first request.
+        var db = app.Services.GetRequiredService<Database>();
+        app.Use(async (context, next) =>
+        {
+            if (context.Request.Path.StartsWithSegments("/fighters", out var rest) && rest.Value is ['/', .. var file]
+                && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)) && FightersApi.IsModelFileName(file))
+                await GlbFiles.EnsureCachedAsync(db, fightersDir, file, context.RequestAborted);
+            await next();
+        });
         app.UseStaticFiles(new StaticFileOptions
         {
             RequestPath = "/fighters",
@@ -126,7 +135,7 @@ public static class WebUi
         Directory.CreateDirectory(dir);
         var (file, path) = await ClaimFileAsync(db, dir, Slug(displayName), bytes!, token);
 
-        var result = await FightersApi.Register(new RegisterFighterRequest(file, displayName, JsonSerializer.SerializeToElement(metadata)), db, options);
+        var result = await FightersApi.RegisterAsync(new RegisterFighterRequest(file, displayName, JsonSerializer.SerializeToElement(metadata)), db, options, bytes);
         switch (result.Result)
         {
             case Created<Fighter> created: return created;

@@ -267,6 +267,17 @@ public static class Schema
             );
             ALTER TABLE training_jobs ADD COLUMN worker TEXT;
             """),
+        // A cluster's nodes share only the database: the node that runs a live match says where it can be reached, and an
+        // uploaded GLB is kept where every node can serve it (a node's fighters folder is then a cache).
+        new(10, "issue 14: the node that hosts a live match (name, URL); uploaded fighter GLB files in the database", db => $"""
+            ALTER TABLE matches ADD COLUMN node TEXT;
+            ALTER TABLE matches ADD COLUMN node_url TEXT;
+            CREATE TABLE glb_files (
+                name TEXT PRIMARY KEY,
+                data {db.BlobColumn} NOT NULL,
+                created_at {db.TimeColumn} NOT NULL
+            );
+            """),
     ];
 
     public static int Latest => Migrations[^1].Version;

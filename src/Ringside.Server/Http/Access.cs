@@ -101,7 +101,7 @@ public static class AccessPolicy
     /// The key of "Authorization: Bearer KEY", or for a browser's WebSocket (whose headers a page cannot set) of the
     /// offered subprotocols "ringside" and "ringside.key.KEY".
     /// </summary>
-    private static string? BearerKey(HttpRequest request)
+    public static string? BearerKey(HttpRequest request)
     {
         string header = request.Headers.Authorization.ToString();
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && header[7..].Trim() is { Length: > 0 } key) return key;

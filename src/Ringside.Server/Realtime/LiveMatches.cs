@@ -28,7 +28,7 @@ public sealed class MatchRefusedException(MatchRefusal reason, Dictionary<string
 }
 
 /// <summary>The live matches of this process: created from a request, run in the background, kept a while after the end for late viewers.</summary>
-public sealed class LiveMatches(Database db, ModelCache models, MatchRecorder recorder, RingsideOptions options, ILogger<LiveMatches> log, IHostApplicationLifetime lifetime)
+public sealed class LiveMatches(Database db, ModelCache models, MatchRecorder recorder, RingsideOptions options, ThisNode node, ILogger<LiveMatches> log, IHostApplicationLifetime lifetime)
 {
     private readonly ConcurrentDictionary<long, LiveMatch> _matches = new();
     /// <summary>How long a finished match stays for late viewers (its match_end); the stored match has the rest.</summary>
@@ -102,7 +102,7 @@ public sealed class LiveMatches(Database db, ModelCache models, MatchRecorder re
         if (!v.Ok) throw new MatchRefusedException(v.Errors.Count == 1 ? refusal : MatchRefusal.Invalid, v.Errors);
 
         int maxTicks = (int)Math.Round((body.MaxSeconds ?? 60) * ArenaRules.TicksPerSecond);
-        long id = await recorder.CreateAsync(seed, maxTicks);
+        long id = await recorder.CreateAsync(seed, maxTicks, node);
         var match = new LiveMatch(id, seed, slots, maxTicks, body.Speed ?? 1, body.WaitForSpectator ?? false);
         _matches[id] = match;
         _ = Task.Run(async () =>

@@ -13,9 +13,10 @@ namespace Ringside.Server.Realtime;
 /// </summary>
 public sealed class MatchRecorder(Database db)
 {
-    public Task<long> CreateAsync(ulong seed, int maxTicks) => db.WriteAsync((c, t) => c.ExecuteScalarAsync<long>(
-        "INSERT INTO matches (status, seed, max_ticks, created_at) VALUES ('waiting', @seed, @maxTicks, @now) RETURNING id",
-        new { seed = (long)seed, maxTicks, now = DateTime.UtcNow }, t));
+    /// <param name="node">the node that runs the match, where the other nodes of a cluster relay its viewers (docs/SERVER.md, Cluster).</param>
+    public Task<long> CreateAsync(ulong seed, int maxTicks, ThisNode node) => db.WriteAsync((c, t) => c.ExecuteScalarAsync<long>(
+        "INSERT INTO matches (status, seed, max_ticks, created_at, node, node_url) VALUES ('waiting', @seed, @maxTicks, @now, @name, @url) RETURNING id",
+        new { seed = (long)seed, maxTicks, now = DateTime.UtcNow, name = node.Name, url = node.Url }, t));
 
     public Task MarkStartedAsync(long id) => db.WriteAsync((c, t) => c.ExecuteAsync(
         "UPDATE matches SET status = 'running', started_at = @now WHERE id = @id", new { id, now = DateTime.UtcNow }, t));
