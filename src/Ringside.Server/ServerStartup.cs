@@ -22,6 +22,16 @@ public sealed class ServerStartup(Database db, RingsideOptions options, ApiKeys 
         await sessionStore.RestoreAsync(sessions);
         _ = jobSessions; // created with this service, so jobs publish into sessions from their first event
         lifetime.ApplicationStarted.Register(() => _ = RequeueAsync());
+        lifetime.ApplicationStarted.Register(WarnIfUnreachable);
+    }
+
+    /// <summary>A clustered node that cannot say its URL runs live matches that the other nodes cannot relay: say so once, at start.</summary>
+    private void WarnIfUnreachable()
+    {
+        if (!options.QuartzClustered) return;
+        var node = services.GetRequiredService<ThisNode>();
+        if (node.Url is { } url) log.LogInformation("Node {Node} advertises {Url} for its live matches.", node.Name, url);
+        else log.LogWarning("Node {Node} listens on no single address that names a host: other nodes cannot relay its live matches. Set Ringside:Cluster:AdvertisedUrl (docs/SERVER.md, Cluster).", node.Name);
     }
 
     public Task StopAsync(CancellationToken token) => Task.CompletedTask;
