@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Ringside.Learning;
 using Ringside.Learning.Arena;
 using Ringside.Server.Data;
@@ -16,7 +15,9 @@ public sealed class JobSessions
 {
     public static readonly TimeSpan DecisionEvery = TimeSpan.FromSeconds(2);
     private readonly TrainingSessions _sessions;
-    private readonly ConcurrentDictionary<long, DecisionProbe> _probes = new();
+    // Keyed by the session, not the job id: a probe goes with its session when the clean-up drops it, even if a late
+    // iteration of a cancelled job made one after the final status removed the last.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<TrainingSession, DecisionProbe> _probes = new();
     private readonly ClusterSessions? _cluster;
 
     /// <param name="cluster">in a cluster, where the job's messages go so that every node's spectators get them.</param>
@@ -53,7 +54,7 @@ public sealed class JobSessions
                 final_win_rate = job.FinalWinRate,
                 final_reward = job.FinalReward,
             });
-            if (JobStatus.IsFinal(job.Status)) _probes.TryRemove(job.Id, out _);
+            if (JobStatus.IsFinal(job.Status)) _probes.Remove(session);
             return;
         }
         var m = iteration.Ppo;
@@ -114,7 +115,7 @@ public sealed class JobSessions
 
         if (iteration.Network is { } network)
         {
-            var probe = _probes.GetOrAdd(job.Id, _ => new DecisionProbe((ulong)job.Seed));
+            var probe = _probes.GetValue(session, _ => new DecisionProbe((ulong)job.Seed));
             if (probe.Due(now)) Publish(session, "bot_decision", probe.Sample(network, iterationNumber), episode: iterationNumber);
         }
     }
