@@ -40,15 +40,19 @@ public sealed record StatusConnections(int Sessions, int Matches, int Replays);
 
 /// <param name="WorkingSetBytes">the process's resident memory.</param>
 /// <param name="GcHeapBytes">the managed heap after the last garbage collection (of any generation: it may still hold dead old objects).</param>
-/// <param name="GcHeapAfterFullBytes">the managed heap after the last full collection: what was really alive then (0 before the first).</param>
+/// <param name="GcLiveAfterFullBytes">objects alive at the last full collection: its heap size less the free space between
+/// them (0 before the first).</param>
+/// <param name="GcFragmentedBytes">free space inside the managed heap after the last collection: it counts in the heap and
+/// the working set but holds nothing (the large-object heap is not compacted by default).</param>
 /// <param name="GcCommittedBytes">memory the garbage collector holds from the system.</param>
 /// <param name="SqliteBytes">memory SQLite's allocator holds (page caches); 0 on PostgreSQL.</param>
-public sealed record ServerMemory(long WorkingSetBytes, long GcHeapBytes, long GcHeapAfterFullBytes, long GcCommittedBytes, long SqliteBytes)
+public sealed record ServerMemory(long WorkingSetBytes, long GcHeapBytes, long GcLiveAfterFullBytes, long GcFragmentedBytes, long GcCommittedBytes, long SqliteBytes)
 {
     public static ServerMemory Now(Database db)
     {
         var gc = GC.GetGCMemoryInfo();
-        return new ServerMemory(Environment.WorkingSet, gc.HeapSizeBytes, GC.GetGCMemoryInfo(GCKind.FullBlocking).HeapSizeBytes, gc.TotalCommittedBytes,
+        var full = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        return new ServerMemory(Environment.WorkingSet, gc.HeapSizeBytes, full.HeapSizeBytes - full.FragmentedBytes, gc.FragmentedBytes, gc.TotalCommittedBytes,
             db.NativeBytes);
     }
 }

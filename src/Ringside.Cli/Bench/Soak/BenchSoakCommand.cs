@@ -73,13 +73,14 @@ public static class BenchSoakCommand
     // ----------------------------------------------------------------------------------------------------------------
     // Results (snake_case in --json)
 
-    /// <param name="GcHeapBytes">after the last collection of any kind; <paramref name="GcHeapAfterFullBytes"/> after the last full one
-    /// (what was alive: the one that says whether the heap grows).</param>
-    public sealed record MemorySample(double Minute, long WorkingSetBytes, long GcHeapBytes, long GcHeapAfterFullBytes, long GcCommittedBytes, long SqliteBytes);
+    /// <param name="GcHeapBytes">after the last collection of any kind; <paramref name="GcLiveAfterFullBytes"/> what was alive at the last
+    /// full one (the figure that says whether live data grows); <paramref name="GcFragmentedBytes"/> free space inside the heap.</param>
+    public sealed record MemorySample(double Minute, long WorkingSetBytes, long GcHeapBytes, long GcLiveAfterFullBytes, long GcFragmentedBytes, long GcCommittedBytes,
+        long SqliteBytes);
 
     /// <summary>Growth from the mean over the minute before the warm-up ended to the mean over the run's last minute (shorter windows in a short run).</summary>
-    public sealed record Growth(double WorkingSet, double GcHeapAfterFull, double GcHeap, long WorkingSetAtWarmupBytes, long WorkingSetAtEndBytes,
-        long GcHeapAfterFullAtWarmupBytes, long GcHeapAfterFullAtEndBytes, long GcHeapAtWarmupBytes, long GcHeapAtEndBytes);
+    public sealed record Growth(double WorkingSet, double GcLiveAfterFull, double GcHeap, long WorkingSetAtWarmupBytes, long WorkingSetAtEndBytes,
+        long GcLiveAfterFullAtWarmupBytes, long GcLiveAfterFullAtEndBytes, long GcHeapAtWarmupBytes, long GcHeapAtEndBytes);
 
     public sealed record Report(string Url, int ServerProcessId, BenchHost.Machine Machine, Settings Settings, double Minutes, MemorySample[] Samples,
         Growth Growth, long Requests, long ServerErrors, long TransportFailures, long RateLimitedRetries, string[] ErrorSamples, long HostileSent, long HostileRefused,
@@ -137,7 +138,7 @@ public static class BenchSoakCommand
         var growth = GrowthOf(samples, s);
         bool stored = jobs.Completed == jobs.Verified && matches.Played == matches.Verified && storedFrames.AllStored && historyHoldsNewest
                       && (s.Spectators == 0 || received == session.Accepted);
-        bool meets = growth.WorkingSet < GrowthBar && growth.GcHeapAfterFull < GrowthBar && api.ServerErrors == 0 && api.TransportFailures == 0 && stored && healthy
+        bool meets = growth.WorkingSet < GrowthBar && growth.GcLiveAfterFull < GrowthBar && api.ServerErrors == 0 && api.TransportFailures == 0 && stored && healthy
                      && !loads.Any(t => t.IsFaulted);
         return new Report(server.Url, server.Id, machine, s, clock.Elapsed.TotalMinutes, [.. samples], growth, api.Requests, api.ServerErrors, api.TransportFailures, api.RateLimited,
             api.Samples, hostile.Sent, hostile.Refused, jobs.Completed, jobs.Verified, jobs.Failed, session.Accepted, received, historyTotal, historyHoldsNewest,
@@ -163,14 +164,14 @@ public static class BenchSoakCommand
             if (!status.Ok) continue;
             var memory = status.Property("memory");
             var sample = new MemorySample(clock.Elapsed.TotalMinutes, memory.GetProperty("working_set_bytes").GetInt64(), memory.GetProperty("gc_heap_bytes").GetInt64(),
-                memory.GetProperty("gc_heap_after_full_bytes").GetInt64(), memory.GetProperty("gc_committed_bytes").GetInt64(),
+                memory.GetProperty("gc_live_after_full_bytes").GetInt64(), memory.GetProperty("gc_fragmented_bytes").GetInt64(), memory.GetProperty("gc_committed_bytes").GetInt64(),
                 memory.GetProperty("sqlite_bytes").GetInt64());
             samples.Add(sample);
             if ((int)sample.Minute > printedMinute)
             {
                 printedMinute = (int)sample.Minute;
                 string line = $"minute {printedMinute,3}: working set {sample.WorkingSetBytes / 1e6,7:N1} MB, GC heap {sample.GcHeapBytes / 1e6,7:N1} MB " +
-                              $"({sample.GcHeapAfterFullBytes / 1e6:N1} MB after the last full GC, {sample.GcCommittedBytes / 1e6:N1} MB committed), " +
+                              $"({sample.GcLiveAfterFullBytes / 1e6:N1} MB live at the last full GC, {sample.GcFragmentedBytes / 1e6:N1} MB free inside, {sample.GcCommittedBytes / 1e6:N1} MB committed), " +
                               $"SQLite {sample.SqliteBytes / 1e6:N1} MB, {status.Property("sessions").GetInt32()} sessions, " +
                               $"{status.Property("session_history_bytes").GetInt64() / 1e6:N1} MB of session history, " +
                               $"{status.Property("session_store_backlog").GetInt32()} session changes waiting for the store; " +
@@ -192,7 +193,7 @@ public static class BenchSoakCommand
         if (atWarmup.Count == 0 || atEnd.Count == 0) return new Growth(double.NaN, double.NaN, double.NaN, 0, 0, 0, 0, 0, 0);
         long Mean(List<MemorySample> xs, Func<MemorySample, long> f) => (long)xs.Average(x => (double)f(x));
         long ws0 = Mean(atWarmup, x => x.WorkingSetBytes), ws1 = Mean(atEnd, x => x.WorkingSetBytes);
-        long full0 = Mean(atWarmup, x => x.GcHeapAfterFullBytes), full1 = Mean(atEnd, x => x.GcHeapAfterFullBytes);
+        long full0 = Mean(atWarmup, x => x.GcLiveAfterFullBytes), full1 = Mean(atEnd, x => x.GcLiveAfterFullBytes);
         long gc0 = Mean(atWarmup, x => x.GcHeapBytes), gc1 = Mean(atEnd, x => x.GcHeapBytes);
         return new Growth((double)ws1 / ws0 - 1, full0 == 0 ? double.NaN : (double)full1 / full0 - 1, (double)gc1 / gc0 - 1, ws0, ws1, full0, full1, gc0, gc1);
     }
@@ -208,7 +209,7 @@ public static class BenchSoakCommand
         Console.WriteLine($"Soak of {r.Minutes:0.0} minutes against a fresh server process ({r.Url}); {r.Machine.Processors} processors{r.Machine.DescribeLoad()}");
         Console.WriteLine($"memory growth after {r.Settings.WarmupMinutes:0.#} minutes (mean of the minute before -> mean of the last minute): " +
                           $"working set {g.WorkingSetAtWarmupBytes / 1e6:N1} -> {g.WorkingSetAtEndBytes / 1e6:N1} MB ({g.WorkingSet:+0.0%;-0.0%}), " +
-                          $"GC heap after a full GC {g.GcHeapAfterFullAtWarmupBytes / 1e6:N1} -> {g.GcHeapAfterFullAtEndBytes / 1e6:N1} MB ({g.GcHeapAfterFull:+0.0%;-0.0%}); " +
+                          $"GC heap live at the last full GC {g.GcLiveAfterFullAtWarmupBytes / 1e6:N1} -> {g.GcLiveAfterFullAtEndBytes / 1e6:N1} MB ({g.GcLiveAfterFull:+0.0%;-0.0%}); " +
                           $"bar under {GrowthBar:0%} for both (GC heap after any GC {g.GcHeapAtWarmupBytes / 1e6:N1} -> {g.GcHeapAtEndBytes / 1e6:N1} MB, {g.GcHeap:+0.0%;-0.0%})");
         Console.WriteLine($"{r.Requests:N0} requests: {r.ServerErrors} x 5xx, {r.TransportFailures} transport failures, {r.RateLimitedRetries} x 429 waited out; " +
                           $"{r.HostileSent:N0} hostile requests, {r.HostileRefused:N0} refused with a 4xx");

@@ -39,6 +39,8 @@ public sealed class ServerProcess : IAsyncDisposable
         foreach (var (key, value) in settings) start.Environment[key.Replace(":", "__")] = value;
         var process = Process.Start(start) ?? throw new BenchException($"could not start {host} serve");
         var server = new ServerProcess(process, url, dataDir);
+        // A bench stopped from outside (Ctrl+C, SIGTERM) takes its server with it instead of leaving it running.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { if (!process.HasExited) process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } };
         process.OutputDataReceived += (_, e) => server.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => server.Keep(e.Data);
         process.BeginOutputReadLine();
