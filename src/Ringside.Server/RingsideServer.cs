@@ -57,6 +57,7 @@ public static class RingsideServer
             services.AddSingleton<ClusterSessions>();
             services.AddHostedService(sp => sp.GetRequiredService<ClusterSessions>());
         }
+        services.AddSingleton<SessionDirectory>();
         services.AddSingleton<JobSessions>();
         services.AddSingleton<StreamConnections>();
         services.AddHostedService<SessionCleanup>();

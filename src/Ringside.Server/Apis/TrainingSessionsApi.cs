@@ -70,13 +70,13 @@ public static class TrainingSessionsApi
             .WithSummary("A session (a password room's needs its password: password or X-Room-Password)");
         api.MapPut("{id}", Update).WithName("updateTrainingSession").WithSummary("Update a session's status");
         api.MapDelete("{id}", Delete).WithName("deleteTrainingSession").WithSummary("Delete a session (its spectators are disconnected)");
-        api.MapPost("{id}/metrics", (string id, JsonElement body, HttpRequest request, TrainingSessions s, RingsideOptions o) => Post(id, "training_metrics", body, request, s, o)).WithName("publishSessionMetrics")
+        api.MapPost("{id}/metrics", (string id, JsonElement body, HttpRequest request, SessionDirectory s, RingsideOptions o) => Post(id, "training_metrics", body, request, s, o)).WithName("publishSessionMetrics")
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Publish training metrics");
-        api.MapPost("{id}/bot_decision", (string id, JsonElement body, HttpRequest request, TrainingSessions s, RingsideOptions o) => Post(id, "bot_decision", body, request, s, o)).WithName("publishSessionBotDecision")
+        api.MapPost("{id}/bot_decision", (string id, JsonElement body, HttpRequest request, SessionDirectory s, RingsideOptions o) => Post(id, "bot_decision", body, request, s, o)).WithName("publishSessionBotDecision")
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Publish a bot decision");
-        api.MapPost("{id}/graph_update", (string id, JsonElement body, HttpRequest request, TrainingSessions s, RingsideOptions o) => Post(id, "graph_update", body, request, s, o)).WithName("publishSessionGraphUpdate")
+        api.MapPost("{id}/graph_update", (string id, JsonElement body, HttpRequest request, SessionDirectory s, RingsideOptions o) => Post(id, "graph_update", body, request, s, o)).WithName("publishSessionGraphUpdate")
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Publish a graph update");
         api.MapGet("{id}/history", History).WithName("getSessionHistory").ProducesProblem(StatusCodes.Status403Forbidden)
@@ -87,7 +87,7 @@ public static class TrainingSessionsApi
 
     private static ProblemHttpResult Missing(string id) => Problems.Field(404, "session_id", $"training session '{id}' does not exist.");
 
-    public static Results<Created<SessionView>, ProblemHttpResult> Create(CreateSessionRequest body, TrainingSessions sessions)
+    public static async Task<Results<Created<SessionView>, ProblemHttpResult>> Create(CreateSessionRequest body, SessionDirectory sessions)
     {
         var v = new Validation();
         if (body.SessionId is { } sid && (sid.Length is 0 or > 64 || !sid.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_')))
@@ -97,8 +97,8 @@ public static class TrainingSessionsApi
         v.Range(body.TotalEpisodes, 0, Json.MaxSafeInteger, "total_episodes");
         if (body.TrainingId is { Length: > 200 }) v.Add("training_id", "must be at most 200 characters.");
         if (!v.Ok) return Problems.Invalid(v);
-        if (body.SessionId is { } existing && sessions.Find(existing) is not null) return Problems.Conflict("session_id", $"session '{existing}' already exists.");
-        var (session, password, refused) = sessions.Create(body.SessionId, body.TrainingId ?? "", body.Algorithm ?? "PPO", body.ModelGeneration ?? 0,
+        if (body.SessionId is { } existing && await sessions.FindAsync(existing) is not null) return Problems.Conflict("session_id", $"session '{existing}' already exists.");
+        var (session, password, refused) = await sessions.CreateAsync(body.SessionId, body.TrainingId ?? "", body.Algorithm ?? "PPO", body.ModelGeneration ?? 0,
             body.TotalEpisodes ?? 0, body.PasswordProtected == true, body.MaxSpectators);
         return refused switch
         {
@@ -109,12 +109,12 @@ public static class TrainingSessionsApi
         };
     }
 
-    public static Ok<IEnumerable<SessionView>> List(TrainingSessions sessions) =>
-        TypedResults.Ok(sessions.All.OrderBy(s => s.CreatedAt).Select(SessionView.Listed));
+    public static async Task<Ok<IEnumerable<SessionView>>> List(SessionDirectory sessions) =>
+        TypedResults.Ok((await sessions.ListAsync()).OrderBy(s => s.CreatedAt).Select(SessionView.Listed));
 
-    public static Results<Ok<SessionView>, ProblemHttpResult> Get(string id, HttpRequest request, TrainingSessions sessions)
+    public static async Task<Results<Ok<SessionView>, ProblemHttpResult>> Get(string id, HttpRequest request, SessionDirectory sessions)
     {
-        if (sessions.Find(id) is not { } s || s.Id != id) return Missing(id);
+        if (await sessions.FindAsync(id) is not { } s || s.Id != id) return Missing(id);
         if (PasswordRefused(s, request) is { } refused) return refused;
         return TypedResults.Ok(SessionView.Of(s));
     }
@@ -129,9 +129,9 @@ public static class TrainingSessionsApi
         return session.CheckPassword(password) ? null : Problems.Field(403, "password", "this session is a password-protected room: give its password.");
     }
 
-    public static Results<Ok<SessionView>, ProblemHttpResult> Update(string id, UpdateSessionRequest body, TrainingSessions sessions)
+    public static async Task<Results<Ok<SessionView>, ProblemHttpResult>> Update(string id, UpdateSessionRequest body, SessionDirectory sessions)
     {
-        if (sessions.Find(id) is not { } s || s.Id != id) return Missing(id);
+        if (await sessions.FindAsync(id) is not { } s || s.Id != id) return Missing(id);
         var v = new Validation();
         if (body.Status is not null and not ("active" or "paused" or "completed" or "failed" or "stopped"))
             v.Add("status", "must be active, paused, completed, failed or stopped.");
@@ -142,19 +142,19 @@ public static class TrainingSessionsApi
         if (body.ModelGeneration is { } generation) s.ModelGeneration = generation;
         string? changedStatus = body.Status is { } status && status != s.Status ? status : null;
         if (changedStatus is not null) s.Status = changedStatus;
-        sessions.Changed(s);
-        if (changedStatus is not null) sessions.Publish(s, "training_status", new { status = changedStatus });
+        await sessions.ChangedAsync(s);
+        if (changedStatus is not null && await sessions.PublishAsync(s, "training_status", new { status = changedStatus }, null) is null) return Missing(id);
         return TypedResults.Ok(SessionView.Of(s));
     }
 
-    public static Results<NoContent, ProblemHttpResult> Delete(string id, TrainingSessions sessions) =>
-        sessions.Delete(id, "the session was deleted") ? TypedResults.NoContent() : Missing(id);
+    public static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, SessionDirectory sessions) =>
+        await sessions.DeleteAsync(id, "the session was deleted") ? TypedResults.NoContent() : Missing(id);
 
     /// <summary>Publishes any JSON object (metrics, bot decisions, graph points; docs/SERVER.md, Training sessions).</summary>
-    public static Results<Accepted<SessionMessage>, ProblemHttpResult> Post(string id, string type, JsonElement body, HttpRequest request, TrainingSessions sessions,
-        RingsideOptions options)
+    public static async Task<Results<Accepted<SessionMessage>, ProblemHttpResult>> Post(string id, string type, JsonElement body, HttpRequest request,
+        SessionDirectory sessions, RingsideOptions options)
     {
-        if (sessions.Find(id) is not { } s || s.Id != id) return Missing(id);
+        if (await sessions.FindAsync(id) is not { } s || s.Id != id) return Missing(id);
         // In a cluster a job's session is numbered by the database for every node (docs/SERVER.md, Cluster); only the job writes to it.
         if (s.TrainingJobId is not null && options.QuartzClustered)
             return Problems.Field(409, "session_id", $"session '{id}' belongs to training job {s.TrainingJobId}; in a cluster only the job publishes to it.");
@@ -171,15 +171,17 @@ public static class TrainingSessionsApi
         if (Utf16.FirstIllFormed(body) is { } illFormed) return Problems.Field(400, illFormed, Utf16.IllFormedMessage);
         foreach (var p in body.EnumerateObject())
             if (p.Value.ValueKind == JsonValueKind.Number && !double.IsFinite(p.Value.GetDouble())) return Problems.Field(400, p.Name, "must be a finite number.");
-        return TypedResults.Accepted($"/api/training/sessions/{id}/history", sessions.Publish(s, type, body, episode));
+        // Null: the session was deleted (on another node) before the message's turn came.
+        return await sessions.PublishAsync(s, type, body, episode) is { } published
+            ? TypedResults.Accepted($"/api/training/sessions/{id}/history", published) : Missing(id);
     }
 
-    public static Results<Ok<HistoryPage>, ProblemHttpResult> History(string id, HttpRequest request, TrainingSessions sessions,
+    public static async Task<Results<Ok<HistoryPage>, ProblemHttpResult>> History(string id, HttpRequest request, SessionDirectory directory, TrainingSessions sessions,
         [FromQuery(Name = "message_type")] string? messageType = null, [FromQuery(Name = "start_time")] DateTime? startTime = null,
         [FromQuery(Name = "end_time")] DateTime? endTime = null, [FromQuery(Name = "episode_min")] int? episodeMin = null,
         [FromQuery(Name = "episode_max")] int? episodeMax = null, int offset = 0, int limit = 100)
     {
-        if (sessions.Find(id) is not { } s || s.Id != id) return Missing(id);
+        if (await directory.FindAsync(id) is not { } s || s.Id != id) return Missing(id);
         if (PasswordRefused(s, request) is { } refused) return refused;
         var v = new Validation();
         if (messageType is not null && Array.IndexOf(TrainingSessions.MessageTypes, messageType) < 0)
@@ -198,10 +200,11 @@ public static class TrainingSessionsApi
         WsConnection.ClosedTooSlow, options.Cluster.Role, options.Cluster.NodeName, await ClusterNodes.ListAsync(db, options), ServerMemory.Now(db), store.Backlog, sessions.HistoryBytes));
 
     /// <summary>WS /ws/{session_id or room code}?user_name=&amp;password=: a spectator of a training session.</summary>
-    public static async Task Stream(HttpContext context, string sessionId, TrainingSessions sessions, StreamConnections streams, ILogger<WsConnection> log)
+    public static async Task Stream(HttpContext context, string sessionId, SessionDirectory directory, TrainingSessions sessions, StreamConnections streams,
+        ILogger<WsConnection> log)
     {
         if (!context.WebSockets.IsWebSocketRequest) { await Problems.Field(400, "connection", "this is a WebSocket endpoint: connect with ws://").ExecuteAsync(context); return; }
-        var session = sessions.Find(sessionId);
+        var session = await directory.FindAsync(sessionId);
         if (session is null) { await Missing(sessionId).ExecuteAsync(context); return; }
         if (PasswordRefused(session, context.Request) is { } refused) { await refused.ExecuteAsync(context); return; }
         if (sessions.RefuseJoin(session) is { } refusal) { await Problems.Field(429, "session_id", refusal).ExecuteAsync(context); return; }

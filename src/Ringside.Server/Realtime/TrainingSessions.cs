@@ -108,6 +108,20 @@ public sealed class TrainingSessions(TrainingSessionOptions options, SessionStor
     public (TrainingSession? Session, string? Password, Refusal Refused) Create(string? id, string trainingId, string algorithm, int generation, long totalEpisodes,
         bool passwordProtected, int? maxSpectators, long? jobId = null)
     {
+        var (session, password) = NewSession(id, trainingId, algorithm, generation, totalEpisodes, passwordProtected, maxSpectators, jobId);
+        lock (_sessions) // the count and the add together: concurrent creations cannot overshoot the cap
+        {
+            if (_sessions.Values.Count(s => s.TrainingJobId is null) >= options.MaxSessions) return (null, null, Refusal.Full);
+            if (!_sessions.TryAdd(session.Id, session)) return (null, null, Refusal.Exists);
+        }
+        store?.Save(session);
+        return (session, password, Refusal.None);
+    }
+
+    /// <summary>A session not yet held anywhere (a cluster stores it first: <see cref="ClusterSessions.CreateAsync"/>), with its room's password.</summary>
+    public (TrainingSession Session, string? Password) NewSession(string? id, string trainingId, string algorithm, int generation, long totalEpisodes,
+        bool passwordProtected, int? maxSpectators, long? jobId = null)
+    {
         string? password = passwordProtected ? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)) : null;
         var session = new TrainingSession
         {
@@ -121,13 +135,7 @@ public sealed class TrainingSessions(TrainingSessionOptions options, SessionStor
             PasswordHash = password is null ? null : Hash(password),
             TrainingJobId = jobId,
         };
-        lock (_sessions) // the count and the add together: concurrent creations cannot overshoot the cap
-        {
-            if (_sessions.Values.Count(s => s.TrainingJobId is null) >= options.MaxSessions) return (null, null, Refusal.Full);
-            if (!_sessions.TryAdd(session.Id, session)) return (null, null, Refusal.Exists);
-        }
-        store?.Save(session);
-        return (session, password, Refusal.None);
+        return (session, password);
     }
 
     /// <param name="epochs">the job's epochs, shown as the session's total_episodes (its messages' episode numbers are iterations).</param>
@@ -152,7 +160,7 @@ public sealed class TrainingSessions(TrainingSessionOptions options, SessionStor
     /// <summary>Stores a session's changed metadata (status, episodes, generation).</summary>
     public void Changed(TrainingSession session) => store?.Save(session);
 
-    /// <summary>Puts back a session stored before a restart, with its history.</summary>
+    /// <summary>Puts back a session stored in the database (before a restart, or by another node of a cluster), with its history.</summary>
     public void Restore(TrainingSession session, IReadOnlyList<SessionMessage> history)
     {
         if (!_sessions.TryAdd(session.Id, session)) return;
@@ -169,9 +177,16 @@ public sealed class TrainingSessions(TrainingSessionOptions options, SessionStor
 
     public bool Delete(string id, string reason)
     {
+        if (!Drop(id, reason)) return false;
+        store?.Delete(id);
+        return true;
+    }
+
+    /// <summary>Removes a session from this node's memory and closes its spectators, leaving the database alone (a cluster deleted it there).</summary>
+    public bool Drop(string id, string reason)
+    {
         if (!_sessions.TryRemove(id, out var session)) return false;
         Forget(session);
-        store?.Delete(id);
         foreach (var s in session.Spectators.Values) s.Connection.Close(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, reason);
         return true;
     }
@@ -308,12 +323,9 @@ public sealed class TrainingSessions(TrainingSessionOptions options, SessionStor
     /// </summary>
     public int CleanUp(Func<TrainingSession, bool> stillRunning)
     {
-        var now = DateTime.UtcNow;
-        DateTime CutoffOf(TrainingSession s) => now.AddSeconds(-(s.Status is "completed" or "failed" or "cancelled" or "stopped"
-            ? options.FinishedSessionTimeoutSeconds : options.SessionTimeoutSeconds));
         int removed = 0;
-        foreach (var s in _sessions.Values)
-            if (s.LastActivity < CutoffOf(s) && s.SpectatorCount == 0 && !stillRunning(s) && _sessions.TryRemove(s.Id, out _))
+        foreach (var s in Expired(stillRunning))
+            if (_sessions.TryRemove(s.Id, out _))
             {
                 Forget(s);
                 store?.Delete(s.Id);
@@ -321,18 +333,34 @@ public sealed class TrainingSessions(TrainingSessionOptions options, SessionStor
             }
         return removed;
     }
+
+    /// <summary>The sessions <see cref="CleanUp"/> would remove: idle past their timeout, unwatched, and not kept by <paramref name="stillRunning"/>.</summary>
+    public IReadOnlyList<TrainingSession> Expired(Func<TrainingSession, bool> stillRunning)
+    {
+        var now = DateTime.UtcNow;
+        DateTime CutoffOf(TrainingSession s) => now.AddSeconds(-(s.Status is "completed" or "failed" or "cancelled" or "stopped"
+            ? options.FinishedSessionTimeoutSeconds : options.SessionTimeoutSeconds));
+        return _sessions.Values.Where(s => s.LastActivity < CutoffOf(s) && s.SpectatorCount == 0 && !stillRunning(s)).ToList();
+    }
 }
 
 /// <summary>Runs the session clean-up every CleanupIntervalSeconds.</summary>
-public sealed class SessionCleanup(TrainingSessions sessions, ILogger<SessionCleanup> log) : BackgroundService
+public sealed class SessionCleanup(SessionDirectory sessions, ILogger<SessionCleanup> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, sessions.Options.CleanupIntervalSeconds)));
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            int removed = sessions.CleanUp(s => s.TrainingJobId is not null && s.Status is "queued" or "running");
-            if (removed > 0) log.LogInformation("Removed {Count} expired training sessions.", removed);
+            try
+            {
+                int removed = await sessions.CleanUpAsync(s => s.TrainingJobId is not null && s.Status is "queued" or "running");
+                if (removed > 0) log.LogInformation("Removed {Count} expired training sessions.", removed);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogError(e, "The training-session clean-up failed; it runs again at its next tick.");
+            }
         }
     }
 }
