@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json.Nodes;
 
@@ -305,5 +306,122 @@ public sealed class ClusterTests
         var registered = await other.PostJson("/api/fighters", new { glb_filename = file, name = "Brand New", metadata_json = new { } }, status: 200);
         Assert.Equal((long)fighter["id"]!, (long)registered["id"]!);
         Assert.Equal(404, (int)(await other.GetAsync("/fighters/never-uploaded.glb")).StatusCode);
+    }
+
+    // ---- a trainer's training sessions, served by every api node ----
+
+    /// <summary>A spectator of a session on one node, from its first message.</summary>
+    private static async Task<ClientWebSocket> WatchAsync(ServerProcess node, string idOrRoom, string query = "")
+    {
+        var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new Uri($"ws://{node.Url.Authority}/ws/{idOrRoom}?after_sequence=0{query}"), CancellationToken.None);
+        Assert.Equal("connection_status", (string)(await socket.ReceiveJson())!["type"]!);
+        return socket;
+    }
+
+    /// <summary>The next <paramref name="count"/> messages of the session (connection_status, this connection's own, left out).</summary>
+    private static async Task<List<JsonNode>> ReceiveMessagesAsync(ClientWebSocket socket, int count)
+    {
+        var messages = new List<JsonNode>();
+        while (messages.Count < count && await socket.ReceiveJson() is { } message)
+            if (message["sequence"] is not null) messages.Add(message);
+        return messages;
+    }
+
+    /// <summary>
+    /// True when the server ends the stream before any further session message. (A server-side close cancels the
+    /// connection's pending receive, which aborts the socket rather than completing the close handshake, on one node too.)
+    /// </summary>
+    private static async Task<bool> EndsWithoutMessagesAsync(ClientWebSocket socket)
+    {
+        try { return (await ReceiveMessagesAsync(socket, 1)).Count == 0; }
+        catch (WebSocketException) { return true; }
+    }
+
+    /// <summary>The HTTP status a node answers a session's WebSocket request with when it does not accept it.</summary>
+    private static async Task<int> SessionStreamRefusedWithAsync(ServerProcess node, string idOrRoom, string query)
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        try { await socket.ConnectAsync(new Uri($"ws://{node.Url.Authority}/ws/{idOrRoom}?{query}"), CancellationToken.None); }
+        catch (WebSocketException) { return (int)socket.HttpStatusCode; }
+        Assert.Fail($"node {node.Url} accepted the stream of {idOrRoom}?{query}");
+        return 0;
+    }
+
+    [Fact]
+    public async Task A_trainers_session_created_on_one_api_node_takes_messages_on_both_and_every_spectator_gets_them_once_in_one_order()
+    {
+        using var cluster = await Cluster.StartAsync(workers: 0, apis: 2);
+        using var a = new HttpClient { BaseAddress = cluster.Api.Url };
+        using var b = new HttpClient { BaseAddress = cluster.MoreApis["api-2"].Url };
+        await a.PostJson("/api/training/sessions", new { session_id = "shared", training_id = "outside", total_episodes = 100 });
+        Assert.Equal("outside", (string)(await b.GetJson("/api/training/sessions/shared"))["training_id"]!);
+        using var onA = await WatchAsync(cluster.Api, "shared");
+        using var onB = await WatchAsync(cluster.MoreApis["api-2"], "shared");
+
+        // Over MaxNotifyBytes (1000 in these clusters) a message travels by its number and is read from the table.
+        static object Metrics(int episode) => new { episode, reward = episode * 0.5, note = episode % 5 == 0 ? new string('x', 2000) : "" };
+        var accepted = new List<long>();
+        const int Alternating = 20, Concurrent = 40;
+        for (int i = 0; i < Alternating; i++)
+            accepted.Add((long)(await (i % 2 == 0 ? a : b).PostJson("/api/training/sessions/shared/metrics", Metrics(i), status: 202))["sequence"]!);
+        var posts = Enumerable.Range(Alternating, Concurrent)
+            .Select(i => (i % 2 == 0 ? a : b).PostJson("/api/training/sessions/shared/metrics", Metrics(i), status: 202));
+        accepted.AddRange((await Task.WhenAll(posts)).Select(m => (long)m["sequence"]!));
+        const int Total = Alternating + Concurrent;
+        Assert.Equal(Enumerable.Range(1, Total).Select(n => (long)n), accepted.Order()); // numbered once each, no gap
+
+        var seenOnA = await ReceiveMessagesAsync(onA, Total);
+        var seenOnB = await ReceiveMessagesAsync(onB, Total);
+        Assert.Equal(Enumerable.Range(1, Total).Select(n => (long)n), seenOnA.Select(m => (long)m["sequence"]!));
+        Assert.Equal(seenOnA.Select(m => m.ToJsonString()), seenOnB.Select(m => m.ToJsonString()));
+        // Posted one after the other, they keep the order they were posted in, whichever node took them.
+        Assert.Equal(Enumerable.Range(0, Alternating), seenOnA.Take(Alternating).Select(m => (int)m["data"]!["episode"]!));
+        Assert.Equal(Enumerable.Range(0, Total), seenOnA.Select(m => (int)m["data"]!["episode"]!).Order());
+
+        var historyOnA = await a.GetJson("/api/training/sessions/shared/history?limit=1000");
+        var historyOnB = await b.GetJson("/api/training/sessions/shared/history?limit=1000");
+        Assert.Equal(Total, (int)historyOnA["total"]!);
+        Assert.Equal(historyOnA.ToJsonString(), historyOnB.ToJsonString());
+        Assert.Equal(seenOnA.Select(m => (long)m["sequence"]!), historyOnB["messages"]!.AsArray().Select(m => (long)m!["sequence"]!));
+
+        // A status set on one node is every node's, and its training_status message reaches both spectators.
+        await b.PutAsJsonAsync("/api/training/sessions/shared", new { status = "completed", total_episodes = 60 });
+        Assert.Equal("completed", (string)(await ReceiveMessagesAsync(onA, 1))[0]["data"]!["status"]!);
+        Assert.Equal("completed", (string)(await ReceiveMessagesAsync(onB, 1))[0]["data"]!["status"]!);
+        var onNodeA = await a.GetJson("/api/training/sessions/shared");
+        Assert.Equal(("completed", 60L), ((string)onNodeA["status"]!, (long)onNodeA["total_episodes"]!));
+        Assert.Equal(404, (int)(await b.GetAsync("/api/training/sessions/never-created")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_password_room_and_the_session_cap_hold_on_every_api_node_and_a_delete_on_one_closes_the_spectators_of_the_other()
+    {
+        using var cluster = await Cluster.StartAsync(workers: 0, apis: 2, settings: new() { ["Ringside__Sessions__MaxSessions"] = "2" });
+        var nodeA = cluster.Api;
+        var nodeB = cluster.MoreApis["api-2"];
+        using var a = new HttpClient { BaseAddress = nodeA.Url };
+        using var b = new HttpClient { BaseAddress = nodeB.Url };
+        var room = await b.PostJson("/api/training/sessions", new { session_id = "room", password_protected = true });
+        string code = (string)room["room_code"]!, password = (string)room["room_password"]!;
+
+        Assert.Equal(403, (int)(await a.GetAsync("/api/training/sessions/room?password=wrong")).StatusCode);
+        Assert.Equal(403, (int)(await a.GetAsync("/api/training/sessions/room/history")).StatusCode);
+        Assert.Equal(403, await SessionStreamRefusedWithAsync(nodeA, code, "password=wrong"));
+        Assert.Equal("room", (string)(await a.GetJson($"/api/training/sessions/room?password={password}"))["session_id"]!);
+        using var spectator = await WatchAsync(nodeA, code, $"&password={password}"); // by its room code, on the node that did not create it
+
+        // The cap counts the cluster's sessions, wherever they were created; the id is the cluster's too.
+        await a.PostJson("/api/training/sessions", new { session_id = "second" });
+        await b.PostJson("/api/training/sessions", new { session_id = "room" }, status: 409);
+        await b.PostJson("/api/training/sessions", new { session_id = "third" }, status: 409);
+        Assert.Equal(2, (await b.GetJson("/api/training/sessions")).AsArray().Count);
+
+        Assert.Equal(204, (int)(await b.DeleteAsync("/api/training/sessions/room")).StatusCode);
+        Assert.True(await EndsWithoutMessagesAsync(spectator));
+        Assert.Equal(404, (int)(await a.GetAsync($"/api/training/sessions/room?password={password}")).StatusCode);
+        Assert.Equal(404, (int)(await a.PostAsJsonAsync("/api/training/sessions/room/metrics", new { episode = 1 })).StatusCode);
+        await a.PostJson("/api/training/sessions", new { session_id = "third" }); // the deleted one no longer counts
     }
 }

@@ -42,9 +42,19 @@ public sealed class ClusterSessions(Database db, TrainingSessions sessions, Trai
     private readonly Channel<Outgoing> _outgoing = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<Incoming> _incoming = Channel.CreateUnbounded<Incoming>(new UnboundedChannelOptions { SingleReader = true });
 
+    /// <summary>
+    /// Now, to PostgreSQL's precision (microseconds): a message's timestamp is then the same whether a node has it from a
+    /// notification or from the table.
+    /// </summary>
+    private static DateTime Now()
+    {
+        var now = DateTime.UtcNow;
+        return new DateTime(now.Ticks - now.Ticks % 10, DateTimeKind.Utc);
+    }
+
     /// <summary>Sends a job's message to the session on every node (this one included) in the order this node publishes them.</summary>
     public void Publish(TrainingSession session, string type, object data, int? episode = null) =>
-        _outgoing.Writer.TryWrite(new Outgoing(session.Id, type, DateTime.UtcNow, episode,
+        _outgoing.Writer.TryWrite(new Outgoing(session.Id, type, Now(), episode,
             JsonSerializer.SerializeToElement(data, data.GetType(), Http.Json.Options), null));
 
     /// <summary>
@@ -54,7 +64,7 @@ public sealed class ClusterSessions(Database db, TrainingSessions sessions, Trai
     public Task<SessionMessage?> PublishAsync(TrainingSession session, string type, object data, int? episode)
     {
         var stored = new TaskCompletionSource<SessionMessage?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _outgoing.Writer.TryWrite(new Outgoing(session.Id, type, DateTime.UtcNow, episode,
+        _outgoing.Writer.TryWrite(new Outgoing(session.Id, type, Now(), episode,
             JsonSerializer.SerializeToElement(data, data.GetType(), Http.Json.Options), stored));
         return stored.Task;
     }
