@@ -178,9 +178,12 @@ public sealed class ClusterSessions(Database db, TrainingSessions sessions, Trai
     {
         var stored = new List<long?>();
         var newest = new Dictionary<string, long>();
+        // Every session's lock first, in the keys' order: two nodes whose batches share sessions wait, never deadlock.
+        string[] ids = batch.Select(m => m.SessionId).Distinct().ToArray();
+        foreach (int key in await c.QueryAsync<int>("SELECT DISTINCT hashtext(id) AS k FROM unnest(@ids) AS id ORDER BY k", new { ids }, t))
+            await c.ExecuteAsync("SELECT pg_advisory_xact_lock(@ns, @key)", new { ns = LockNamespace, key }, t);
         foreach (var m in batch)
         {
-            await c.ExecuteAsync("SELECT pg_advisory_xact_lock(@ns, hashtext(@SessionId))", new { ns = LockNamespace, m.SessionId }, t);
             // A job's row is written in batches and may lag its first messages; a trainer's exists from its creation until deleted.
             if (m.Stored is not null && await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM training_sessions WHERE id = @SessionId", new { m.SessionId }, t) == 0)
             {
