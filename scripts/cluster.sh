@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # A local Ringside cluster on this machine (docs/SERVER.md, Cluster).
 #
-#   scripts/cluster.sh up [--dir DIR] [--pg-port N] [--port N] [--workers N]
-#       a throwaway PostgreSQL (scripts/postgres.sh), one api node on http://127.0.0.1:PORT and N workers (2) on
-#       PORT+1..PORT+N, each with its own data folder DIR/NODE and log DIR/NODE.log; prints the api node's URL last
+#   scripts/cluster.sh up [--dir DIR] [--pg-port N] [--port N] [--api N] [--workers N]
+#       a throwaway PostgreSQL (scripts/postgres.sh), N api nodes (1) on http://127.0.0.1:PORT.. and N workers (2) on
+#       the ports after them, each with its own data folder DIR/NODE and log DIR/NODE.log; prints every api node's URL,
+#       the first one's last
 #   scripts/cluster.sh down [--dir DIR]
 #       stops the nodes and PostgreSQL and removes DIR
 #
@@ -15,17 +16,19 @@ log() { echo "cluster.sh: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 command="${1:-}"; shift || true
-dir=/tmp/ringside-cluster pg_port=55433 port=8101 workers=2
+dir=/tmp/ringside-cluster pg_port=55433 port=8101 apis=1 workers=2
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) dir="$2"; shift 2 ;;
     --pg-port) pg_port="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
+    --api) apis="$2"; shift 2 ;;
     --workers) workers="$2"; shift 2 ;;
     *) die "unknown option $1 (see the top of $0)" ;;
   esac
 done
 case "$dir" in /*) ;; *) dir="$PWD/$dir" ;; esac
+[[ "$apis" =~ ^[1-9][0-9]*$ ]] || die "--api needs a number of api nodes (1 or more)"
 
 wait_healthy() { # NAME URL
   local deadline=$((SECONDS + 180))
@@ -67,10 +70,12 @@ case "$command" in
     "$root/ringside" --help >/dev/null # builds the CLI once, before any node starts
     connection=$("$root/scripts/postgres.sh" start "$dir/pg" "$pg_port")
     echo "$connection" >"$dir/postgres.url"
-    # The api node first: it creates the schema (ours and Quartz's) before the workers connect.
+    # The first api node first: it creates the schema (ours and Quartz's) before the other nodes connect.
     start_node api api "$port"
-    for i in $(seq 1 "$workers"); do start_node "worker-$i" worker $((port + i)); done
-    echo "http://127.0.0.1:$port"
+    for i in $(seq 2 "$apis"); do start_node "api-$i" api $((port + i - 1)); done
+    for i in $(seq 1 "$workers"); do start_node "worker-$i" worker $((port + apis + i - 1)); done
+    for i in $(seq 2 "$apis"); do echo "http://127.0.0.1:$((port + i - 1))"; done
+    echo "http://127.0.0.1:$port" # last, as scripts that read one URL expect
     ;;
   down)
     stop_nodes
@@ -78,5 +83,5 @@ case "$command" in
     rm -rf "$dir"
     log "stopped"
     ;;
-  *) die "usage: scripts/cluster.sh up|down [--dir DIR] [--pg-port N] [--port N] [--workers N]" ;;
+  *) die "usage: scripts/cluster.sh up|down [--dir DIR] [--pg-port N] [--port N] [--api N] [--workers N]" ;;
 esac
