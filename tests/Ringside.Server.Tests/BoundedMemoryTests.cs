@@ -74,8 +74,8 @@ public sealed class BoundedMemoryTests : IDisposable
     public void A_finished_session_is_cleaned_up_after_the_shorter_timeout()
     {
         var sessions = new TrainingSessions(new TrainingSessionOptions { SessionTimeoutSeconds = 3600, FinishedSessionTimeoutSeconds = 0 });
-        var (finished, _, _) = sessions.Create("finished", "t", "PPO", 0, 1, false, null);
-        var (active, _, _) = sessions.Create("active", "t", "PPO", 0, 1, false, null);
+        var finished = sessions.Create("finished", "t", "PPO", 0, 1, false, null).Session!;
+        var active = sessions.Create("active", "t", "PPO", 0, 1, false, null).Session!;
         finished.Status = "completed";
         finished.LastActivity = active.LastActivity = DateTime.UtcNow.AddSeconds(-1);
         Assert.Equal(1, sessions.CleanUp(_ => false));
@@ -102,8 +102,8 @@ public sealed class BoundedMemoryTests : IDisposable
     public void Past_the_total_history_budget_the_largest_history_drops_its_oldest_and_every_session_keeps_its_newest()
     {
         var sessions = new TrainingSessions(new TrainingSessionOptions { HistoryBudgetBytes = 1 << 20, TotalHistoryBudgetBytes = 20_000 });
-        var (big, _, _) = sessions.Create("big", "t", "PPO", 0, 1, false, null);
-        var (small, _, _) = sessions.Create("small", "t", "PPO", 0, 1, false, null);
+        var big = sessions.Create("big", "t", "PPO", 0, 1, false, null).Session!;
+        var small = sessions.Create("small", "t", "PPO", 0, 1, false, null).Session!;
         for (int e = 1; e <= 3; e++) sessions.Publish(small, "training_metrics", new { episode = e, note = new string('s', 500) }, e);
         for (int e = 1; e <= 40; e++) sessions.Publish(big, "training_metrics", new { episode = e, note = new string('b', 1000) }, e);
         Assert.InRange(sessions.HistoryBytes, 1, 20_000);

@@ -29,6 +29,21 @@ public sealed class SessionTests(SqliteServer server) : IClassFixture<SqliteServ
     }
 
     [Fact]
+    public async Task Deleting_a_session_closes_its_spectators_with_a_close_frame_that_says_why()
+    {
+        string id = await NewSession();
+        using var socket = await Connect($"/ws/{id}");
+        Assert.Equal("connection_status", (string)(await Receive(socket))!["type"]!);
+        await _client.DeleteAsync($"/api/training/sessions/{id}");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var result = await socket.ReceiveAsync(new byte[1 << 16], timeout.Token);
+        Assert.Equal(WebSocketMessageType.Close, result.MessageType); // a close frame, not a cut connection
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, result.CloseStatus);
+        Assert.Equal("the session was deleted", result.CloseStatusDescription);
+        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+    }
+
+    [Fact]
     public async Task Sessions_are_created_listed_updated_deleted_and_report_status()
     {
         string id = await NewSession(new { session_id = "my_training_001", training_id = "my_training_001", algorithm = "DQN", model_generation = 2, total_episodes = 1000 });

@@ -117,8 +117,13 @@ public sealed class WsConnection : IAsyncDisposable
         if (_socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived)) return;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         try { await _socket.CloseOutputAsync(_closeStatus, _closeReason ?? "closed", timeout.Token); }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException) { _socket.Abort(); }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException) { _socket.Abort(); return; }
+        // The client's answering close frame ends the receive loop; a client that never sends one is cut off.
+        _ = Task.Delay(CloseHandshakeTimeout).ContinueWith(_ => { if (_socket.State != WebSocketState.Closed) _socket.Abort(); }, TaskScheduler.Default);
     }
+
+    /// <summary>How long a client has to answer the server's close frame before its connection is cut.</summary>
+    public static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Reads text messages until the client closes; each is passed to <paramref name="onMessage"/>.</summary>
     public async Task ReceiveAsync(Func<string, Task> onMessage, CancellationToken token)
@@ -126,13 +131,15 @@ public sealed class WsConnection : IAsyncDisposable
         var buffer = new byte[8 * 1024];
         using var message = new MemoryStream();
         bool tooBig = false;
-        using var both = CancellationTokenSource.CreateLinkedTokenSource(token, _stop.Token);
+        // Not cancelled by Close: cancelling a receive aborts the socket, and the close frame with its reason would never
+        // leave. After the server's close frame (CloseSent) the loop reads on until the client's answer.
         try
         {
-            while (_socket.State == WebSocketState.Open && !both.IsCancellationRequested)
+            while (_socket.State is WebSocketState.Open or WebSocketState.CloseSent && !token.IsCancellationRequested)
             {
-                var result = await _socket.ReceiveAsync(buffer, both.Token);
+                var result = await _socket.ReceiveAsync(buffer, token);
                 if (result.MessageType == WebSocketMessageType.Close) { Close(WebSocketCloseStatus.NormalClosure, "bye"); break; }
+                if (!IsOpen) continue; // closing: what the client still sends is not acted on
                 // A message over the limit is read to its end and dropped, answered with an error: the connection stays open.
                 if (!tooBig) message.Write(buffer, 0, result.Count);
                 if (message.Length > MaxInboundBytes) { tooBig = true; message.SetLength(0); }
