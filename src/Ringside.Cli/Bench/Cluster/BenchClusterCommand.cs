@@ -58,7 +58,7 @@ public static class BenchClusterCommand
 
     /// <param name="SecondsToNextAttempt">from the SIGKILL until another worker started the job's next attempt.</param>
     /// <param name="SecondsToProgress">from the SIGKILL until that attempt recorded an iteration.</param>
-    public sealed record FailoverResult(string Killed, string TookOver, int KilledAtIteration, int ResumedFromIteration, double CheckinSeconds,
+    public sealed record FailoverResult(string Killed, string TookOver, int KilledAtIteration, int IterationAtNextAttempt, double CheckinSeconds,
         double SecondsToNextAttempt, double SecondsToProgress, int Attempts, bool Completed);
 
     public sealed record Report(BenchHost.Machine Machine, int TrainerThreadsPerJob, int EvaluationEpisodes, IReadOnlyList<ThroughputResult> Throughput,
@@ -116,12 +116,12 @@ public static class BenchClusterCommand
         var clock = Stopwatch.StartNew();
         var moved = await WaitForAsync(cluster, id, j => j.GetProperty("attempts").GetInt32() >= 2, pollMs: 50);
         double toAttempt = clock.Elapsed.TotalSeconds;
-        int resumedFrom = moved.GetProperty("iteration").GetInt32();
+        int iterationAtNextAttempt = moved.GetProperty("iteration").GetInt32();
         var progressing = await WaitForAsync(cluster, id, j => j.GetProperty("attempts").GetInt32() >= 2 && j.GetProperty("status").GetString() == "running"
-            && j.GetProperty("iteration").GetInt32() != resumedFrom || j.GetProperty("status").GetString() == "completed", pollMs: 50);
+            && j.GetProperty("iteration").GetInt32() != iterationAtNextAttempt || j.GetProperty("status").GetString() == "completed", pollMs: 50);
         double toProgress = clock.Elapsed.TotalSeconds;
         var done = await WaitForAsync(cluster, id, j => j.GetProperty("status").GetString() == "completed");
-        return new FailoverResult(killed, done.GetProperty("worker").GetString() ?? "?", killedAt, resumedFrom, s.CheckinSeconds, Math.Round(toAttempt, 2),
+        return new FailoverResult(killed, done.GetProperty("worker").GetString() ?? "?", killedAt, iterationAtNextAttempt, s.CheckinSeconds, Math.Round(toAttempt, 2),
             Math.Round(toProgress, 2), done.GetProperty("attempts").GetInt32(), true);
     }
 
@@ -147,6 +147,6 @@ public static class BenchClusterCommand
         if (r.Speedup is { } x) Console.WriteLine($"  speed-up with {r.Throughput[^1].Workers} workers: {x:0.00}x");
         if (r.Failover is { } f)
             Console.WriteLine($"  failover (check-in {f.CheckinSeconds} s): {f.Killed} killed at iteration {f.KilledAtIteration}; {f.TookOver} started the next attempt " +
-                              $"{f.SecondsToNextAttempt:0.0} s later (from iteration {f.ResumedFromIteration}) and trained on after {f.SecondsToProgress:0.0} s; completed");
+                              $"{f.SecondsToNextAttempt:0.0} s later (the job then at iteration {f.IterationAtNextAttempt}) and trained on after {f.SecondsToProgress:0.0} s; completed");
     }
 }
