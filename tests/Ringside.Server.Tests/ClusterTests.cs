@@ -229,7 +229,9 @@ public sealed class ClusterTests
                 new { fighter_id = (long)fighters[0]!["id"]!, controller = "human" },
                 new { fighter_id = (long)fighters[1]!["id"]!, controller = "bot", bot = "chaser" },
             },
-            seed = 7, max_seconds = 3, speed = 2,
+            seed = 7,
+            max_seconds = 3,
+            speed = 2,
         });
         long id = (long)created["id"]!;
         string token = (string)created["player_tokens"]!["0"]!;
