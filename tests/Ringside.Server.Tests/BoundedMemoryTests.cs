@@ -59,7 +59,7 @@ public sealed class BoundedMemoryTests : IDisposable
     public async Task A_websocket_message_over_the_limit_gets_an_error_and_the_connection_stays_open()
     {
         string id = await NewSession();
-        var socket = await _server.Server.CreateWebSocketClient().ConnectAsync(new Uri(_server.Server.BaseAddress, $"/ws/{id}"), CancellationToken.None);
+        var socket = await _server.ConnectWebSocketAsync($"/ws/{id}");
         Assert.Equal("connection_status", (string)(await socket.ReceiveJson())!["type"]!);
         await socket.SendText("{\"type\":\"subscribe\",\"message_types\":[\"" + new string('x', WsConnection.MaxInboundBytes) + "\"]}");
         var error = await socket.ReceiveJson();

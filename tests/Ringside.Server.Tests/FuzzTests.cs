@@ -91,7 +91,7 @@ public abstract class FuzzTests(ITestOutputHelper output, bool postgres) : IDisp
         ];
         foreach (string path in new[] { $"/ws/{fixtures.SessionId}", $"/ws/matches/{fixtures.MatchId}" })
         {
-            var socket = await _server.Server.CreateWebSocketClient().ConnectAsync(new Uri(_server.Server.BaseAddress, path), CancellationToken.None);
+            var socket = await _server.ConnectWebSocketAsync(path);
             foreach (string message in messages)
             {
                 await socket.SendText(message);

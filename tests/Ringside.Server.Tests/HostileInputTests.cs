@@ -114,7 +114,7 @@ public sealed class HostileInputTests(SqliteServer server) : IClassFixture<Sqlit
     public async Task A_lone_surrogate_on_a_session_websocket_gets_an_error_and_the_connection_stays_open()
     {
         string id = await NewSession();
-        var socket = await server.Server.CreateWebSocketClient().ConnectAsync(new Uri(server.Server.BaseAddress, $"/ws/{id}"), CancellationToken.None);
+        var socket = await server.ConnectWebSocketAsync($"/ws/{id}");
         var first = await socket.ReceiveJson(); // connection_status
         Assert.NotNull(first);
         await socket.SendText("{\"type\":\"\\ud800\"}");

@@ -10,7 +10,7 @@ public sealed class Issue15FindingsTests(SqliteServer server) : IClassFixture<Sq
     private readonly HttpClient _client = server.CreateClient();
 
     private Task<WebSocket> Connect(string path) =>
-        server.Server.CreateWebSocketClient().ConnectAsync(new Uri(server.Server.BaseAddress, path), CancellationToken.None);
+        server.ConnectWebSocketAsync(path);
 
     [Fact]
     public async Task Status_counts_match_viewers_and_session_spectators_as_connections()

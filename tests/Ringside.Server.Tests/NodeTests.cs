@@ -25,7 +25,7 @@ public sealed class NodeTests : IDisposable
     }
 
     private Task<WebSocket> ConnectAsync(string path) =>
-        _server.Server.CreateWebSocketClient().ConnectAsync(new Uri(_server.Server.BaseAddress, path.Replace("http", "ws")), CancellationToken.None);
+        _server.ConnectWebSocketAsync(path.Replace("http", "ws"));
 
     /// <summary>A match row as another node would have written it.</summary>
     private Task<long> InsertMatchAsync(string node, string? url, DateTime? endedAt = null) =>

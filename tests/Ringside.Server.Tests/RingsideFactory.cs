@@ -18,6 +18,10 @@ namespace Ringside.Server.Tests;
 /// </summary>
 public class RingsideFactory : WebApplicationFactory<Program>
 {
+    /// <summary>A WebSocket client connected to <paramref name="path"/> of this test server.</summary>
+    public Task<System.Net.WebSockets.WebSocket> ConnectWebSocketAsync(string path) =>
+        Server.CreateWebSocketClient().ConnectAsync(new Uri(Server.BaseAddress, path), CancellationToken.None);
+
     public string DataDir { get; }
     public Dictionary<string, string?> Settings { get; }
     /// <summary>When each training job's attempt ends (unless a test's <c>services</c> puts a hook of its own in).</summary>

@@ -178,7 +178,7 @@ public sealed class SecurityTests
 
         // A spectator watches a stream without a key.
         string session = (string)(await writer.PostJson("/api/training/sessions", new { training_id = "open" }))["session_id"]!;
-        using var socket = await server.Server.CreateWebSocketClient().ConnectAsync(new Uri(server.Server.BaseAddress, $"/ws/{session}"), CancellationToken.None);
+        using var socket = await server.ConnectWebSocketAsync($"/ws/{session}");
         Assert.Equal("connection_status", (string)(await socket.ReceiveJson())!["type"]!);
     }
 

@@ -13,7 +13,7 @@ public sealed class SessionTests(SqliteServer server) : IClassFixture<SqliteServ
     private readonly HttpClient _client = server.CreateClient();
 
     private Task<WebSocket> Connect(string path) =>
-        server.Server.CreateWebSocketClient().ConnectAsync(new Uri(server.Server.BaseAddress, path), CancellationToken.None);
+        server.ConnectWebSocketAsync(path);
 
     private static Task<JsonNode?> Receive(WebSocket socket) => socket.ReceiveJson();
 
