@@ -52,6 +52,7 @@ public sealed class LiveMatch
     public Task Completion => _completion.Task;
 
     private readonly ConcurrentDictionary<Guid, WsConnection> _viewers = new();
+    private readonly Lock _lifecycle = new();
     private readonly TaskCompletionSource _readyToStart = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly MatchRecording _recording;
@@ -97,13 +98,18 @@ public sealed class LiveMatch
 
     public void Join(WsConnection viewer, MatchSlot? player)
     {
-        _viewers[viewer.Id] = viewer;
-        viewer.Send(Info(player?.Slot));
+        // Under the lifecycle lock, a viewer gets match_info, then the start and end it missed, and only then joins the
+        // broadcasts: so match_info comes first and match_start comes once, however the join and the start interleave.
+        lock (_lifecycle)
+        {
+            viewer.Send(Info(player?.Slot));
+            if (Status == "running") viewer.Send(new { type = "match_start", tick = Simulation.Tick });
+            if (End is not null) viewer.Send(EndMessage(End));
+            _viewers[viewer.Id] = viewer;
+        }
         if (player is not null) player.Connected = true;
         if (Slots.Where(s => s.IsHuman).All(s => s.Connected) && (player is not null || _waitForSpectator))
             _readyToStart.TrySetResult(); // everyone it waits for is here: every human, and a first viewer when asked
-        if (Status == "running") viewer.Send(new { type = "match_start", tick = Simulation.Tick });
-        if (End is not null) viewer.Send(EndMessage(End));
     }
 
     public void Leave(WsConnection viewer) => _viewers.TryRemove(viewer.Id, out _);
@@ -125,9 +131,8 @@ public sealed class LiveMatch
         try
         {
             await Task.WhenAny(_readyToStart.Task, Task.Delay(StartTimeout, stopping));
-            Status = "running";
             await recorder.MarkStartedAsync(Id);
-            Broadcast(Messages.Serialize(new { type = "match_start", tick = 0 }));
+            ChangeStatus("running", Messages.Serialize(new { type = "match_start", tick = 0 }));
             var actions = new int[Slots.Count];
             // Real time is one tick per 1/30 s (divided by the speed), paced against a clock: tick k is due at k periods
             // after the start, so timer rounding never makes a match run fast, and a late wake catches up (a few
@@ -156,19 +161,17 @@ public sealed class LiveMatch
                 _ticks++;
             }
             if (!Simulation.IsOver) return; // stopping
-            End = await recorder.StoreAsync(this, _recording);
-            Status = "finished";
-            Broadcast(Messages.Serialize(EndMessage(End)));
+            var end = await recorder.StoreAsync(this, _recording);
+            ChangeStatus("finished", Messages.Serialize(EndMessage(end)), end);
             log.LogInformation("Match {Match} ended after {Ticks} ticks: winner slot {Winner} ({Reason}); sim {Sim:F3} ms/tick.",
-                Id, End.Ticks, End.WinnerSlot, End.Reason, MeanSimulationMs);
+                Id, end.Ticks, end.WinnerSlot, end.Reason, MeanSimulationMs);
         }
         catch (OperationCanceledException) { }
         catch (Exception e)
         {
             log.LogError(e, "Match {Match} failed.", Id);
-            Status = "failed";
             await recorder.MarkFailedAsync(Id);
-            Broadcast(Messages.Error($"the match failed: {ServerPaths.Redact(e.Message)}"));
+            ChangeStatus("failed", Messages.Error($"the match failed: {ServerPaths.Redact(e.Message)}"));
         }
         finally { _completion.TrySetResult(); }
     }
@@ -196,9 +199,14 @@ public sealed class LiveMatch
         ratings = end.Ratings,
     };
 
-    private void Broadcast(byte[] message)
+    private void ChangeStatus(string status, byte[] message, MatchEnd? end = null)
     {
-        foreach (var viewer in _viewers.Values) viewer.Send(message);
+        lock (_lifecycle)
+        {
+            Status = status;
+            End = end ?? End;
+            foreach (var viewer in _viewers.Values) viewer.Send(message);
+        }
     }
 
     public void CloseViewers(string reason)
