@@ -78,12 +78,18 @@ public static class BenchSoakCommand
     public sealed record MemorySample(double Minute, long WorkingSetBytes, long GcHeapBytes, long GcLiveAfterFullBytes, long GcFragmentedBytes, long GcCommittedBytes,
         long SqliteBytes);
 
-    /// <summary>Growth from the mean over the minute before the warm-up ended to the mean over the run's last minute (shorter windows in a short run).</summary>
+    /// <summary>
+    /// Growth over the run after the warm-up, from <c>AtWarmup</c> to <c>AtEnd</c>. <see cref="GrowthOf"/> takes both ends from
+    /// a straight line fitted to every sample after the warm-up: the trend. <see cref="EndpointGrowthOf"/> takes them from the
+    /// mean over the minute before the warm-up ended and over the run's last minute; the GC figures swing by ±20 % from
+    /// minute to minute (they depend on when the last collection ran), so two one-minute means can show a growth that the
+    /// other 24 minutes do not.
+    /// </summary>
     public sealed record Growth(double WorkingSet, double GcLiveAfterFull, double GcHeap, long WorkingSetAtWarmupBytes, long WorkingSetAtEndBytes,
         long GcLiveAfterFullAtWarmupBytes, long GcLiveAfterFullAtEndBytes, long GcHeapAtWarmupBytes, long GcHeapAtEndBytes);
 
     public sealed record Report(string Url, int ServerProcessId, BenchHost.Machine Machine, Settings Settings, double Minutes, MemorySample[] Samples,
-        Growth Growth, long Requests, long ServerErrors, long TransportFailures, long RateLimitedRetries, string[] ErrorSamples, long HostileSent, long HostileRefused,
+        Growth Growth, Growth EndpointGrowth, long Requests, long ServerErrors, long TransportFailures, long RateLimitedRetries, string[] ErrorSamples, long HostileSent, long HostileRefused,
         long JobsCompleted, long JobsStored, long JobsFailed, long MessagesAccepted, long MessagesReceivedBySlowestSpectator, long HistoryTotal,
         bool HistoryHoldsNewest, long MatchesPlayed, long MatchesStored, long ReplaysStreamed, Acknowledged Frames, bool ServerHealthyAfter,
         bool EveryAcknowledgedWriteStored, bool MeetsAllTargets, string[] ServerLog);
@@ -136,11 +142,12 @@ public static class BenchSoakCommand
         var storedFrames = await frames.VerifyAsync();
         bool healthy = (await api.SendAsync(HttpMethod.Get, "health", null)).Ok;
         var growth = GrowthOf(samples, s);
+        var endpointGrowth = EndpointGrowthOf(samples, s);
         bool stored = jobs.Completed == jobs.Verified && matches.Played == matches.Verified && storedFrames.AllStored && historyHoldsNewest
                       && (s.Spectators == 0 || received == session.Accepted);
         bool meets = growth.WorkingSet < GrowthBar && growth.GcLiveAfterFull < GrowthBar && api.ServerErrors == 0 && api.TransportFailures == 0 && stored && healthy
                      && !loads.Any(t => t.IsFaulted);
-        return new Report(server.Url, server.Id, machine, s, clock.Elapsed.TotalMinutes, [.. samples], growth, api.Requests, api.ServerErrors, api.TransportFailures, api.RateLimited,
+        return new Report(server.Url, server.Id, machine, s, clock.Elapsed.TotalMinutes, [.. samples], growth, endpointGrowth, api.Requests, api.ServerErrors, api.TransportFailures, api.RateLimited,
             api.Samples, hostile.Sent, hostile.Refused, jobs.Completed, jobs.Verified, jobs.Failed, session.Accepted, received, historyTotal, historyHoldsNewest,
             matches.Played, matches.Verified, matches.ReplaysStreamed, storedFrames, healthy, stored, meets, server.LastLines);
     }
@@ -184,7 +191,27 @@ public static class BenchSoakCommand
         return samples;
     }
 
+    /// <summary>The trend after the warm-up: each figure's least-squares line over the samples from the warm-up's end on, read at both ends.</summary>
     private static Growth GrowthOf(List<MemorySample> samples, Settings s)
+    {
+        var after = samples.Where(x => x.Minute >= s.WarmupMinutes).ToList();
+        if (after.Count < 2 || after[^1].Minute <= after[0].Minute) return new Growth(double.NaN, double.NaN, double.NaN, 0, 0, 0, 0, 0, 0);
+        double first = after[0].Minute, last = after[^1].Minute, meanMinute = after.Average(x => x.Minute);
+        double spread = after.Sum(x => (x.Minute - meanMinute) * (x.Minute - meanMinute));
+        (long Start, long End) Line(Func<MemorySample, long> f)
+        {
+            double mean = after.Average(x => (double)f(x));
+            double slope = after.Sum(x => (x.Minute - meanMinute) * (f(x) - mean)) / spread;
+            return ((long)(mean + slope * (first - meanMinute)), (long)(mean + slope * (last - meanMinute)));
+        }
+        var (ws0, ws1) = Line(x => x.WorkingSetBytes);
+        var (full0, full1) = Line(x => x.GcLiveAfterFullBytes);
+        var (gc0, gc1) = Line(x => x.GcHeapBytes);
+        return new Growth((double)ws1 / ws0 - 1, full0 <= 0 ? double.NaN : (double)full1 / full0 - 1, (double)gc1 / gc0 - 1, ws0, ws1, full0, full1, gc0, gc1);
+    }
+
+    /// <summary>From the mean over the minute before the warm-up ended to the mean over the last minute (shorter windows in a short run).</summary>
+    private static Growth EndpointGrowthOf(List<MemorySample> samples, Settings s)
     {
         double end = samples.Count == 0 ? 0 : samples[^1].Minute;
         double window = Math.Min(1, Math.Min(s.WarmupMinutes, end - s.WarmupMinutes)); // a minute, less in a short run
@@ -206,11 +233,14 @@ public static class BenchSoakCommand
     private static void Print(Report r)
     {
         var g = r.Growth;
+        var e = r.EndpointGrowth;
         Console.WriteLine($"Soak of {r.Minutes:0.0} minutes against a fresh server process ({r.Url}); {r.Machine.Processors} processors{r.Machine.DescribeLoad()}");
-        Console.WriteLine($"memory growth after {r.Settings.WarmupMinutes:0.#} minutes (mean of the minute before -> mean of the last minute): " +
+        Console.WriteLine($"memory growth after {r.Settings.WarmupMinutes:0.#} minutes (the trend: a line fitted to every sample from then on, read at both ends): " +
                           $"working set {g.WorkingSetAtWarmupBytes / 1e6:N1} -> {g.WorkingSetAtEndBytes / 1e6:N1} MB ({g.WorkingSet:+0.0%;-0.0%}), " +
                           $"GC heap live at the last full GC {g.GcLiveAfterFullAtWarmupBytes / 1e6:N1} -> {g.GcLiveAfterFullAtEndBytes / 1e6:N1} MB ({g.GcLiveAfterFull:+0.0%;-0.0%}); " +
                           $"bar under {GrowthBar:0%} for both (GC heap after any GC {g.GcHeapAtWarmupBytes / 1e6:N1} -> {g.GcHeapAtEndBytes / 1e6:N1} MB, {g.GcHeap:+0.0%;-0.0%})");
+        Console.WriteLine($"from the mean of the minute before to the mean of the last minute: working set {e.WorkingSet:+0.0%;-0.0%}, " +
+                          $"GC heap live at the last full GC {e.GcLiveAfterFull:+0.0%;-0.0%}, GC heap after any GC {e.GcHeap:+0.0%;-0.0%}");
         Console.WriteLine($"{r.Requests:N0} requests: {r.ServerErrors} x 5xx, {r.TransportFailures} transport failures, {r.RateLimitedRetries} x 429 waited out; " +
                           $"{r.HostileSent:N0} hostile requests, {r.HostileRefused:N0} refused with a 4xx");
         Console.WriteLine($"stored: jobs {r.JobsStored}/{r.JobsCompleted} completed ({r.JobsFailed} failed), matches {r.MatchesStored}/{r.MatchesPlayed} " +
