@@ -61,7 +61,6 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
 {
     private const int ObsSize = Contract.ObservationSize;
     private const int IdleOpponent = -1;
-    private const int NoHitYet = int.MaxValue / 2;
 
     /// <summary>The arenas with one fighter count: env rows [EnvOffset, EnvOffset + batch.ArenaCount).</summary>
     private sealed class Group
@@ -79,8 +78,6 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
         public required int[] TargetChoice { get; init; }
         /// <summary>Per arena, whether it finished on the last step (its state is already the next episode's).</summary>
         public required bool[] Finished { get; init; }
-        /// <summary>Per arena, ticks since the learner last landed a hit (the style's step-back window).</summary>
-        public required int[] TicksSinceHit { get; init; }
     }
 
     private readonly ArenaEnvOptions options;
@@ -145,7 +142,6 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
             Bots = bots,
             TargetChoice = new int[arenas],
             Finished = new bool[arenas],
-            TicksSinceHit = Enumerable.Repeat(NoHitYet, arenas).ToArray(),
         };
     }
 
@@ -176,7 +172,6 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
             g.Batch.Reset(SplitMix64.Mix(seed, (ulong)g.Fighters));
             g.Batch.WriteObservations(g.Buffers.Observations);
             for (int a = 0; a < g.Batch.ArenaCount; a++) DrawOpponents(g, a);
-            Array.Fill(g.TicksSinceHit, NoHitYet);
             CopyLearnerRows(g, observations);
         }
         Array.Clear(episodeReturn);
@@ -210,7 +205,7 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
             {
                 int env = g.EnvOffset + a, learner = a * g.Fighters;
                 float reward = g.Buffers.Rewards[learner];
-                rewards[env] = (styled ? reward + StyleReward(g, a, learner, style, targeting) : reward) * options.RewardScale;
+                rewards[env] = (styled ? reward + StyleReward(g, a, style, targeting) : reward) * options.RewardScale;
                 terminals[env] = g.Buffers.Terminals[learner];
                 truncations[env] = g.Buffers.Truncations[learner];
                 for (int k = 0; k < RewardWeights.Count; k++) termSums[k] += terms[learner * RewardWeights.Count + k];
@@ -233,17 +228,9 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
         termSteps += EnvCount;
     }
 
-    /// <summary>
-    /// The learner's style reward for the step just taken, with the step-back window's bookkeeping. A finished arena already
-    /// holds the next episode: it pays no style, and its window closes.
-    /// </summary>
-    private static float StyleReward(Group g, int arena, int learner, Style style, bool targeting)
-    {
-        if (g.Finished[arena]) { g.TicksSinceHit[arena] = NoHitYet; return 0f; }
-        bool landed = g.Batch.Fighter(learner).Events.HasFlag(FighterEvents.HitLanded);
-        g.TicksSinceHit[arena] = landed ? 0 : Math.Min(g.TicksSinceHit[arena] + 1, NoHitYet);
-        return style.Reward(g.Batch, arena, g.Fighters, targeting ? g.TargetChoice[arena] : 0, g.TicksSinceHit[arena]);
-    }
+    /// <summary>The learner's style reward for the step just taken. A finished arena already holds the next episode: it pays no style.</summary>
+    private static float StyleReward(Group g, int arena, Style style, bool targeting) =>
+        g.Finished[arena] ? 0f : style.Reward(g.Batch, arena, g.Fighters, targeting ? g.TargetChoice[arena] : 0);
 
     /// <summary>Mean of each raw reward term per learner step since the last call (metrics), then restarts the count.</summary>
     public void TakeTermMeans(Span<double> means)

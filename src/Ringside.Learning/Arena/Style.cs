@@ -11,9 +11,9 @@ namespace Ringside.Learning.Arena;
 /// </summary>
 /// <param name="PerSwing">paid per attack swung, charged below 0 (aggression: swing freely, or only when it pays).</param>
 /// <param name="ForCloseness">above 0, paid per second for standing near the nearest enemy and charged for standing away
-/// (aggression: press); below 0, paid for distance for <see cref="StepBackTicks"/> after each hit it lands (aggression: a
-/// counter-puncher that steps back after it strikes). After a landed hit, not after any swing: paid after a swing, the
-/// fighter learned to swing at the air to open the window.</param>
+/// (aggression: press); below 0, paid per second for distance from the nearest enemy while it has more health than that
+/// enemy (aggression: a point fighter, who gets ahead and then keeps away, and wins on health at the time limit rather than
+/// by knockout). Only while ahead: paid to keep away at all times, the fighter never swung and could not win.</param>
 /// <param name="ForCentre">above 0, paid per second for distance from the ropes beyond <see cref="NeutralEdgeDistance"/> and
 /// charged within it (positioning: hold the centre); below 0, charged per second for each metre between the fighter and
 /// <see cref="WorkingDistance"/> from the ropes (positioning: work the ropes). A band near the ropes, not a pull onto
@@ -33,9 +33,6 @@ public readonly record struct Style(float PerSwing, float ForCloseness, float Fo
 
     /// <summary>Distance (centre to centre) at and beyond which a fighter counts as away from its nearest enemy.</summary>
     public const float FarDistance = 4f;
-
-    /// <summary>How long after a landed hit a low-aggression fighter is paid for stepping back: a second.</summary>
-    public const int StepBackTicks = ArenaRules.TicksPerSecond;
 
     /// <summary>Distance from the ropes paid nothing by <see cref="ForCentre"/> above 0: nearer costs, farther pays.</summary>
     public const float NeutralEdgeDistance = 3f;
@@ -65,10 +62,9 @@ public readonly record struct Style(float PerSwing, float ForCloseness, float Fo
 
     /// <summary>
     /// The style reward of the learner of <paramref name="arena"/> for the step just taken; <paramref name="targetChoiceAtStart"/>
-    /// is its <see cref="Surroundings.TargetChoice"/> at the start of the step, <paramref name="ticksSinceHit"/> the ticks since
-    /// it last landed a hit (0 on the step it lands one).
+    /// is its <see cref="Surroundings.TargetChoice"/> at the start of the step.
     /// </summary>
-    public float Reward(ArenaBatch batch, int arena, int fighters, int targetChoiceAtStart, int ticksSinceHit)
+    public float Reward(ArenaBatch batch, int arena, int fighters, int targetChoiceAtStart)
     {
         var me = batch.Fighter(arena * fighters);
         float reward = (me.Events.HasFlag(FighterEvents.Attacked) ? PerSwing : 0f)
@@ -78,7 +74,8 @@ public readonly record struct Style(float PerSwing, float ForCloseness, float Fo
         float near = float.IsNaN(nearest) ? 0f : 1f - MathF.Min(nearest, FarDistance) / FarDistance; // 1 touching, 0 far or none
         float edge = ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(me.X), MathF.Abs(me.Y));
         float health = me.Health / ArenaRules.MaxHealth;
-        float closeness = ForCloseness >= 0 ? ForCloseness * (near - 0.5f) : ticksSinceHit < StepBackTicks ? -ForCloseness * (1f - near) : 0f;
+        float closeness = ForCloseness >= 0 ? ForCloseness * (near - 0.5f)
+                        : Surroundings.LeadsNearestEnemy(batch, arena, fighters) ? -ForCloseness * (1f - near) : 0f;
         float perSecond = closeness
                         + (ForCentre >= 0 ? ForCentre * (edge - NeutralEdgeDistance) / (ArenaRules.RingHalfSize - NeutralEdgeDistance)
                                           : ForCentre * MathF.Abs(edge - WorkingDistance))

@@ -20,6 +20,21 @@ public static class Surroundings
         return best;
     }
 
+    /// <summary>Whether the learner has more health than the nearest enemy still standing (false when none is).</summary>
+    public static bool LeadsNearestEnemy(ArenaBatch batch, int arena, int fighters)
+    {
+        var me = batch.Fighter(arena * fighters);
+        float nearestD = float.MaxValue, nearestHealth = float.MaxValue;
+        for (int s = 1; s < fighters; s++)
+        {
+            var them = batch.Fighter(arena * fighters + s);
+            if (!them.Alive) continue;
+            float dx = them.X - me.X, dy = them.Y - me.Y, d = dx * dx + dy * dy;
+            if (d < nearestD) { nearestD = d; nearestHealth = them.Health; }
+        }
+        return nearestD < float.MaxValue && me.Health > nearestHealth;
+    }
+
     /// <summary>
     /// The learner's choice of target: 0 without one (fewer than two enemies standing, or all equally healthy); +1 when its
     /// nearest enemy, whom a swing hits, is the weakest one standing; −1 when it is not.

@@ -28,10 +28,11 @@ public class StyleTests
         var passive = Style.For(Personality.Neutral with { Aggression = 10 });
         var (pressing, away) = (Walk(aggressive, towardEnemy: true), Walk(aggressive, towardEnemy: false));
         Assert.True(pressing > away, $"aggressive: pressing {pressing}, keeping away {away}");
-        // A passive fighter is paid to step back only just after it has landed a hit, not for running from the start.
-        (pressing, away) = (Walk(passive, towardEnemy: true, justHit: true), Walk(passive, towardEnemy: false, justHit: true));
-        Assert.True(away > pressing, $"passive, just after a hit: pressing {pressing}, keeping away {away}");
-        Assert.Equal(Walk(passive, towardEnemy: true), Walk(passive, towardEnemy: false));
+        // A passive fighter is paid to keep away only once it is ahead on health, not for running from an even start.
+        (pressing, away) = (Walk(passive, towardEnemy: true, ahead: true), Walk(passive, towardEnemy: false, ahead: true));
+        Assert.True(away > pressing, $"passive, ahead on health: pressing {pressing}, keeping away {away}");
+        Assert.Equal(0f, Walk(passive, towardEnemy: true));
+        Assert.Equal(0f, Walk(passive, towardEnemy: false));
     }
 
     [Fact]
@@ -61,7 +62,7 @@ public class StyleTests
             actions[1] = Contract.Idle;
             batch.Step(actions, buffers);
             me = batch.Fighter(0);
-            walk.Add((ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(me.X), MathF.Abs(me.Y)), ropes.Reward(batch, 0, 2, 0, int.MaxValue / 2)));
+            walk.Add((ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(me.X), MathF.Abs(me.Y)), ropes.Reward(batch, 0, 2, 0)));
         }
         var best = walk.MaxBy(w => w.Reward);
         var onTheRopes = walk.MinBy(w => w.Edge);
@@ -74,12 +75,13 @@ public class StyleTests
     /// The style reward a learner (slot 0 of a duel, the opponent idle) collects over two seconds while it walks toward
     /// or away from its enemy, or toward the centre or the ropes.
     /// </summary>
-    private static float Walk(Style style, bool? towardEnemy = null, bool? towardCentre = null, bool justHit = false)
+    private static float Walk(Style style, bool? towardEnemy = null, bool? towardCentre = null, bool ahead = false)
     {
         using var batch = new ArenaBatch(ArenaConfig.Standard(2), 1);
         batch.Reset(7);
         var buffers = new StepBuffers(batch.AgentCount);
         var actions = new int[batch.AgentCount];
+        if (ahead) LandAHit(batch, buffers, actions);
         float total = 0;
         for (int t = 0; t < 2 * ArenaRules.TicksPerSecond; t++)
         {
@@ -89,8 +91,27 @@ public class StyleTests
             actions[0] = Contract.MoveToward(dx, dy);
             actions[1] = Contract.Idle;
             batch.Step(actions, buffers);
-            total += style.Reward(batch, 0, 2, targetChoiceAtStart: 0, ticksSinceHit: justHit ? 0 : int.MaxValue / 2);
+            total += style.Reward(batch, 0, 2, targetChoiceAtStart: 0);
         }
         return total;
+    }
+
+    /// <summary>The learner walks up to its idle opponent, swinging on every other tick, until a hit lands: it is then ahead on health.</summary>
+    private static void LandAHit(ArenaBatch batch, StepBuffers buffers, int[] actions)
+    {
+        for (int t = 0; t < 5 * ArenaRules.TicksPerSecond; t++)
+        {
+            var (me, them) = (batch.Fighter(0), batch.Fighter(1));
+            float dx = them.X - me.X, dy = them.Y - me.Y;
+            actions[0] = t % 2 == 0 ? Contract.Attack : Contract.MoveToward(dx, dy); // swings that miss on the way cost nothing here
+            actions[1] = Contract.Idle;
+            batch.Step(actions, buffers);
+            if (batch.Fighter(0).Events.HasFlag(FighterEvents.HitLanded))
+            {
+                Assert.True(Surroundings.LeadsNearestEnemy(batch, 0, 2));
+                return;
+            }
+        }
+        Assert.Fail("the learner never landed a hit on its idle opponent");
     }
 }
