@@ -157,7 +157,7 @@ public static class Evaluation
                 if (!me.Alive) continue;
                 aliveTicks++;
                 edgeSum += ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(me.X), MathF.Abs(me.Y));
-                float nearestOrNone = Surroundings.NearestEnemyDistance(batch, rows[k], f);
+                float nearestOrNone = Surroundings.NearestEnemy(batch, rows[k], f).Distance;
                 double nearest = float.IsNaN(nearestOrNone) ? 0 : nearestOrNone;
                 nearestSum += nearest;
                 if (me.Health < ArenaRules.MaxHealth / 2) { hurtTicks++; hurtNearestSum += nearest; }

@@ -70,12 +70,12 @@ public readonly record struct Style(float PerSwing, float ForCloseness, float Fo
         float reward = (me.Events.HasFlag(FighterEvents.Attacked) ? PerSwing : 0f)
                      + (me.Events.HasFlag(FighterEvents.HitLanded) ? PerHitOnWeakest * targetChoiceAtStart : 0f);
         if (!me.Alive) return reward;
-        float nearest = Surroundings.NearestEnemyDistance(batch, arena, fighters);
+        var (nearest, nearestHealth) = Surroundings.NearestEnemy(batch, arena, fighters);
         float near = float.IsNaN(nearest) ? 0f : 1f - MathF.Min(nearest, FarDistance) / FarDistance; // 1 touching, 0 far or none
         float edge = ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(me.X), MathF.Abs(me.Y));
         float health = me.Health / ArenaRules.MaxHealth;
         float closeness = ForCloseness >= 0 ? ForCloseness * (near - 0.5f)
-                        : Surroundings.LeadsNearestEnemy(batch, arena, fighters) ? -ForCloseness * (1f - near) : 0f;
+                        : me.Health > nearestHealth ? -ForCloseness * (1f - near) : 0f; // ahead on health (false with no enemy: NaN)
         float perSecond = closeness
                         + (ForCentre >= 0 ? ForCentre * (edge - NeutralEdgeDistance) / (ArenaRules.RingHalfSize - NeutralEdgeDistance)
                                           : ForCentre * MathF.Abs(edge - WorkingDistance))

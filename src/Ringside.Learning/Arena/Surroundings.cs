@@ -5,34 +5,19 @@ namespace Ringside.Learning.Arena;
 /// <summary>What a learner (slot 0 of its arena) has around it: the measures that evaluation and the style terms share.</summary>
 public static class Surroundings
 {
-    /// <summary>Centre distance from the learner to the nearest enemy still standing; NaN when none is.</summary>
-    public static float NearestEnemyDistance(ArenaBatch batch, int arena, int fighters)
+    /// <summary>The nearest enemy still standing: its centre distance from the learner and its health; both NaN when none is.</summary>
+    public static (float Distance, float Health) NearestEnemy(ArenaBatch batch, int arena, int fighters)
     {
         var me = batch.Fighter(arena * fighters);
-        float best = float.NaN;
+        float best = float.NaN, health = float.NaN;
         for (int s = 1; s < fighters; s++)
         {
             var them = batch.Fighter(arena * fighters + s);
             if (!them.Alive) continue;
             float dx = them.X - me.X, dy = them.Y - me.Y, d = MathF.Sqrt(dx * dx + dy * dy);
-            if (float.IsNaN(best) || d < best) best = d;
+            if (float.IsNaN(best) || d < best) (best, health) = (d, them.Health);
         }
-        return best;
-    }
-
-    /// <summary>Whether the learner has more health than the nearest enemy still standing (false when none is).</summary>
-    public static bool LeadsNearestEnemy(ArenaBatch batch, int arena, int fighters)
-    {
-        var me = batch.Fighter(arena * fighters);
-        float nearestD = float.MaxValue, nearestHealth = float.MaxValue;
-        for (int s = 1; s < fighters; s++)
-        {
-            var them = batch.Fighter(arena * fighters + s);
-            if (!them.Alive) continue;
-            float dx = them.X - me.X, dy = them.Y - me.Y, d = dx * dx + dy * dy;
-            if (d < nearestD) { nearestD = d; nearestHealth = them.Health; }
-        }
-        return nearestD < float.MaxValue && me.Health > nearestHealth;
+        return (best, health);
     }
 
     /// <summary>

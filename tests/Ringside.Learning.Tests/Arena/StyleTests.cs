@@ -108,7 +108,7 @@ public class StyleTests
             batch.Step(actions, buffers);
             if (batch.Fighter(0).Events.HasFlag(FighterEvents.HitLanded))
             {
-                Assert.True(Surroundings.LeadsNearestEnemy(batch, 0, 2));
+                Assert.True(batch.Fighter(0).Health > Surroundings.NearestEnemy(batch, 0, 2).Health);
                 return;
             }
         }
