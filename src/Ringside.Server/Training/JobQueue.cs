@@ -60,14 +60,16 @@ public sealed class JobQueue(ISchedulerFactory schedulers, Database db, Training
     /// <summary>
     /// Interrupts a running firing and deletes the Quartz job: only a shortcut, since the runner stops at its next
     /// iteration and a later firing finds the job cancelled. So Quartz's own races with a firing that is ending (its
-    /// fired-trigger row deleted under the interrupt request, the job deleted by its completion) are logged, not failed.
+    /// fired-trigger row deleted under the interrupt request, the job deleted by its completion, its cancellation source
+    /// disposed as the interrupt reaches it) are logged, not failed.
     /// </summary>
     private async Task RemoveFromSchedulerAsync(long jobId)
     {
         try
         {
             var scheduler = await schedulers.GetScheduler();
-            await scheduler.Interrupt(KeyOf(jobId));
+            try { await scheduler.Interrupt(KeyOf(jobId)); }
+            catch (ObjectDisposedException) { } // the firing ended between Quartz finding it and cancelling it: nothing to interrupt
             await scheduler.DeleteJob(KeyOf(jobId));
         }
         catch (Exception e) when (e is SchedulerException or System.Data.Common.DbException)
