@@ -216,7 +216,11 @@ public sealed class PpoTrainer : IDisposable
     /// Runs iterations until <paramref name="totalSteps"/> / batch size are done (continuing after a resume). The callback runs
     /// between iterations, so it may save checkpoints; cancelling stops after the current iteration.
     /// </summary>
-    public void Train(long totalSteps, Action<IterationMetrics>? onIteration = null, CancellationToken cancellation = default)
+    /// <param name="timeUsed">with a time limit, the share of it used so far (0 to 1): the learning rate then anneals to 0
+    /// by whichever ends first, the steps or the time. Without it, a run stopped by its clock would end at a high rate,
+    /// with a policy that still moves from one update to the next.</param>
+    public void Train(long totalSteps, Action<IterationMetrics>? onIteration = null, CancellationToken cancellation = default,
+                      Func<double>? timeUsed = null)
     {
         if (totalSteps < Config.BatchSize)
             throw new ArgumentException($"total steps {totalSteps} are fewer than one batch (num_envs × num_steps = {Config.BatchSize})");
@@ -224,17 +228,17 @@ public sealed class PpoTrainer : IDisposable
         long startStep = GlobalStep, startTicks = Stopwatch.GetTimestamp();
         while (Iteration < iterations && !cancellation.IsCancellationRequested)
         {
-            var metrics = RunIteration(iterations, startStep, startTicks);
+            float left = 1f - (float)Iteration / iterations;
+            if (timeUsed is not null) left = MathF.Min(left, 1f - (float)Math.Clamp(timeUsed(), 0, 1));
+            var metrics = RunIteration(iterations, left, startStep, startTicks);
             onIteration?.Invoke(metrics);
         }
     }
 
-    /// <summary>One iteration: anneal the learning rate, collect, compute advantages, update.</summary>
-    private IterationMetrics RunIteration(int iterations, long spsStartStep, long spsStartTicks)
+    /// <summary>One iteration: anneal the learning rate (to <paramref name="frac"/> of its start), collect, compute advantages, update.</summary>
+    private IterationMetrics RunIteration(int iterations, float frac, long spsStartStep, long spsStartTicks)
     {
         long iterationStart = Stopwatch.GetTimestamp();
-        // Annealing the rate if instructed to do so.
-        float frac = 1f - (float)Iteration / iterations;
         float lr = Config.AnnealLr ? frac * Config.LearningRate : Config.LearningRate;
 
         Collect();

@@ -29,6 +29,8 @@ public sealed record ArenaTrainingOptions
     /// <summary>Training reward for the outcome of an episode, ± (see <see cref="ArenaEnvOptions.OutcomeReward"/>).</summary>
     public float OutcomeReward { get; init; } = ArenaTraining.DefaultOutcomeReward;
     public long Steps { get; init; } = ArenaTraining.DefaultSteps;
+    /// <summary>Wall-time limit: the run stops after the iteration that reaches it, and the learning rate anneals to 0 by it
+    /// (or by <see cref="Steps"/>, whichever comes first).</summary>
     public TimeSpan? MaxTime { get; init; }
     public ulong Seed { get; init; } = 1;
     /// <summary>
@@ -212,6 +214,7 @@ public static class ArenaTraining
         int evaluateEvery = (int)Math.Clamp(options.EvaluateEverySteps / options.Ppo.BatchSize, 1, int.MaxValue);
         var checkups = new List<Checkup>();
         Checkup? best = resume ? CheckupOf(bestPath) : null;
+        ActorCriticNetwork? bestNetwork = best is null ? null : Checkpoint.Load(bestPath).Network; // to meet later ones head to head
 
         void SaveCheckpoint(IterationMetrics m)
         {
@@ -236,11 +239,13 @@ public static class ArenaTraining
             {
                 checkup = Checkup.Run(trainer.Network, options.Fighter, options.EffectiveWeights, options.MaxTicks, options.EvaluationEpisodes,
                     m.Iteration, m.GlobalStep, clock.Elapsed.TotalSeconds);
+                if (best is not null && bestNetwork is not null && checkup.NeedsHeadToHead(best))
+                    checkup = checkup.WithHeadToHead(trainer.Network, bestNetwork, options.Fighter, options.EffectiveWeights, options.MaxTicks);
                 checkups.Add(checkup);
-                // The best checkpoint is the best checkup's (ties: the later, better-trained one).
-                if (best is null || checkup.Score >= best.Score)
+                if (checkup.Replaces(best))
                 {
                     best = checkup;
+                    bestNetwork = trainer.Network.Clone();
                     newBest = true;
                     var metrics = new Dictionary<string, double>(checkup.ToMetrics()) { ["mean_return"] = Finite(m.MeanReturn), ["iteration"] = m.Iteration };
                     Checkpoint.Save(bestPath, trainer.Network, Info(options, metrics) with { Steps = trainer.GlobalStep });
@@ -264,7 +269,7 @@ public static class ArenaTraining
             }
             if (m.Iteration % options.CheckpointEvery == 0 || m.Iteration == m.Iterations) SaveCheckpoint(m);
             if (stoppedByTime) stop.Cancel();
-        }, stop.Token);
+        }, stop.Token, options.MaxTime is { } limit ? () => clock.Elapsed / limit : null);
 
         bool stoppedEarly = last is not null && last.Iteration < last.Iterations;
         if (last is not null && (stoppedEarly || last.Iteration % options.CheckpointEvery != 0)) SaveCheckpoint(last);
@@ -350,13 +355,15 @@ public static class ArenaTraining
             ["explained_variance"] = NullIfNaN(m.ExplainedVariance),
             ["learning_rate"] = m.LearningRate,
             ["reward_terms"] = line.RewardTerms,
-            ["evaluation"] = line.Checkup is { } c ? new Dictionary<string, double>
+            ["evaluation"] = line.Checkup is { } c ? new Dictionary<string, double?>
             {
                 ["vs_chaser"] = c.VsChaser,
                 ["vs_cautious"] = c.VsCautious,
                 ["free_for_all"] = c.FreeForAll,
                 ["score"] = c.Score,
                 ["wall_seconds"] = c.WallSeconds,
+                ["vs_best"] = NullIfNaN(c.VsBest),
+                ["lost_to_best"] = NullIfNaN(c.LostToBest),
             } : null,
         };
     }

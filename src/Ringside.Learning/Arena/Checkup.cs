@@ -7,8 +7,10 @@ namespace Ringside.Learning.Arena;
 /// bot, and how often it is last standing in a four-fighter free-for-all against the chaser, the cautious bot and the
 /// random bot. Every checkup of a run plays the same seeded episodes, so two checkups compare the policies alone.
 /// </summary>
+/// <param name="VsBest">the share of 1v1 episodes won against the best checkpoint so far, and <paramref name="LostToBest"/> the
+/// share lost to it; NaN when they did not meet (see <see cref="Replaces"/>).</param>
 public sealed record Checkup(int Iteration, long Steps, double WallSeconds, int Episodes,
-    double VsChaser, double VsCautious, double FreeForAll)
+    double VsChaser, double VsCautious, double FreeForAll, double VsBest = double.NaN, double LostToBest = double.NaN)
 {
     /// <summary>The bars a competent fighter clears (issue 13): 90 % in both duels, 60 % of free-for-alls.</summary>
     public const double DuelBar = 0.9, FreeForAllBar = 0.6;
@@ -23,14 +25,37 @@ public sealed record Checkup(int Iteration, long Steps, double WallSeconds, int 
     public double Score => (Math.Min(1, VsChaser / DuelBar) + Math.Min(1, VsCautious / DuelBar) + Math.Min(1, FreeForAll / FreeForAllBar)) / 3
                            + 1e-3 * (VsChaser + VsCautious + FreeForAll) / 3;
 
-    public Dictionary<string, double> ToMetrics() => new()
+    public bool AllPassed => DuelsPassed && FreeForAllPassed;
+
+    /// <summary>
+    /// Whether this checkup's policy needs to meet the best one's head to head to tell them apart: both clear every bar, so
+    /// the bots no longer separate them.
+    /// </summary>
+    public bool NeedsHeadToHead(Checkup best) => AllPassed && best.AllPassed;
+
+    /// <summary>
+    /// Whether this checkup's policy replaces <paramref name="best"/> as the best checkpoint. Until both clear every bar, the
+    /// better <see cref="Score"/> (ties: this later, better-trained one). Once both do, the bots no longer tell them apart:
+    /// a fighter that beats every bot can still lose most of its duels to one that fights back. They then meet head to head
+    /// (<see cref="VsBest"/>), and this one replaces the best if it wins more of those duels than it loses, as AlphaGo
+    /// Zero's evaluator gates a new network against the best one so far.
+    /// </summary>
+    public bool Replaces(Checkup? best) =>
+        best is null || (NeedsHeadToHead(best) ? VsBest > LostToBest : Score >= best.Score);
+
+    public Dictionary<string, double> ToMetrics()
     {
-        ["eval_vs_chaser"] = VsChaser,
-        ["eval_vs_cautious"] = VsCautious,
-        ["eval_free_for_all"] = FreeForAll,
-        ["eval_score"] = Score,
-        ["eval_iteration"] = Iteration,
-    };
+        var metrics = new Dictionary<string, double>
+        {
+            ["eval_vs_chaser"] = VsChaser,
+            ["eval_vs_cautious"] = VsCautious,
+            ["eval_free_for_all"] = FreeForAll,
+            ["eval_score"] = Score,
+            ["eval_iteration"] = Iteration,
+        };
+        if (double.IsFinite(VsBest)) (metrics["eval_vs_best"], metrics["eval_lost_to_best"]) = (VsBest, LostToBest);
+        return metrics;
+    }
 
     /// <summary>
     /// Plays <paramref name="episodes"/> seeded episodes of each line-up with the greedy policy of
@@ -55,5 +80,18 @@ public sealed record Checkup(int Iteration, long Steps, double WallSeconds, int 
         Parallel.For(0, lineUps.Length, new ParallelOptions { MaxDegreeOfParallelism = 2 }, k =>
             rates[k] = Evaluation.Run(new NetworkPolicy(snapshot, episodes, seed, greedy: true), lineUps[k]).WinRate);
         return new Checkup(iteration, steps, wallSeconds, episodes, rates[0], rates[1], rates[2]);
+    }
+
+    /// <summary>
+    /// This checkup with its policy's 1v1 result against the best checkpoint's (<paramref name="best"/>): both greedy, both
+    /// the same fighter, <see cref="Episodes"/> seeded episodes.
+    /// </summary>
+    public Checkup WithHeadToHead(ActorCriticNetwork network, ActorCriticNetwork best, FighterSpec learner, RewardWeights weights, int maxTicks,
+        ulong seed = 0xB357)
+    {
+        var result = Evaluation.Run(new NetworkPolicy(network.Clone(), Episodes, seed, greedy: true),
+            [(new NetworkPolicy(best, Episodes, seed ^ 1, greedy: true), learner)], "best",
+            new EvaluationOptions { Opponents = [], Episodes = Episodes, Seed = seed, Learner = learner, Opponent = learner, Weights = weights, MaxTicks = maxTicks });
+        return this with { VsBest = result.WinRate, LostToBest = 1 - result.WinRate - result.DrawRate };
     }
 }

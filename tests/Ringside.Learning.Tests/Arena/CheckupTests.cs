@@ -40,6 +40,7 @@ public sealed class CheckupTests : IDisposable
             Assert.InRange(c.FreeForAll, 0, 1);
             Assert.Equal(6, c.Episodes);
         }
+        Assert.DoesNotContain(result.Checkups, c => c.AllPassed); // too little training to clear a bar: the score decides alone
         var best = result.Checkups.Where(c => c.Score == result.Checkups.Max(x => x.Score)).Last();
         Assert.Equal(best, result.Best);
         Assert.Equal(best.Iteration, lines.Last(l => l.NewBest).Ppo.Iteration); // "new best model saved" was said of it
@@ -56,6 +57,41 @@ public sealed class CheckupTests : IDisposable
         var evaluated = File.ReadAllLines(Path.Combine(_dir, ArenaTraining.MetricsFile)).Select(l => JsonDocument.Parse(l).RootElement)
             .Where(l => l.GetProperty("evaluation").ValueKind == JsonValueKind.Object).Select(l => l.GetProperty("iteration").GetInt32());
         Assert.Equal(new[] { 2, 4, 6, 7 }, evaluated);
+    }
+
+    [Fact]
+    public void Until_both_clear_every_bar_the_score_decides_then_the_head_to_head()
+    {
+        Checkup At(int iteration, double chaser, double cautious, double ffa, double vsBest = double.NaN, double lost = double.NaN) =>
+            new(iteration, 0, 0, 100, chaser, cautious, ffa, vsBest, lost);
+        var passing = At(1, 0.95, 0.97, 0.70);
+
+        Assert.True(At(2, 0.1, 0.1, 0.1).Replaces(null));
+        Assert.True(At(2, 0.95, 0.92, 0.65).Replaces(At(1, 0.95, 0.92, 0.55)));     // clears a bar more
+        Assert.False(At(2, 0.95, 0.92, 0.55).Replaces(At(1, 0.95, 0.92, 0.58)));    // clears the same, wins less
+        Assert.True(At(2, 0.95, 0.92, 0.58).Replaces(At(1, 0.95, 0.92, 0.58)));     // a tie: the later one
+        Assert.False(At(2, 0.95, 0.92, 0.55).Replaces(passing));                    // a bar fewer: no duel can make up for it
+
+        // Both clear every bar: the bots' win rates no longer count, the duels between the two do.
+        Assert.True(passing.NeedsHeadToHead(passing));
+        Assert.True(At(2, 0.91, 0.90, 0.60, vsBest: 0.40, lost: 0.30).Replaces(passing));
+        Assert.False(At(2, 1.0, 1.0, 0.99, vsBest: 0.30, lost: 0.40).Replaces(passing));
+        Assert.False(At(2, 1.0, 1.0, 0.99, vsBest: 0.30, lost: 0.30).Replaces(passing)); // it must win more than it loses
+    }
+
+    [Fact]
+    public void A_head_to_head_is_seeded_and_accounts_for_every_episode()
+    {
+        var spec = ArenaTraining.DefaultPpo.NetworkSpec(Sim.Contract.ObservationSize, Sim.Contract.ActionCount);
+        var a = new ActorCriticNetwork(spec, seed: 3);
+        var b = new ActorCriticNetwork(spec, seed: 4);
+        var checkup = new Checkup(1, 0, 0, 20, 1, 1, 1);
+        var first = checkup.WithHeadToHead(a, b, Sim.FighterSpec.Standard, Sim.RewardWeights.Default, 300);
+        var again = checkup.WithHeadToHead(a, b, Sim.FighterSpec.Standard, Sim.RewardWeights.Default, 300);
+        Assert.Equal((first.VsBest, first.LostToBest), (again.VsBest, again.LostToBest));
+        Assert.InRange(first.VsBest + first.LostToBest, 0, 1);
+        Assert.Equal(first.VsBest, first.ToMetrics()["eval_vs_best"]);
+        Assert.DoesNotContain("eval_vs_best", checkup.ToMetrics().Keys); // not played: not reported
     }
 
     [Fact]
