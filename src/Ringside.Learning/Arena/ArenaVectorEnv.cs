@@ -22,10 +22,10 @@ public sealed record ArenaEnvOptions
     public double SelfPlayRatio { get; init; }
     /// <summary>
     /// Training only, not a contract term: added to the learner's reward on an episode's last step, + for a win (last
-    /// standing, or ahead on health at the time limit), − for anything else. Without it a fighter paid per second alive
-    /// is as well off with a safe draw as with a win, and learns to wait out careful opponents. A draw costs as much as a
-    /// loss: paid nothing for one, fighters trained for 30 s drew a fifth of their duels with a stronger-trained fighter,
-    /// standing off until the time limit or trading the last two hits on the same tick (docs/BENCHMARKS.md, Competence).
+    /// standing, or ahead on health at the time limit), − for a loss, nothing for a draw. Without it a fighter paid per
+    /// second alive is as well off with a safe draw as with a win, and learns to wait out careful opponents. Charging a
+    /// draw as a loss was tried (session 9, docs/BENCHMARKS.md): it won more duels against a stronger-trained fighter
+    /// but undid the positioning slider, whose fighters then left the centre to force a result.
     /// </summary>
     public float OutcomeReward { get; init; }
     /// <summary>Training only, not a contract term: the personality's style terms (see <see cref="Arena.Style"/>).</summary>
@@ -218,7 +218,7 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
             {
                 int env = g.EnvOffset + a;
                 int winner = g.Batch.LastResult(a).Winner;
-                rewards[env] += (winner == 0 ? options.OutcomeReward : -options.OutcomeReward) * options.RewardScale;
+                rewards[env] += (winner == 0 ? options.OutcomeReward : winner > 0 ? -options.OutcomeReward : 0f) * options.RewardScale;
                 completed[completedCount++] = new EpisodeEnd(env, episodeReturn[env], episodeLength[env], winner == 0 ? 1f : 0f);
                 episodeReturn[env] = 0;
                 episodeLength[env] = 0;
