@@ -29,7 +29,7 @@ public static class BenchPersonalitiesCommand
         new("aggression", "mean_distance_to_nearest_enemy", "duels", f => f.MeanDistanceToNearestEnemy, -1),
         new("positioning", "mean_distance_to_edge", "duels", f => f.MeanDistanceToEdge, +1, MinDifference: 1.0),
         new("targeting", "hits_on_weakest", "free_for_all", f => f.HitsOnWeakest, +1),
-        new("risk_tolerance", "distance_when_hurt", "duels", f => f.DistanceWhenHurt, -1),
+        new("risk_tolerance", "time_exposed", "duels", f => f.TimeExposed, +1),
         new("risk_tolerance", "damage_taken_per_episode", "duels", f => f.DamageTakenPerEpisode, +1),
         new("endurance", "health_kept", "duels", f => f.HealthKept, +1),
         new("endurance", "seconds_survived", "free_for_all", f => f.SecondsSurvived, +1),
@@ -153,7 +153,8 @@ public static class BenchPersonalitiesCommand
         (a.AttacksPerSecond + b.AttacksPerSecond) / 2, (a.MeanDistanceToEdge + b.MeanDistanceToEdge) / 2,
         (a.MeanDistanceToNearestEnemy + b.MeanDistanceToNearestEnemy) / 2, (a.DamageDealtPerEpisode + b.DamageDealtPerEpisode) / 2,
         (a.DamageTakenPerEpisode + b.DamageTakenPerEpisode) / 2, (a.RungOutPerEpisode + b.RungOutPerEpisode) / 2,
-        (a.HealthKept + b.HealthKept) / 2, (a.SecondsSurvived + b.SecondsSurvived) / 2, double.NaN, Mean(a.DistanceWhenHurt, b.DistanceWhenHurt));
+        (a.HealthKept + b.HealthKept) / 2, (a.SecondsSurvived + b.SecondsSurvived) / 2, double.NaN, Mean(a.DistanceWhenHurt, b.DistanceWhenHurt),
+        (a.TimeExposed + b.TimeExposed) / 2);
 
     /// <summary>The mean of two measures that may be missing (NaN): of those present.</summary>
     private static double Mean(double a, double b) => double.IsNaN(a) ? b : double.IsNaN(b) ? a : (a + b) / 2;

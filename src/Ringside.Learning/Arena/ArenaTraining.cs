@@ -325,7 +325,7 @@ public static class ArenaTraining
             for_closeness = o.Style.ForCloseness,
             for_centre = o.Style.ForCentre,
             per_hit_on_weakest = o.Style.PerHitOnWeakest,
-            for_engaging_hurt = o.Style.ForEngagingHurt,
+            for_exposure = o.Style.ForExposure,
             for_health = o.Style.ForHealth,
         },
         steps = o.Steps,

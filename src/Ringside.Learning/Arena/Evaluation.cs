@@ -10,6 +10,8 @@ namespace Ringside.Learning.Arena;
 /// choice (two or more enemies with different health): targeting, in free-for-alls; NaN without such a hit.</param>
 /// <param name="DistanceWhenHurt">mean distance to the nearest enemy while below half health (risk tolerance: trade or back
 /// off); NaN if never hurt.</param>
+/// <param name="TimeExposed">share of the time in the ring spent where the nearest enemy could strike: within its reach,
+/// its attack off cooldown (risk tolerance: stand and trade, or keep out of reach until it can strike first).</param>
 public sealed record BehaviourFingerprint(
     double AttacksPerSecond,
     double MeanDistanceToEdge,
@@ -20,7 +22,8 @@ public sealed record BehaviourFingerprint(
     double HealthKept = 0,
     double SecondsSurvived = 0,
     double HitsOnWeakest = double.NaN,
-    double DistanceWhenHurt = double.NaN);
+    double DistanceWhenHurt = double.NaN,
+    double TimeExposed = 0);
 
 public sealed record EvaluationResult(
     string Opponents,
@@ -103,6 +106,7 @@ public static class Evaluation
         var learnerActions = new int[n];
         var rows = new int[n];
         double reward = 0, attacks = 0, aliveTicks = 0, edgeSum = 0, nearestSum = 0, dealt = 0, taken = 0, hitsWithChoice = 0, hitsOnWeakest = 0, hurtTicks = 0, hurtNearestSum = 0;
+        double exposedTicks = 0;
         var targetChoiceAtStart = new int[n]; // per active row: Surroundings.TargetChoice (+1 the nearest is the weakest, -1 not, 0 no choice)
         float learnerDamage = options.Learner.Stats.Damage;
 
@@ -157,8 +161,9 @@ public static class Evaluation
                 if (!me.Alive) continue;
                 aliveTicks++;
                 edgeSum += ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(me.X), MathF.Abs(me.Y));
-                float nearestOrNone = Surroundings.NearestEnemy(batch, rows[k], f).Distance;
+                var (nearestOrNone, _, ready, strikeMargin) = Surroundings.NearestEnemy(batch, rows[k], f);
                 double nearest = float.IsNaN(nearestOrNone) ? 0 : nearestOrNone;
+                if (ready && strikeMargin <= 0) exposedTicks++;
                 nearestSum += nearest;
                 if (me.Health < ArenaRules.MaxHealth / 2) { hurtTicks++; hurtNearestSum += nearest; }
             }
@@ -195,7 +200,8 @@ public static class Evaluation
             HealthKept: healthKept / n,
             SecondsSurvived: aliveTicks / ArenaRules.TicksPerSecond / n,
             HitsOnWeakest: hitsWithChoice > 0 ? hitsOnWeakest / hitsWithChoice : double.NaN,
-            DistanceWhenHurt: hurtTicks > 0 ? hurtNearestSum / hurtTicks : double.NaN);
+            DistanceWhenHurt: hurtTicks > 0 ? hurtNearestSum / hurtTicks : double.NaN,
+            TimeExposed: aliveTicks > 0 ? exposedTicks / aliveTicks : 0);
         return new EvaluationResult(label, f, n, (double)wins / n, (double)draws / n,
             reward / n, seconds / n, koDealt, ringOutDealt, knockedOut, rungOut, fingerprint, decisions);
     }

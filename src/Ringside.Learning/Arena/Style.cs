@@ -21,10 +21,13 @@ namespace Ringside.Learning.Arena;
 /// knockback put it out of the ring, and lost every duel.</param>
 /// <param name="PerHitOnWeakest">paid per hit on the weakest of several enemies, charged per hit on another one
 /// (targeting: finish the weakest, or spread the damage).</param>
-/// <param name="ForEngagingHurt">paid per second for standing near the nearest enemy while hurt, charged for standing
-/// away, in proportion to the health missing (risk tolerance: keep trading when hurt, or back off).</param>
+/// <param name="ForExposure">per second while the nearest enemy could strike the fighter: its attack is ready (off cooldown)
+/// and the fighter is within its reach (risk tolerance). Above 0, paid: a risk-taker stands and trades where it can be hit.
+/// Below 0, charged from <see cref="CarefulMargin"/> beyond that reach: a careful fighter keeps out of a ready enemy's reach,
+/// and steps in to strike first from the edge of its own, or while the enemy is recovering from a swing. The fighter sees
+/// both conditions: its reach margin and the enemy's cooldown.</param>
 /// <param name="ForHealth">paid per second for the health kept (endurance above 50: last; below, nothing).</param>
-public readonly record struct Style(float PerSwing, float ForCloseness, float ForCentre, float PerHitOnWeakest, float ForEngagingHurt, float ForHealth)
+public readonly record struct Style(float PerSwing, float ForCloseness, float ForCentre, float PerHitOnWeakest, float ForExposure, float ForHealth)
 {
     /// <summary>No style terms: the contract's reward alone.</summary>
     public static Style None => default;
@@ -44,6 +47,13 @@ public readonly record struct Style(float PerSwing, float ForCloseness, float Fo
     public const float WorkingDistance = 2f;
 
     /// <summary>
+    /// How far beyond a ready enemy's reach a careful (low-risk) fighter is charged for <see cref="ForExposure"/>, in metres:
+    /// an enemy walking in covers about 0.12 m a tick, so a fighter charged only inside the reach learns the danger too late
+    /// to keep out of it (charged 3.2 a second from the reach itself, it fought as a neutral one does).
+    /// </summary>
+    public const float CarefulMargin = 0.5f;
+
+    /// <summary>
     /// The style of a personality. With d = slider / 50 − 1 (−1 to +1, 0 neutral) each term is its coefficient × d, in the
     /// units of the contract's reward terms (a standard hit taken costs 1).
     /// </summary>
@@ -56,7 +66,7 @@ public readonly record struct Style(float PerSwing, float ForCloseness, float Fo
             ForCloseness: (a > 0 ? 4f : 12f) * a,
             ForCentre: (pos > 0 ? 6f : 1.2f) * pos,
             PerHitOnWeakest: 2f * t,
-            ForEngagingHurt: 8f * r,
+            ForExposure: (r > 0 ? 4f : 2f) * r,
             ForHealth: 2f * MathF.Max(e, 0f));
     }
 
@@ -70,7 +80,7 @@ public readonly record struct Style(float PerSwing, float ForCloseness, float Fo
         float reward = (me.Events.HasFlag(FighterEvents.Attacked) ? PerSwing : 0f)
                      + (me.Events.HasFlag(FighterEvents.HitLanded) ? PerHitOnWeakest * targetChoiceAtStart : 0f);
         if (!me.Alive) return reward;
-        var (nearest, nearestHealth) = Surroundings.NearestEnemy(batch, arena, fighters);
+        var (nearest, nearestHealth, enemyReady, strikeMargin) = Surroundings.NearestEnemy(batch, arena, fighters);
         float near = float.IsNaN(nearest) ? 0f : 1f - MathF.Min(nearest, FarDistance) / FarDistance; // 1 touching, 0 far or none
         float edge = ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(me.X), MathF.Abs(me.Y));
         float health = me.Health / ArenaRules.MaxHealth;
@@ -79,7 +89,7 @@ public readonly record struct Style(float PerSwing, float ForCloseness, float Fo
         float perSecond = closeness
                         + (ForCentre >= 0 ? ForCentre * (edge - NeutralEdgeDistance) / (ArenaRules.RingHalfSize - NeutralEdgeDistance)
                                           : ForCentre * MathF.Abs(edge - WorkingDistance))
-                        + ForEngagingHurt * (1f - health) * (near - 0.5f)
+                        + (enemyReady && strikeMargin <= (ForExposure > 0 ? 0f : CarefulMargin) ? ForExposure : 0f)
                         + ForHealth * health;
         return reward + perSecond * ArenaRules.Dt;
     }

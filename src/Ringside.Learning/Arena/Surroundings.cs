@@ -5,19 +5,26 @@ namespace Ringside.Learning.Arena;
 /// <summary>What a learner (slot 0 of its arena) has around it: the measures that evaluation and the style terms share.</summary>
 public static class Surroundings
 {
-    /// <summary>The nearest enemy still standing: its centre distance from the learner and its health; both NaN when none is.</summary>
-    public static (float Distance, float Health) NearestEnemy(ArenaBatch batch, int arena, int fighters)
+    /// <summary>
+    /// The nearest enemy still standing: its centre distance from the learner, its health, whether its attack is ready (off
+    /// cooldown: it can strike on the coming tick) and its strike margin (the gap between the bodies minus its reach: at or
+    /// below 0 the learner is within its reach). A fighter sees the last two as the enemy's cooldown and its own reach
+    /// margin. NaN, NaN, false and NaN when no enemy is standing.
+    /// </summary>
+    public static (float Distance, float Health, bool Ready, float StrikeMargin) NearestEnemy(ArenaBatch batch, int arena, int fighters)
     {
         var me = batch.Fighter(arena * fighters);
-        float best = float.NaN, health = float.NaN;
+        float best = float.NaN, health = float.NaN, strikeMargin = float.NaN;
+        bool ready = false;
         for (int s = 1; s < fighters; s++)
         {
             var them = batch.Fighter(arena * fighters + s);
             if (!them.Alive) continue;
             float dx = them.X - me.X, dy = them.Y - me.Y, d = MathF.Sqrt(dx * dx + dy * dy);
-            if (float.IsNaN(best) || d < best) (best, health) = (d, them.Health);
+            if (float.IsNaN(best) || d < best)
+                (best, health, ready, strikeMargin) = (d, them.Health, them.Cooldown == 0, d - me.Radius - them.Radius - them.Reach);
         }
-        return (best, health);
+        return (best, health, ready, strikeMargin);
     }
 
     /// <summary>

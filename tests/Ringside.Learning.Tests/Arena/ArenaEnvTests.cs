@@ -20,6 +20,7 @@ public class ArenaEnvTests(ITestOutputHelper output)
         Assert.Equal(0, vsIdle.WinsByDecision); // every win eliminates the idle bot long before the time limit
         Assert.Equal((int)Math.Round(vsIdle.WinRate * 100), vsIdle.KnockoutsDealt + vsIdle.RingOutsDealt);
         Assert.True(vsRandom.Fingerprint.AttacksPerSecond > 0.5, "a chaser attacks often");
+        Assert.True(vsIdle.Fingerprint.TimeExposed > 0, "the chaser stands within reach of the idle bot, whose attack is always ready");
     }
 
     [Fact]
@@ -35,6 +36,7 @@ public class ArenaEnvTests(ITestOutputHelper output)
         Assert.Equal(0, a.Fingerprint.DamageDealtPerEpisode);
         Assert.True(a.WinRate < 0.1);
         Assert.True(a.Fingerprint.DamageTakenPerEpisode > 0);
+        Assert.True(a.Fingerprint.TimeExposed > 0, "the chaser comes into reach with its attack ready");
     }
 
     [Fact]

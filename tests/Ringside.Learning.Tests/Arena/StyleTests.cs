@@ -16,7 +16,7 @@ public class StyleTests
         Assert.True(Style.For(Personality.Neutral with { Positioning = 90 }).ForCentre > 0);
         Assert.True(Style.For(Personality.Neutral with { Positioning = 10 }).ForCentre < 0);
         Assert.True(Style.For(Personality.Neutral with { Targeting = 90 }).PerHitOnWeakest > 0);
-        Assert.True(Style.For(Personality.Neutral with { RiskTolerance = 10 }).ForEngagingHurt < 0);
+        Assert.True(Style.For(Personality.Neutral with { RiskTolerance = 10 }).ForExposure < 0);
         Assert.True(Style.For(Personality.Neutral with { Endurance = 90 }).ForHealth > 0);
         Assert.Equal(0, Style.For(Personality.Neutral with { Endurance = 10 }).ForHealth); // no pay for losing health
     }
@@ -33,6 +33,18 @@ public class StyleTests
         Assert.True(away > pressing, $"passive, ahead on health: pressing {pressing}, keeping away {away}");
         Assert.Equal(0f, Walk(passive, towardEnemy: true));
         Assert.Equal(0f, Walk(passive, towardEnemy: false));
+    }
+
+    [Fact]
+    public void Standing_in_reach_of_a_ready_enemy_pays_a_risk_taker_and_charges_a_careful_fighter()
+    {
+        // The idle enemy's attack is always off cooldown: walking up to it ends in its reach, walking away never does.
+        var taker = Style.For(Personality.Neutral with { RiskTolerance = 90 });
+        var careful = Style.For(Personality.Neutral with { RiskTolerance = 10 });
+        Assert.True(Walk(taker, towardEnemy: true) > 0);
+        Assert.True(Walk(careful, towardEnemy: true) < 0);
+        Assert.Equal(0f, Walk(taker, towardEnemy: false));
+        Assert.Equal(0f, Walk(careful, towardEnemy: false));
     }
 
     [Fact]
