@@ -101,7 +101,7 @@ public static class EvalCommand
                 var r = Evaluation.Run(loaded[i].Policy, [(loaded[j].Policy, loaded[j].Spec)], loaded[j].Name,
                     new EvaluationOptions { Opponents = [], Episodes = episodes, Seed = SplitMix64.Mix(seed, (ulong)(i * n + j)), Learner = loaded[i].Spec, Weights = loaded[i].Weights });
                 winRate[i][j] = r.WinRate;
-                winRate[j][i] = 1 - r.WinRate - r.DrawRate;
+                winRate[j][i] = r.LossRate;
             }
         var score = winRate.Select(row => row.Where(double.IsFinite).Average()).ToArray();
         if (json)

@@ -92,6 +92,6 @@ public sealed record Checkup(int Iteration, long Steps, double WallSeconds, int 
         var result = Evaluation.Run(new NetworkPolicy(network.Clone(), Episodes, seed, greedy: true),
             [(new NetworkPolicy(best, Episodes, seed ^ 1, greedy: true), learner)], "best",
             new EvaluationOptions { Opponents = [], Episodes = Episodes, Seed = seed, Learner = learner, Opponent = learner, Weights = weights, MaxTicks = maxTicks });
-        return this with { VsBest = result.WinRate, LostToBest = 1 - result.WinRate - result.DrawRate };
+        return this with { VsBest = result.WinRate, LostToBest = result.LossRate };
     }
 }

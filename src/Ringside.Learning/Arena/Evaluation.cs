@@ -39,7 +39,11 @@ public sealed record EvaluationResult(
     int RungOut,
     BehaviourFingerprint Fingerprint,
     /// <summary>Wins decided on health at the time limit (the rest were won by eliminating everyone).</summary>
-    int WinsByDecision);
+    int WinsByDecision)
+{
+    /// <summary>Episodes lost: neither won nor drawn.</summary>
+    public double LossRate => 1 - WinRate - DrawRate;
+}
 
 /// <summary>What to evaluate against. Opponent slot s (1..fighters-1) is <c>Opponents[(s-1) % Opponents.Count]</c>.</summary>
 public sealed record EvaluationOptions
