@@ -185,7 +185,7 @@ public sealed class ActorCriticNetwork
         {
             Span<float> output = outputs[i].AsSpan(0, batch * trunk[i].Outputs);
             ForwardLayer(trunk[i], input, output, batch);
-            if (Spec.Activation == Activation.Tanh) TensorPrimitives.Tanh(output, output);
+            if (Spec.Activation == Activation.Tanh) PortableMath.Tanh(output, output);
             else TensorPrimitives.Max(output, 0f, output);
             input = output;
         }

@@ -85,7 +85,7 @@ public static class GradientClipping
     /// </summary>
     public static float ClipGlobalNorm(Span<float> gradients, float maxNorm)
     {
-        float norm = MathF.Sqrt(TensorPrimitives.SumOfSquares(gradients));
+        float norm = MathF.Sqrt(PortableMath.SumOfSquares(gradients));
         float scale = maxNorm / (norm + 1e-6f);
         if (scale < 1f) TensorPrimitives.Multiply(gradients, scale, gradients);
         return norm;

@@ -16,7 +16,7 @@ public static class Categorical
         logProbabilities = logProbabilities[..count];
         probabilities = probabilities[..count];
         // Shift each row by its maximum so exp cannot overflow, exponentiate the whole block at once
-        // (vectorised), then normalise each row: log p = (z − max) − log Σ exp(z − max).
+        // (vectorised, the same bits on every machine), then normalise each row: log p = (z − max) − log Σ exp(z − max).
         // Rows are a handful of actions: plain loops beat per-row library calls here.
         for (int row = 0; row < count; row += actions)
         {
@@ -27,7 +27,7 @@ public static class Categorical
         // exp of a shifted logit below −80 would be a denormal, which costs ~100× in arithmetic; such an action has
         // probability below 2e-35 either way, so its exp is taken at −80 (its log-probability stays exact).
         TensorPrimitives.Max(logProbabilities, -80f, probabilities);
-        TensorPrimitives.Exp(probabilities, probabilities);
+        PortableMath.Exp(probabilities, probabilities);
         for (int row = 0; row < count; row += actions)
         {
             float sum = 0;

@@ -480,7 +480,7 @@ public sealed class PpoTrainer : IDisposable
             var logProbabilities = workspace.LogProbabilities.AsSpan(i * actionCount, actionCount);
             int action = actions[i];
             float logratio = logProbabilities[action] - oldLogprobs[i];
-            float ratio = MathF.Exp(logratio);
+            float ratio = PortableMath.Exp(logratio);
             // calculate approx_kl http://joschu.net/blog/kl-approx.html
             oldApproxKl += -logratio;
             approxKl += ratio - 1 - logratio;

@@ -57,13 +57,17 @@ public static class Cli
     }
 
     /// <summary>Runs <c>dotnet ringside.dll</c> as a real process: for exit codes and streams as a shell sees them.</summary>
-    public static CliResult RunProcess(params string[] args)
+    public static CliResult RunProcess(params string[] args) => RunProcess(new Dictionary<string, string>(), args);
+
+    /// <summary>Runs <c>dotnet ringside.dll</c> as a real process with these environment variables set.</summary>
+    public static CliResult RunProcess(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         string dll = typeof(Output).Assembly.Location;
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(dll);
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var err = process.StandardError.ReadToEndAsync();
         string output = process.StandardOutput.ReadToEnd();

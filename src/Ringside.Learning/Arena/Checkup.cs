@@ -19,10 +19,15 @@ public sealed record Checkup(int Iteration, long Steps, double WallSeconds, int 
     public bool FreeForAllPassed => FreeForAll >= FreeForAllBar;
 
     /// <summary>
-    /// How the best checkpoint is chosen: the share of the three bars cleared (each win rate over its bar, capped at
-    /// 1), then the mean win rate. A model that clears every bar beats one that shines in one line-up only.
+    /// How the best checkpoint is chosen: first whether it clears the 1v1 bar (1 or 0), then the share of the three bars
+    /// cleared (each win rate over its bar, capped at 1), then the mean win rate. A model that clears every bar beats one
+    /// that shines in one line-up only, and one that wins its duels beats one that does not, whatever their free-for-alls:
+    /// a personality that holds the centre loses most free-for-alls by design, and ranked by the share alone, a checkpoint
+    /// from early in its training that won 81 % of its duels and 42 % of its free-for-alls beat the final one at 99 % and
+    /// 19 % (session 10).
     /// </summary>
-    public double Score => (Math.Min(1, VsChaser / DuelBar) + Math.Min(1, VsCautious / DuelBar) + Math.Min(1, FreeForAll / FreeForAllBar)) / 3
+    public double Score => (DuelsPassed ? 1 : 0)
+                           + (Math.Min(1, VsChaser / DuelBar) + Math.Min(1, VsCautious / DuelBar) + Math.Min(1, FreeForAll / FreeForAllBar)) / 3
                            + 1e-3 * (VsChaser + VsCautious + FreeForAll) / 3;
 
     public bool AllPassed => DuelsPassed && FreeForAllPassed;

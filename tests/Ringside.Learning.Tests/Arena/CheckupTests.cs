@@ -71,6 +71,8 @@ public sealed class CheckupTests : IDisposable
         Assert.False(At(2, 0.95, 0.92, 0.55).Replaces(At(1, 0.95, 0.92, 0.58)));    // clears the same, wins less
         Assert.True(At(2, 0.95, 0.92, 0.58).Replaces(At(1, 0.95, 0.92, 0.58)));     // a tie: the later one
         Assert.False(At(2, 0.95, 0.92, 0.55).Replaces(passing));                    // a bar fewer: no duel can make up for it
+        Assert.True(At(2, 0.99, 0.96, 0.19).Replaces(At(1, 0.81, 0.79, 0.42)));     // clears the duel bar: first, whatever the free-for-alls
+        Assert.False(At(2, 0.81, 0.79, 0.59).Replaces(At(1, 0.90, 0.90, 0.10)));    // and one that does not, however many free-for-alls it wins
 
         // Both clear every bar: the bots' win rates no longer count, the duels between the two do.
         Assert.True(passing.NeedsHeadToHead(passing));
