@@ -161,14 +161,25 @@ public static unsafe class MatMul
         int w = S.Width, wide = n - n % (4 * w);
         // Rows past the end alias the last row: they compute and store the same values again,
         // which keeps one tile shape and never touches memory outside C.
-        for (int row = 0; row < m && wide > 0; row += 4)
-        {
-            int row1 = Math.Min(row + 1, m - 1), row2 = Math.Min(row + 2, m - 1), row3 = Math.Min(row + 3, m - 1);
-            float* a0 = a + row * aRowStride, a1 = a + row1 * aRowStride, a2 = a + row2 * aRowStride, a3 = a + row3 * aRowStride;
-            float* c0 = c + row * ldc, c1 = c + row1 * ldc, c2 = c + row2 * ldc, c3 = c + row3 * ldc;
-            for (int col = 0; col < wide; col += 4 * w)
-                Tile4x4<S, V>(k, a0, a1, a2, a3, aColStride, b + col, ldb, c0 + col, c1 + col, c2 + col, c3 + col, bias + col, start);
-        }
+        if (S.Registers >= 32)
+            for (int row = 0; row < m && wide > 0; row += 4)
+            {
+                int row1 = Math.Min(row + 1, m - 1), row2 = Math.Min(row + 2, m - 1), row3 = Math.Min(row + 3, m - 1);
+                float* a0 = a + row * aRowStride, a1 = a + row1 * aRowStride, a2 = a + row2 * aRowStride, a3 = a + row3 * aRowStride;
+                float* c0 = c + row * ldc, c1 = c + row1 * ldc, c2 = c + row2 * ldc, c3 = c + row3 * ldc;
+                for (int col = 0; col < wide; col += 4 * w)
+                    Tile4x4<S, V>(k, a0, a1, a2, a3, aColStride, b + col, ldb, c0 + col, c1 + col, c2 + col, c3 + col, bias + col, start);
+            }
+        else
+            // 16 vector registers (AVX2): a 4 × 4 tile's 16 accumulators, 4 rows of B and a broadcast would not fit, and
+            // the spills cost more than the smaller tile's extra loads of B.
+            for (int row = 0; row < m && wide > 0; row += 2)
+            {
+                int row1 = Math.Min(row + 1, m - 1);
+                float* a0 = a + row * aRowStride, a1 = a + row1 * aRowStride, c0 = c + row * ldc, c1 = c + row1 * ldc;
+                for (int col = 0; col < wide; col += 4 * w)
+                    Tile2x4<S, V>(k, a0, a1, aColStride, b + col, ldb, c0 + col, c1 + col, bias + col, start);
+            }
         // Narrow remainders (heads with a few outputs) get one vector per row but 8 rows, so that 8 independent
         // accumulators hide the FMA latency.
         int* rows = stackalloc int[8];
@@ -210,6 +221,26 @@ public static unsafe class MatMul
         S.Store(c1, c10); S.Store(c1 + w, c11); S.Store(c1 + 2 * w, c12); S.Store(c1 + 3 * w, c13);
         S.Store(c2, c20); S.Store(c2 + w, c21); S.Store(c2 + 2 * w, c22); S.Store(c2 + 3 * w, c23);
         S.Store(c3, c30); S.Store(c3 + w, c31); S.Store(c3 + 2 * w, c32); S.Store(c3 + 3 * w, c33);
+    }
+
+    /// <summary>2 rows × 4 vectors of C in 8 registers across the whole k loop (for machines with 16 vector registers).</summary>
+    private static void Tile2x4<S, V>(int k, float* a0, float* a1, int aColStride, float* b, int ldb, float* c0, float* c1,
+                                      float* bias, Start start)
+        where S : ISimd<V> where V : struct
+    {
+        int w = S.Width;
+        V c00 = Initial<S, V>(c0, bias, start), c01 = Initial<S, V>(c0 + w, bias + w, start), c02 = Initial<S, V>(c0 + 2 * w, bias + 2 * w, start), c03 = Initial<S, V>(c0 + 3 * w, bias + 3 * w, start);
+        V c10 = Initial<S, V>(c1, bias, start), c11 = Initial<S, V>(c1 + w, bias + w, start), c12 = Initial<S, V>(c1 + 2 * w, bias + 2 * w, start), c13 = Initial<S, V>(c1 + 3 * w, bias + 3 * w, start);
+        for (int i = 0, ai = 0; i < k; i++, ai += aColStride, b += ldb)
+        {
+            V b0 = S.Load(b), b1 = S.Load(b + w), b2 = S.Load(b + 2 * w), b3 = S.Load(b + 3 * w);
+            V x = S.Broadcast(a0[ai]);
+            c00 = S.Fma(x, b0, c00); c01 = S.Fma(x, b1, c01); c02 = S.Fma(x, b2, c02); c03 = S.Fma(x, b3, c03);
+            x = S.Broadcast(a1[ai]);
+            c10 = S.Fma(x, b0, c10); c11 = S.Fma(x, b1, c11); c12 = S.Fma(x, b2, c12); c13 = S.Fma(x, b3, c13);
+        }
+        S.Store(c0, c00); S.Store(c0 + w, c01); S.Store(c0 + 2 * w, c02); S.Store(c0 + 3 * w, c03);
+        S.Store(c1, c10); S.Store(c1 + w, c11); S.Store(c1 + 2 * w, c12); S.Store(c1 + 3 * w, c13);
     }
 
     /// <summary>8 rows × 1 vector of C, masked to the first <paramref name="count"/> columns (remainders and narrow heads).</summary>
@@ -263,6 +294,8 @@ public static unsafe class MatMul
     private interface ISimd<V> where V : struct
     {
         static abstract int Width { get; }
+        /// <summary>Vector registers the machine has for this width: how large a register tile fits.</summary>
+        static abstract int Registers { get; }
         static abstract V Zero { get; }
         static abstract V Load(float* p);
         static abstract void Store(float* p, V value);
@@ -279,6 +312,7 @@ public static unsafe class MatMul
     private readonly struct Simd512 : ISimd<Vector512<float>>
     {
         public static int Width => Vector512<float>.Count;
+        public static int Registers => 32;
         public static Vector512<float> Zero => Vector512<float>.Zero;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(float* p) => Vector512.Load(p);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector512<float> value) => value.Store(p);
@@ -293,6 +327,7 @@ public static unsafe class MatMul
     private readonly struct Simd256 : ISimd<Vector256<float>>
     {
         public static int Width => Vector256<float>.Count;
+        public static int Registers => Avx512F.IsSupported ? 32 : 16;
         public static Vector256<float> Zero => Vector256<float>.Zero;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(float* p) => Vector256.Load(p);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(float* p, Vector256<float> value) => value.Store(p);
