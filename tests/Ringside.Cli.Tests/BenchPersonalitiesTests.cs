@@ -7,8 +7,14 @@ public class BenchPersonalitiesTests
     [Fact]
     public void OneSlider_TwoSeeds_ReportsEachMeasurePerSeedWithItsBar()
     {
-        var result = Cli.Run("bench", "personalities", "--sliders", "aggression", "--seeds", "4,5", "--steps", "16384", "--episodes", "4", "--json");
+        string keep = Directory.CreateTempSubdirectory("ringside-personalities-").FullName;
+        var result = Cli.Run("bench", "personalities", "--sliders", "aggression", "--seeds", "4,5", "--steps", "16384", "--episodes", "4", "--keep", keep, "--json");
         Assert.True(result.ExitCode == 0, result.ToString());
+        // --keep leaves each profile's run folder, to look at a surprising fighter afterwards.
+        Assert.Equal(["aggression-10-seed-4", "aggression-10-seed-5", "aggression-90-seed-4", "aggression-90-seed-5"],
+            Directory.GetDirectories(keep).Select(Path.GetFileName).Order());
+        Assert.All(Directory.GetDirectories(keep), d => Assert.True(File.Exists(Path.Combine(d, "best.safetensors")), d));
+        Directory.Delete(keep, recursive: true);
         var json = result.Json;
         Assert.Equal([4UL, 5UL], json.GetProperty("seeds").EnumerateArray().Select(s => s.GetUInt64()));
         var measures = json.GetProperty("measures").EnumerateArray().ToArray();

@@ -43,10 +43,11 @@ public static class BenchPersonalitiesCommand
         var seeds = new Option<string>("--seeds") { Description = "Training seeds, comma-separated: every profile is trained once per seed, and each measure is reported per seed.", DefaultValueFactory = _ => "1,2,3" };
         var episodes = new Option<int>("--episodes") { Description = "Evaluation episodes per line-up.", DefaultValueFactory = _ => 200 };
         var only = new Option<string?>("--sliders") { Description = "Only these sliders (comma-separated)." };
+        var keep = new Option<string?>("--keep") { Description = "Keep each profile's run folder under this directory (SLIDER-VALUE-seed-SEED) instead of deleting it." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line." };
         var command = new Command("personalities", "Trains a low (10) and a high (90) profile per slider, others at 50, and prints the measures each slider should move.")
-            { steps, seeds, episodes, only, json };
-        command.SetAction(p => Output.Guard(() => Run(p.GetValue(steps), ParseSeeds(p.GetValue(seeds)!), p.GetValue(episodes), Output.SplitList(p.GetValue(only)), p.GetValue(json))));
+            { steps, seeds, episodes, only, keep, json };
+        command.SetAction(p => Output.Guard(() => Run(p.GetValue(steps), ParseSeeds(p.GetValue(seeds)!), p.GetValue(episodes), Output.SplitList(p.GetValue(only)), p.GetValue(keep), p.GetValue(json))));
         return command;
     }
 
@@ -61,7 +62,7 @@ public static class BenchPersonalitiesCommand
             : throw new ArgumentException($"--seeds: '{t}' is not a seed (a whole number from 0).")).ToArray();
     }
 
-    private static int Run(long steps, ulong[] seeds, int episodes, string[] only, bool json)
+    private static int Run(long steps, ulong[] seeds, int episodes, string[] only, string? keep, bool json)
     {
         if (steps <= 0) throw new ArgumentException($"--steps must be positive, got {steps}.");
         if (episodes < 1) throw new ArgumentException($"--episodes must be at least 1, got {episodes}.");
@@ -72,8 +73,8 @@ public static class BenchPersonalitiesCommand
         bool allMoved = true;
         foreach (string slider in Sliders.Where(s => only.Length == 0 || only.Contains(s)))
         {
-            var low = seeds.Select(seed => TrainAndEvaluate(slider, 10, steps, seed, episodes, json)).ToArray();
-            var high = seeds.Select(seed => TrainAndEvaluate(slider, 90, steps, seed, episodes, json)).ToArray();
+            var low = seeds.Select(seed => TrainAndEvaluate(slider, 10, steps, seed, episodes, keep, json)).ToArray();
+            var high = seeds.Select(seed => TrainAndEvaluate(slider, 90, steps, seed, episodes, keep, json)).ToArray();
             profiles.AddRange(low.Concat(high));
             foreach (var m in Measures.Where(m => m.Slider == slider))
             {
@@ -116,12 +117,16 @@ public static class BenchPersonalitiesCommand
     private sealed record TrainedProfile(string Slider, float Value, ulong Seed, double VsChaser, double VsCautious, double FreeForAll,
         Dictionary<string, BehaviourFingerprint> Fingerprints);
 
-    /// <summary>Trains a profile with <paramref name="slider"/> at <paramref name="value"/> and the others at 50, then evaluates it.</summary>
-    private static TrainedProfile TrainAndEvaluate(string slider, float value, long steps, ulong seed, int episodes, bool quiet)
+    /// <summary>
+    /// Trains a profile with <paramref name="slider"/> at <paramref name="value"/> and the others at 50, then evaluates it;
+    /// its run folder is kept under <paramref name="keep"/> when that is given.
+    /// </summary>
+    private static TrainedProfile TrainAndEvaluate(string slider, float value, long steps, ulong seed, int episodes, string? keep, bool quiet)
     {
         float S(string name) => name == slider ? value : 50f;
         var personality = new Personality(S("aggression"), S("positioning"), S("targeting"), S("risk_tolerance"), S("endurance"));
-        string dir = Path.Combine(Path.GetTempPath(), $"ringside-personality-{Environment.ProcessId}-{slider}-{value}");
+        string dir = keep is not null ? Path.Combine(keep, $"{slider}-{value}-seed-{seed}")
+                                      : Path.Combine(Path.GetTempPath(), $"ringside-personality-{Environment.ProcessId}-{slider}-{value}");
         try
         {
             var options = new ArenaTrainingOptions { Personality = personality, Seed = seed, Steps = steps, OutDir = dir, CheckpointEvery = int.MaxValue };
@@ -146,7 +151,7 @@ public static class BenchPersonalitiesCommand
                 ["free_for_all"] = ffa.Fingerprint,
             });
         }
-        finally { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
+        finally { if (keep is null && Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
     }
 
     private static BehaviourFingerprint Average(BehaviourFingerprint a, BehaviourFingerprint b) => new(
