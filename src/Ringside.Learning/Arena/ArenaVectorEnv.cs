@@ -80,6 +80,8 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
         public required int[] TargetChoice { get; init; }
         /// <summary>Per arena, whether it finished on the last step (its state is already the next episode's).</summary>
         public required bool[] Finished { get; init; }
+        /// <summary>Per arena, the learner's <see cref="Style.StandingRate"/> after the last step that did not finish it.</summary>
+        public required float[] StandingRate { get; init; }
     }
 
     private readonly ArenaEnvOptions options;
@@ -144,6 +146,7 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
             Bots = bots,
             TargetChoice = new int[arenas],
             Finished = new bool[arenas],
+            StandingRate = new float[arenas],
         };
     }
 
@@ -208,6 +211,7 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
                 int env = g.EnvOffset + a, learner = a * g.Fighters;
                 float reward = g.Buffers.Rewards[learner];
                 rewards[env] = (styled ? reward + StyleReward(g, a, style, targeting) : reward) * options.RewardScale;
+                if (styled && !g.Finished[a]) g.StandingRate[a] = style.StandingRate(g.Batch, a, g.Fighters);
                 terminals[env] = g.Buffers.Terminals[learner];
                 truncations[env] = g.Buffers.Truncations[learner];
                 for (int k = 0; k < RewardWeights.Count; k++) termSums[k] += terms[learner * RewardWeights.Count + k];
@@ -217,8 +221,13 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
             foreach (int a in g.Batch.CompletedArenas)
             {
                 int env = g.EnvOffset + a;
-                int winner = g.Batch.LastResult(a).Winner;
+                var result = g.Batch.LastResult(a);
+                int winner = result.Winner;
                 rewards[env] += (winner == 0 ? options.OutcomeReward : winner > 0 ? -options.OutcomeReward : 0f) * options.RewardScale;
+                // A winner standing before the time limit is credited its style for the rest of it, as the contract credits
+                // survival: paid only while the episode lasts, a style that pays would teach it to drag its fights out.
+                if (styled && winner == 0 && !result.TimeLimit)
+                    rewards[env] += g.StandingRate[a] * (options.MaxTicks - result.Ticks + 1) * ArenaRules.Dt * options.RewardScale;
                 completed[completedCount++] = new EpisodeEnd(env, episodeReturn[env], episodeLength[env], winner == 0 ? 1f : 0f);
                 episodeReturn[env] = 0;
                 episodeLength[env] = 0;

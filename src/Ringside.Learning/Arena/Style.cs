@@ -82,15 +82,30 @@ public readonly record struct Style(float PerSwing, float ForCloseness, float Fo
         if (!me.Alive) return reward;
         var (nearest, nearestHealth, enemyReady, strikeMargin) = Surroundings.NearestEnemy(batch, arena, fighters);
         float near = float.IsNaN(nearest) ? 0f : 1f - MathF.Min(nearest, FarDistance) / FarDistance; // 1 touching, 0 far or none
-        float edge = ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(me.X), MathF.Abs(me.Y));
-        float health = me.Health / ArenaRules.MaxHealth;
+        float edge = EdgeDistance(me);
         float closeness = ForCloseness >= 0 ? ForCloseness * (near - 0.5f)
                         : me.Health > nearestHealth ? -ForCloseness * (1f - near) : 0f; // ahead on health (false with no enemy: NaN)
         float perSecond = closeness
                         + (ForCentre >= 0 ? ForCentre * (edge - NeutralEdgeDistance) / (ArenaRules.RingHalfSize - NeutralEdgeDistance)
                                           : ForCentre * MathF.Abs(edge - WorkingDistance))
                         + (enemyReady && strikeMargin <= (ForExposure > 0 ? 0f : CarefulMargin) ? ForExposure : 0f)
-                        + ForHealth * health;
+                        + ForHealth * me.Health / ArenaRules.MaxHealth;
         return reward + perSecond * ArenaRules.Dt;
     }
+
+    /// <summary>
+    /// Per second, what the learner of <paramref name="arena"/> is paid for where it stands and the health it has (the
+    /// centre's pay, not its charge, and the health's), which a winner is credited for the rest of the time limit.
+    /// </summary>
+    public float StandingRate(ArenaBatch batch, int arena, int fighters)
+    {
+        var me = batch.Fighter(arena * fighters);
+        if (!me.Alive) return 0f;
+        float edge = EdgeDistance(me);
+        float place = ForCentre >= 0 ? ForCentre * (edge - NeutralEdgeDistance) / (ArenaRules.RingHalfSize - NeutralEdgeDistance)
+                                     : -ForCentre * (1f - MathF.Abs(edge - WorkingDistance) / WorkingDistance); // within 2 m of the band
+        return MathF.Max(place, 0f) + ForHealth * me.Health / ArenaRules.MaxHealth;
+    }
+
+    private static float EdgeDistance(ArenaBatch.FighterView me) => ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(me.X), MathF.Abs(me.Y));
 }

@@ -83,6 +83,100 @@ public class StyleTests
         Assert.True(onTheRopes.Reward < best.Reward);
     }
 
+    [Fact]
+    public void A_winner_is_credited_its_standing_style_for_the_rest_of_the_time_limit_and_a_loser_nothing()
+    {
+        // Same episodes with and without endurance's style: the difference is the style reward. A learner that plays the
+        // chaser knocks out an idle opponent early; on that last step it is credited its health's pay for the rest of the
+        // time limit, as survival is, so that a style paid per second does not teach it to drag its fights out.
+        var endurance = Style.For(Personality.Neutral with { Endurance = 90 });
+        const int maxTicks = 600;
+        float scale = new ArenaEnvOptions().RewardScale;
+        var wins = StyleOnLastSteps(endurance, "idle", learnerPlays: "chaser", maxTicks);
+        Assert.NotEmpty(wins);
+        foreach (var (ticks, last, perStep) in wins)
+        {
+            float rest = (maxTicks - ticks + 1) * ArenaRules.Dt;
+            Assert.True(ticks < maxTicks / 2, $"the knockout came late: tick {ticks}");
+            // The idle opponent never hits back: full health, paid per second while the episode lasts, and at the end
+            // for the rest of the time limit.
+            Assert.Equal(endurance.ForHealth * ArenaRules.Dt * scale, perStep, 1e-6f);
+            Assert.Equal(endurance.ForHealth * rest * scale, last, 1e-4f);
+        }
+        // An idle learner knocked out by the chaser is credited nothing.
+        var losses = StyleOnLastSteps(endurance, "chaser", learnerPlays: "idle", maxTicks);
+        Assert.NotEmpty(losses);
+        Assert.All(losses, l => Assert.Equal(0f, l.Last));
+    }
+
+    [Fact]
+    public void The_standing_rate_is_the_centre_pay_of_high_positioning_and_the_health_pay_of_endurance()
+    {
+        using var batch = new ArenaBatch(ArenaConfig.Standard(2), 1);
+        batch.Reset(7);
+        var me = batch.Fighter(0);
+        float edge = ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(me.X), MathF.Abs(me.Y));
+        Assert.True(edge < Style.NeutralEdgeDistance, $"the spawn is {edge} m from the ropes");
+        Assert.Equal(0f, Style.For(Personality.Neutral with { Positioning = 90 }).StandingRate(batch, 0, 2)); // near the ropes: no pay, no charge
+        Assert.Equal(0f, Style.For(Personality.Neutral with { Positioning = 10 }).StandingRate(batch, 0, 2));
+        Assert.Equal(0f, Style.For(Personality.Neutral with { Aggression = 90, RiskTolerance = 90 }).StandingRate(batch, 0, 2));
+        var endurance = Style.For(Personality.Neutral with { Endurance = 90 });
+        Assert.Equal(endurance.ForHealth, endurance.StandingRate(batch, 0, 2)); // full health
+        var centre = Style.For(Personality.Neutral with { Positioning = 90 });
+        Assert.True(Walk(centre, towardCentre: true) > 0);
+        using var walked = new ArenaBatch(ArenaConfig.Standard(2), 1);
+        walked.Reset(7);
+        var buffers = new StepBuffers(walked.AgentCount);
+        for (int t = 0; t < 2 * ArenaRules.TicksPerSecond; t++)
+        {
+            var f = walked.Fighter(0);
+            walked.Step([Contract.MoveToward(-f.X, -f.Y), Contract.Idle], buffers);
+        }
+        Assert.True(centre.StandingRate(walked, 0, 2) > 0.5f * centre.ForCentre, $"in the centre: {centre.StandingRate(walked, 0, 2)}");
+    }
+
+    /// <summary>
+    /// Runs a duel env with <paramref name="style"/> and one without it in lockstep, the learner playing the bot
+    /// <paramref name="learnerPlays"/> against <paramref name="opponent"/>, and returns for each finished episode its length
+    /// in ticks, the style reward of its last step and the mean style reward of its other steps.
+    /// </summary>
+    private static List<(int Ticks, float Last, float PerStep)> StyleOnLastSteps(Style style, string opponent, string learnerPlays, int maxTicks)
+    {
+        const int envs = 4;
+        var options = new ArenaEnvOptions { Envs = envs, Fighters = [2], Bots = [opponent], MaxTicks = maxTicks, Weights = RewardWeights.Default };
+        using var styled = new ArenaVectorEnv(options with { Style = style });
+        using var plain = new ArenaVectorEnv(options);
+        var (obs, plainObs, final) = (new float[envs * 30], new float[envs * 30], new float[envs * 30]);
+        var (rewards, plainRewards) = (new float[envs], new float[envs]);
+        var (terminals, truncations) = (new bool[envs], new bool[envs]);
+        var actions = new int[envs];
+        var policy = new BotPolicy(learnerPlays, FighterSpec.Standard, 1);
+        styled.Reset(11, obs);
+        plain.Reset(11, plainObs);
+        var sums = new double[envs];
+        var steps = new int[envs];
+        var ends = new List<(int, float, float)>();
+        for (int t = 0; t < maxTicks && ends.Count < 8; t++)
+        {
+            policy.Act(obs, envs, actions);
+            styled.Step(actions, obs, rewards, terminals, truncations, final);
+            plain.Step(actions, plainObs, plainRewards, terminals, truncations, final);
+            Assert.Equal(plainObs, obs); // the style changes the reward only
+            var ended = styled.CompletedEpisodes.ToArray().ToDictionary(e => e.Env, e => e.Length);
+            for (int e = 0; e < envs; e++)
+            {
+                float styleReward = rewards[e] - plainRewards[e];
+                if (ended.TryGetValue(e, out int length))
+                {
+                    ends.Add((length, styleReward, (float)(sums[e] / Math.Max(1, steps[e]))));
+                    (sums[e], steps[e]) = (0, 0);
+                }
+                else (sums[e], steps[e]) = (sums[e] + styleReward, steps[e] + 1);
+            }
+        }
+        return ends;
+    }
+
     /// <summary>
     /// The style reward a learner (slot 0 of a duel, the opponent idle) collects over two seconds while it walks toward
     /// or away from its enemy, or toward the centre or the ropes.
