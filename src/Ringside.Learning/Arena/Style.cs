@@ -94,8 +94,11 @@ public readonly record struct Style(float PerSwing, float ForCloseness, float Fo
     }
 
     /// <summary>
-    /// Per second, what the learner of <paramref name="arena"/> is paid for where it stands and the health it has (the
-    /// centre's pay, not its charge, and the health's), which a winner is credited for the rest of the time limit.
+    /// Per second, what the learner of <paramref name="arena"/> is paid for where it stands and the health it has, which a
+    /// winner is credited for the rest of the time limit: high positioning's pay for the centre (not its charge near the
+    /// ropes); for low positioning, up to its charge's coefficient at <see cref="WorkingDistance"/> from the ropes, falling
+    /// to nothing 2 m from there (a narrower band, 1 m, was rarely where a fight ended, and taught nothing); endurance's pay
+    /// for health.
     /// </summary>
     public float StandingRate(ArenaBatch batch, int arena, int fighters)
     {

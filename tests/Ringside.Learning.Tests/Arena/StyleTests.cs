@@ -110,15 +110,17 @@ public class StyleTests
     }
 
     [Fact]
-    public void The_standing_rate_is_the_centre_pay_of_high_positioning_and_the_health_pay_of_endurance()
+    public void The_standing_rate_is_where_positioning_wants_the_fighter_and_the_health_endurance_keeps()
     {
         using var batch = new ArenaBatch(ArenaConfig.Standard(2), 1);
         batch.Reset(7);
         var me = batch.Fighter(0);
         float edge = ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(me.X), MathF.Abs(me.Y));
         Assert.True(edge < Style.NeutralEdgeDistance, $"the spawn is {edge} m from the ropes");
+        var ropes = Style.For(Personality.Neutral with { Positioning = 10 });
         Assert.Equal(0f, Style.For(Personality.Neutral with { Positioning = 90 }).StandingRate(batch, 0, 2)); // near the ropes: no pay, no charge
-        Assert.Equal(0f, Style.For(Personality.Neutral with { Positioning = 10 }).StandingRate(batch, 0, 2));
+        Assert.Equal(-ropes.ForCentre * (1f - MathF.Abs(edge - Style.WorkingDistance) / Style.WorkingDistance), ropes.StandingRate(batch, 0, 2), 1e-6f);
+        Assert.True(ropes.StandingRate(batch, 0, 2) > 0, "the spawn is within 2 m of the working band");
         Assert.Equal(0f, Style.For(Personality.Neutral with { Aggression = 90, RiskTolerance = 90 }).StandingRate(batch, 0, 2));
         var endurance = Style.For(Personality.Neutral with { Endurance = 90 });
         Assert.Equal(endurance.ForHealth, endurance.StandingRate(batch, 0, 2)); // full health
@@ -133,6 +135,7 @@ public class StyleTests
             walked.Step([Contract.MoveToward(-f.X, -f.Y), Contract.Idle], buffers);
         }
         Assert.True(centre.StandingRate(walked, 0, 2) > 0.5f * centre.ForCentre, $"in the centre: {centre.StandingRate(walked, 0, 2)}");
+        Assert.Equal(0f, ropes.StandingRate(walked, 0, 2)); // more than 2 m from the working band
     }
 
     /// <summary>
