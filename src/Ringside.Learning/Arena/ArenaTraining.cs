@@ -327,6 +327,7 @@ public static class ArenaTraining
             per_hit_on_weakest = o.Style.PerHitOnWeakest,
             for_exposure = o.Style.ForExposure,
             for_health = o.Style.ForHealth,
+            for_health_at_win = o.Style.ForHealthAtWin,
         },
         steps = o.Steps,
         max_seconds = o.MaxTime?.TotalSeconds,

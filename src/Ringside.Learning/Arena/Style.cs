@@ -21,13 +21,17 @@ namespace Ringside.Learning.Arena;
 /// knockback put it out of the ring, and lost every duel.</param>
 /// <param name="PerHitOnWeakest">paid per hit on the weakest of several enemies, charged per hit on another one
 /// (targeting: finish the weakest, or spread the damage).</param>
-/// <param name="ForExposure">per second while the nearest enemy could strike the fighter: its attack is ready (off cooldown)
-/// and the fighter is within its reach (risk tolerance). Above 0, paid: a risk-taker stands and trades where it can be hit.
-/// Below 0, charged from <see cref="CarefulMargin"/> beyond that reach: a careful fighter keeps out of a ready enemy's reach,
-/// and steps in to strike first from the edge of its own, or while the enemy is recovering from a swing. The fighter sees
-/// both conditions: its reach margin and the enemy's cooldown.</param>
-/// <param name="ForHealth">paid per second for the health kept (endurance above 50: last; below, nothing).</param>
-public readonly record struct Style(float PerSwing, float ForCloseness, float ForCentre, float PerHitOnWeakest, float ForExposure, float ForHealth)
+/// <param name="ForExposure">paid per second while the nearest enemy could strike the fighter: its attack is ready (off
+/// cooldown) and the fighter is within its reach (risk tolerance above 50: a risk-taker stands and trades where it can be
+/// hit). The fighter sees both conditions: its reach margin and the enemy's cooldown.</param>
+/// <param name="ForHealth">paid per second for the health kept, and credited for it on a win (endurance above 50: last;
+/// below, nothing).</param>
+/// <param name="ForHealthAtWin">credited on a win only, per second of the time limit left, for the health kept (risk
+/// tolerance below 50: a careful fighter values coming out of a fight whole). It replaced a charge per second for standing
+/// in a ready enemy's reach (plus a margin), which was a knife edge: too small and the fighter fought as a neutral one
+/// does, too large and it kept out of reach and lost its duels.</param>
+public readonly record struct Style(
+    float PerSwing, float ForCloseness, float ForCentre, float PerHitOnWeakest, float ForExposure, float ForHealth, float ForHealthAtWin)
 {
     /// <summary>No style terms: the contract's reward alone.</summary>
     public static Style None => default;
@@ -47,13 +51,6 @@ public readonly record struct Style(float PerSwing, float ForCloseness, float Fo
     public const float WorkingDistance = 2f;
 
     /// <summary>
-    /// How far beyond a ready enemy's reach a careful (low-risk) fighter is charged for <see cref="ForExposure"/>, in metres:
-    /// an enemy walking in covers about 0.12 m a tick, so a fighter charged only inside the reach learns the danger too late
-    /// to keep out of it (charged 3.2 a second from the reach itself, it fought as a neutral one does).
-    /// </summary>
-    public const float CarefulMargin = 0.5f;
-
-    /// <summary>
     /// The style of a personality. With d = slider / 50 − 1 (−1 to +1, 0 neutral) each term is its coefficient × d, in the
     /// units of the contract's reward terms (a standard hit taken costs 1).
     /// </summary>
@@ -66,8 +63,9 @@ public readonly record struct Style(float PerSwing, float ForCloseness, float Fo
             ForCloseness: (a > 0 ? 4f : 12f) * a,
             ForCentre: (pos > 0 ? 6f : 1.2f) * pos,
             PerHitOnWeakest: 2f * t,
-            ForExposure: (r > 0 ? 4f : 2f) * r,
-            ForHealth: 2f * MathF.Max(e, 0f));
+            ForExposure: 4f * MathF.Max(r, 0f),
+            ForHealth: 2f * MathF.Max(e, 0f),
+            ForHealthAtWin: 2f * MathF.Max(-r, 0f));
     }
 
     /// <summary>
@@ -88,7 +86,7 @@ public readonly record struct Style(float PerSwing, float ForCloseness, float Fo
         float perSecond = closeness
                         + (ForCentre >= 0 ? ForCentre * (edge - NeutralEdgeDistance) / (ArenaRules.RingHalfSize - NeutralEdgeDistance)
                                           : ForCentre * MathF.Abs(edge - WorkingDistance))
-                        + (enemyReady && strikeMargin <= (ForExposure > 0 ? 0f : CarefulMargin) ? ForExposure : 0f)
+                        + (enemyReady && strikeMargin <= 0f ? ForExposure : 0f)
                         + ForHealth * me.Health / ArenaRules.MaxHealth;
         return reward + perSecond * ArenaRules.Dt;
     }
@@ -98,7 +96,7 @@ public readonly record struct Style(float PerSwing, float ForCloseness, float Fo
     /// winner is credited for the rest of the time limit: high positioning's pay for the centre (not its charge near the
     /// ropes); for low positioning, up to its charge's coefficient at <see cref="WorkingDistance"/> from the ropes, falling
     /// to nothing 2 m from there (a narrower band, 1 m, was rarely where a fight ended, and taught nothing); endurance's pay
-    /// for health.
+    /// for health, and low risk tolerance's credit for it.
     /// </summary>
     public float StandingRate(ArenaBatch batch, int arena, int fighters)
     {
@@ -107,7 +105,7 @@ public readonly record struct Style(float PerSwing, float ForCloseness, float Fo
         float edge = EdgeDistance(me);
         float place = ForCentre >= 0 ? ForCentre * (edge - NeutralEdgeDistance) / (ArenaRules.RingHalfSize - NeutralEdgeDistance)
                                      : -ForCentre * (1f - MathF.Abs(edge - WorkingDistance) / WorkingDistance); // within 2 m of the band
-        return MathF.Max(place, 0f) + ForHealth * me.Health / ArenaRules.MaxHealth;
+        return MathF.Max(place, 0f) + (ForHealth + ForHealthAtWin) * me.Health / ArenaRules.MaxHealth;
     }
 
     private static float EdgeDistance(ArenaBatch.FighterView me) => ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(me.X), MathF.Abs(me.Y));

@@ -16,7 +16,10 @@ public class StyleTests
         Assert.True(Style.For(Personality.Neutral with { Positioning = 90 }).ForCentre > 0);
         Assert.True(Style.For(Personality.Neutral with { Positioning = 10 }).ForCentre < 0);
         Assert.True(Style.For(Personality.Neutral with { Targeting = 90 }).PerHitOnWeakest > 0);
-        Assert.True(Style.For(Personality.Neutral with { RiskTolerance = 10 }).ForExposure < 0);
+        Assert.True(Style.For(Personality.Neutral with { RiskTolerance = 90 }).ForExposure > 0);
+        Assert.Equal(0, Style.For(Personality.Neutral with { RiskTolerance = 90 }).ForHealthAtWin);
+        Assert.Equal(0, Style.For(Personality.Neutral with { RiskTolerance = 10 }).ForExposure);
+        Assert.True(Style.For(Personality.Neutral with { RiskTolerance = 10 }).ForHealthAtWin > 0);
         Assert.True(Style.For(Personality.Neutral with { Endurance = 90 }).ForHealth > 0);
         Assert.Equal(0, Style.For(Personality.Neutral with { Endurance = 10 }).ForHealth); // no pay for losing health
     }
@@ -36,15 +39,21 @@ public class StyleTests
     }
 
     [Fact]
-    public void Standing_in_reach_of_a_ready_enemy_pays_a_risk_taker_and_charges_a_careful_fighter()
+    public void Standing_in_reach_of_a_ready_enemy_pays_a_risk_taker_and_a_careful_fighter_values_the_health_it_wins_with()
     {
         // The idle enemy's attack is always off cooldown: walking up to it ends in its reach, walking away never does.
         var taker = Style.For(Personality.Neutral with { RiskTolerance = 90 });
         var careful = Style.For(Personality.Neutral with { RiskTolerance = 10 });
         Assert.True(Walk(taker, towardEnemy: true) > 0);
-        Assert.True(Walk(careful, towardEnemy: true) < 0);
         Assert.Equal(0f, Walk(taker, towardEnemy: false));
+        // The careful fighter is paid nothing per step; a win credits the health it kept (see the standing rate).
+        Assert.Equal(0f, Walk(careful, towardEnemy: true));
         Assert.Equal(0f, Walk(careful, towardEnemy: false));
+        var wins = StyleOnLastSteps(careful, "idle", learnerPlays: "chaser", maxTicks: 600);
+        Assert.NotEmpty(wins);
+        float scale = new ArenaEnvOptions().RewardScale;
+        Assert.All(wins, w => Assert.Equal(careful.ForHealthAtWin * (600 - w.Ticks + 1) * ArenaRules.Dt * scale, w.Last, 1e-4f));
+        Assert.All(wins, w => Assert.Equal(0f, w.PerStep));
     }
 
     [Fact]
@@ -124,6 +133,8 @@ public class StyleTests
         Assert.Equal(0f, Style.For(Personality.Neutral with { Aggression = 90, RiskTolerance = 90 }).StandingRate(batch, 0, 2));
         var endurance = Style.For(Personality.Neutral with { Endurance = 90 });
         Assert.Equal(endurance.ForHealth, endurance.StandingRate(batch, 0, 2)); // full health
+        var careful = Style.For(Personality.Neutral with { RiskTolerance = 10 });
+        Assert.Equal(careful.ForHealthAtWin, careful.StandingRate(batch, 0, 2));
         var centre = Style.For(Personality.Neutral with { Positioning = 90 });
         Assert.True(Walk(centre, towardCentre: true) > 0);
         using var walked = new ArenaBatch(ArenaConfig.Standard(2), 1);
