@@ -296,6 +296,8 @@ public sealed class ArenaBatch : IDisposable
         public int LastAction => batch.lastAction[agent];
         public float Radius => batch.radius[agent % batch.FighterCount];
         public float Reach => batch.reach[agent % batch.FighterCount];
+        /// <summary>Metres from the centre to the nearest rope (the ring is square).</summary>
+        public float DistanceToRopes => ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(X), MathF.Abs(Y));
     }
 
     /// <summary>FNV-1a over every state value of one arena: equal hashes mean bit-identical states.</summary>

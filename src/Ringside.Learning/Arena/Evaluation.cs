@@ -164,7 +164,7 @@ public static class Evaluation
                 taken += terms[learner * RewardWeights.Count + (int)RewardTerm.DamageTaken] * ArenaRules.BaseDamage;
                 if (!me.Alive) continue;
                 aliveTicks++;
-                edgeSum += ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(me.X), MathF.Abs(me.Y));
+                edgeSum += me.DistanceToRopes;
                 var (nearestOrNone, _, ready, strikeMargin) = Surroundings.NearestEnemy(batch, rows[k], f);
                 double nearest = float.IsNaN(nearestOrNone) ? 0 : nearestOrNone;
                 if (ready && strikeMargin <= 0) exposedTicks++;

@@ -80,12 +80,11 @@ public readonly record struct Style(
         if (!me.Alive) return reward;
         var (nearest, nearestHealth, enemyReady, strikeMargin) = Surroundings.NearestEnemy(batch, arena, fighters);
         float near = float.IsNaN(nearest) ? 0f : 1f - MathF.Min(nearest, FarDistance) / FarDistance; // 1 touching, 0 far or none
-        float edge = EdgeDistance(me);
+        float edge = me.DistanceToRopes;
         float closeness = ForCloseness >= 0 ? ForCloseness * (near - 0.5f)
                         : me.Health > nearestHealth ? -ForCloseness * (1f - near) : 0f; // ahead on health (false with no enemy: NaN)
         float perSecond = closeness
-                        + (ForCentre >= 0 ? ForCentre * (edge - NeutralEdgeDistance) / (ArenaRules.RingHalfSize - NeutralEdgeDistance)
-                                          : ForCentre * MathF.Abs(edge - WorkingDistance))
+                        + (ForCentre >= 0 ? CentrePay(edge) : ForCentre * MathF.Abs(edge - WorkingDistance))
                         + (enemyReady && strikeMargin <= 0f ? ForExposure : 0f)
                         + ForHealth * me.Health / ArenaRules.MaxHealth;
         return reward + perSecond * ArenaRules.Dt;
@@ -102,11 +101,12 @@ public readonly record struct Style(
     {
         var me = batch.Fighter(arena * fighters);
         if (!me.Alive) return 0f;
-        float edge = EdgeDistance(me);
-        float place = ForCentre >= 0 ? ForCentre * (edge - NeutralEdgeDistance) / (ArenaRules.RingHalfSize - NeutralEdgeDistance)
+        float edge = me.DistanceToRopes;
+        float place = ForCentre >= 0 ? CentrePay(edge)
                                      : -ForCentre * (1f - MathF.Abs(edge - WorkingDistance) / WorkingDistance); // within 2 m of the band
         return MathF.Max(place, 0f) + (ForHealth + ForHealthAtWin) * me.Health / ArenaRules.MaxHealth;
     }
 
-    private static float EdgeDistance(ArenaBatch.FighterView me) => ArenaRules.RingHalfSize - MathF.Max(MathF.Abs(me.X), MathF.Abs(me.Y));
+    /// <summary>High positioning's pay per second <paramref name="edge"/> metres from the ropes (a charge nearer than <see cref="NeutralEdgeDistance"/>).</summary>
+    private float CentrePay(float edge) => ForCentre * (edge - NeutralEdgeDistance) / (ArenaRules.RingHalfSize - NeutralEdgeDistance);
 }
