@@ -65,6 +65,11 @@ public class TrainEvalCommandTests : IDisposable
         Assert.Equal(3, table.GetArrayLength());
         Assert.Equal(1.0, table[1][2].GetDouble()); // the chaser beats an idle bot every time
         Assert.Equal(0.0, table[2][1].GetDouble());
+        var draws = compare.Json.GetProperty("draw_rate");
+        Assert.Equal(JsonValueKind.Null, draws[1][1].ValueKind);
+        Assert.Equal(0.0, draws[1][2].GetDouble());
+        Assert.Equal(draws[0][1].GetDouble(), draws[1][0].GetDouble()); // a draw is a draw for both
+        Assert.InRange(compare.Json.GetProperty("time_limit_draw_rate")[0][1].GetDouble(), 0, draws[0][1].GetDouble());
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public static class EvalCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of the episodes.", DefaultValueFactory = _ => 1 };
         var greedy = new Option<bool>("--greedy") { Description = "Every network takes its most probable action (as in the arena) instead of sampling." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line." };
-        var command = new Command("compare", "Play fighters against each other 1v1 and print a table of win rates.")
+        var command = new Command("compare", "Play fighters against each other 1v1 and print a table of win rates, and of draws: standoffs to the time limit and fighters going down together.")
             { models, episodes, seed, greedy, json };
         command.SetAction(p => Output.Guard(() => RunCompare(p.GetValue(models)!, p.GetValue(episodes), p.GetValue(seed), p.GetValue(greedy), p.GetValue(json))));
         return command;
@@ -93,8 +93,9 @@ public static class EvalCommand
         if (episodes < 1) throw new ArgumentException($"--episodes must be at least 1, got {episodes}.");
         var loaded = models.Select((m, k) => Fighters.Load(m, episodes, SplitMix64.Mix(seed, (ulong)k), greedy)).ToArray();
         int n = loaded.Length;
-        var winRate = new double[n][];
-        for (int i = 0; i < n; i++) { winRate[i] = new double[n]; winRate[i][i] = double.NaN; }
+        // Draws are of two kinds worth telling apart: a standoff to the time limit, or both going down on the same tick.
+        double[][] Table() => Enumerable.Range(0, n).Select(i => Enumerable.Range(0, n).Select(j => i == j ? double.NaN : 0).ToArray()).ToArray();
+        double[][] winRate = Table(), drawRate = Table(), timeLimitDrawRate = Table();
         for (int i = 0; i < n; i++)
             for (int j = i + 1; j < n; j++)
             {
@@ -102,11 +103,18 @@ public static class EvalCommand
                     new EvaluationOptions { Opponents = [], Episodes = episodes, Seed = SplitMix64.Mix(seed, (ulong)(i * n + j)), Learner = loaded[i].Spec, Weights = loaded[i].Weights });
                 winRate[i][j] = r.WinRate;
                 winRate[j][i] = r.LossRate;
+                drawRate[i][j] = drawRate[j][i] = r.DrawRate;
+                timeLimitDrawRate[i][j] = timeLimitDrawRate[j][i] = (double)r.DrawsAtTimeLimit / r.Episodes;
             }
+        static IEnumerable<IEnumerable<double?>> Nullable(double[][] table) => table.Select(r => r.Select(v => double.IsFinite(v) ? v : (double?)null));
         var score = winRate.Select(row => row.Where(double.IsFinite).Average()).ToArray();
         if (json)
         {
-            Output.WriteJson(new { models, episodes_per_pair = episodes, seed, greedy, win_rate = winRate.Select(r => r.Select(v => double.IsFinite(v) ? v : (double?)null)), mean_win_rate = score });
+            Output.WriteJson(new
+            {
+                models, episodes_per_pair = episodes, seed, greedy, win_rate = Nullable(winRate), mean_win_rate = score,
+                draw_rate = Nullable(drawRate), time_limit_draw_rate = Nullable(timeLimitDrawRate),
+            });
             return 0;
         }
         Console.WriteLine($"win rate of the row against the column, {episodes} episodes per pair (1v1, {(greedy ? "greedy" : "sampled")})");
@@ -114,6 +122,10 @@ public static class EvalCommand
         Console.WriteLine($"{"",-26}" + string.Concat(models.Select(m => $"{Short(m),26}")) + $"{"mean",8}");
         for (int i = 0; i < n; i++)
             Console.WriteLine($"{Short(models[i]),-26}" + string.Concat(winRate[i].Select(v => double.IsFinite(v) ? $"{v,26:P0}" : $"{"-",26}")) + $"{score[i],8:P0}");
+        Console.WriteLine("draws (at the time limit / down together)");
+        for (int i = 0; i < n; i++)
+            Console.WriteLine($"{Short(models[i]),-26}" + string.Concat(Enumerable.Range(0, n).Select(j => i == j ? $"{"-",26}"
+                : $"{$"{drawRate[i][j]:P0} ({timeLimitDrawRate[i][j]:P0} / {drawRate[i][j] - timeLimitDrawRate[i][j]:P0})",26}")));
         return 0;
     }
 }

@@ -39,10 +39,16 @@ public sealed record EvaluationResult(
     int RungOut,
     BehaviourFingerprint Fingerprint,
     /// <summary>Wins decided on health at the time limit (the rest were won by eliminating everyone).</summary>
-    int WinsByDecision)
+    int WinsByDecision,
+    /// <summary>Draws at the time limit, the fighters standing level on health: a standoff. The other draws ended with
+    /// everyone going down on the same tick (<see cref="DrawsAllDown"/>).</summary>
+    int DrawsAtTimeLimit)
 {
     /// <summary>Episodes lost: neither won nor drawn.</summary>
-    public double LossRate => 1 - WinRate - DrawRate;
+    public double LossRate => Math.Max(0, 1 - WinRate - DrawRate); // not −0.0000001 from rounding
+
+    /// <summary>Draws in which the last fighters went down together, such as a double knockout.</summary>
+    public int DrawsAllDown => (int)Math.Round(DrawRate * Episodes) - DrawsAtTimeLimit;
 }
 
 /// <summary>What to evaluate against. Opponent slot s (1..fighters-1) is <c>Opponents[(s-1) % Opponents.Count]</c>.</summary>
@@ -173,7 +179,7 @@ public static class Evaluation
             }
         }
 
-        int wins = 0, decisions = 0, draws = 0, knockedOut = 0, rungOut = 0, koDealt = 0, ringOutDealt = 0;
+        int wins = 0, decisions = 0, draws = 0, drawsAtTimeLimit = 0, knockedOut = 0, rungOut = 0, koDealt = 0, ringOutDealt = 0;
         double seconds = 0, healthKept = 0;
         for (int a = 0; a < n; a++)
         {
@@ -181,6 +187,7 @@ public static class Evaluation
             if (result.Winner == 0) wins++;
             if (result.Winner == 0 && result.TimeLimit) decisions++;
             if (result.IsDraw) draws++;
+            if (result.IsDraw && result.TimeLimit) drawsAtTimeLimit++;
             seconds += result.Ticks / (double)ArenaRules.TicksPerSecond;
             var me = batch.Fighter(a * f);
             if (me.Alive) healthKept += me.Health;
@@ -207,7 +214,7 @@ public static class Evaluation
             DistanceWhenHurt: hurtTicks > 0 ? hurtNearestSum / hurtTicks : double.NaN,
             TimeExposed: aliveTicks > 0 ? exposedTicks / aliveTicks : 0);
         return new EvaluationResult(label, f, n, (double)wins / n, (double)draws / n,
-            reward / n, seconds / n, koDealt, ringOutDealt, knockedOut, rungOut, fingerprint, decisions);
+            reward / n, seconds / n, koDealt, ringOutDealt, knockedOut, rungOut, fingerprint, decisions, drawsAtTimeLimit);
     }
 }
 

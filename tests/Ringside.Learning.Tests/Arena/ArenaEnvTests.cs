@@ -40,6 +40,22 @@ public class ArenaEnvTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Evaluation_tells_standoffs_from_fighters_going_down_together()
+    {
+        // Two idle bots stand until the time limit, level on health; two chasers trade blow for blow (same stats, same
+        // timing) until they knock each other out on the same tick.
+        var idle = Evaluation.Run(new BotPolicy("idle", FighterSpec.Standard, 1), new EvaluationOptions { Opponents = ["idle"], Episodes = 20, Seed = 4, MaxTicks = 60 });
+        var chasers = Evaluation.Run(new BotPolicy("chaser", FighterSpec.Standard, 1), new EvaluationOptions { Opponents = ["chaser"], Episodes = 20, Seed = 4 });
+        output.WriteLine($"idle v idle: {idle.DrawsAtTimeLimit} at the time limit, {idle.DrawsAllDown} down together; " +
+                         $"chaser v chaser: {chasers.DrawsAtTimeLimit}, {chasers.DrawsAllDown}, {chasers.KnockedOut} knocked out");
+        Assert.Equal((1.0, 20, 0), (idle.DrawRate, idle.DrawsAtTimeLimit, idle.DrawsAllDown));
+        Assert.Equal(0, idle.LossRate);
+        Assert.Equal((1.0, 0, 20), (chasers.DrawRate, chasers.DrawsAtTimeLimit, chasers.DrawsAllDown));
+        Assert.Equal(20, chasers.KnockedOut);
+        Assert.Equal(20, chasers.KnockoutsDealt);
+    }
+
+    [Fact]
     public void Vector_env_reports_episodes_final_observations_and_term_means()
     {
         using var env = new ArenaVectorEnv(new ArenaEnvOptions { Envs = 8, Bots = ["chaser"], MaxTicks = 300 });
