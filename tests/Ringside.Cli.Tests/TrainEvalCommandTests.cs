@@ -59,6 +59,13 @@ public class TrainEvalCommandTests : IDisposable
             Assert.True(json.GetProperty("fingerprint").TryGetProperty(field, out _), $"fingerprint lacks {field}");
         Assert.Equal(eval.Out, Cli.Run("eval", "--model", model, "--vs", "chaser,idle", "--episodes", "10", "--json").Out); // seeded: repeatable
 
+        var vsModel = Cli.Run("eval", "--model", "bot:chaser", "--vs", $"{model},idle", "--episodes", "10", "--greedy", "--json");
+        Assert.True(vsModel.ExitCode == 0, vsModel.ToString());
+        var lineups = vsModel.Json.GetProperty("lineups");
+        Assert.Equal(model, lineups[0].GetProperty("opponents").GetString()); // a checkpoint is an opponent like a bot
+        Assert.Equal(10, lineups[0].GetProperty("episodes").GetInt32());
+        Assert.Equal(1.0, lineups[1].GetProperty("win_rate").GetDouble()); // the chaser still beats the idle bot beside it
+
         var compare = Cli.Run("compare", model, "bot:chaser", "bot:idle", "--episodes", "10", "--json");
         Assert.True(compare.ExitCode == 0, compare.ToString());
         var table = compare.Json.GetProperty("win_rate");

@@ -11,13 +11,13 @@ public static class EvalCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Checkpoint (.safetensors) or bot:NAME.", Required = true };
-        var vs = new Option<string>("--vs") { Description = "Opponent bots, comma-separated. With --fighters 2 each is evaluated separately; with more, they fill the opponent slots in turn.", DefaultValueFactory = _ => "chaser,cautious" };
+        var vs = new Option<string>("--vs") { Description = "Opponents, comma-separated: bots, or checkpoints (.safetensors). With --fighters 2 each is evaluated separately; with more, they fill the opponent slots in turn.", DefaultValueFactory = _ => "chaser,cautious" };
         var fighters = new Option<int>("--fighters") { Description = "Fighters per arena (2-8).", DefaultValueFactory = _ => 2 };
         var episodes = new Option<int>("--episodes") { Description = "Episodes per opponent line-up.", DefaultValueFactory = _ => 200 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the episodes and the policy's sampling.", DefaultValueFactory = _ => 1 };
         var greedy = new Option<bool>("--greedy") { Description = "Take the most probable action instead of sampling." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line." };
-        var command = new Command("eval", "Evaluate a trained fighter against baseline bots: win rate, rewards, eliminations and a behaviour fingerprint.")
+        var command = new Command("eval", "Evaluate a trained fighter against baseline bots or other checkpoints: win rate, rewards, eliminations and a behaviour fingerprint.")
             { model, vs, fighters, episodes, seed, greedy, json };
         command.SetAction(p => Output.Guard(() => RunEval(p.GetValue(model)!, Output.SplitList(p.GetValue(vs)), p.GetValue(fighters),
             p.GetValue(episodes), p.GetValue(seed), p.GetValue(greedy), p.GetValue(json))));
@@ -39,14 +39,21 @@ public static class EvalCommand
 
     private static int RunEval(string modelPath, string[] opponents, int fighters, int episodes, ulong seed, bool greedy, bool json)
     {
-        if (opponents.Length == 0) throw new ArgumentException("--vs needs at least one bot.");
+        if (opponents.Length == 0) throw new ArgumentException("--vs needs at least one bot or checkpoint.");
         if (fighters is < ArenaConfig.MinFighters or > ArenaConfig.MaxFighters) throw new ArgumentException($"--fighters must be 2 to 8, got {fighters}.");
         if (episodes < 1) throw new ArgumentException($"--episodes must be at least 1, got {episodes}.");
         var me = Fighters.Load(modelPath, episodes, seed, greedy);
         var lineups = fighters == 2 ? opponents.Select(o => new[] { o }).ToArray() : [opponents];
-        var results = lineups.Select(lineup => Evaluation.Run(me.Policy, new EvaluationOptions
+        // A bot plays as in every evaluation; a checkpoint with its own fighter, greedy when --greedy.
+        (IPolicy, FighterSpec) Opponent(string entry, int index)
         {
-            Opponents = lineup,
+            if (Bots.IsBot(entry)) return (Evaluation.Bot(entry, FighterSpec.Standard, seed, index), FighterSpec.Standard);
+            var them = Fighters.Load(entry, episodes * (fighters - 1), SplitMix64.Mix(seed ^ 0x0BB, (ulong)index), greedy);
+            return (them.Policy, them.Spec);
+        }
+        var results = lineups.Select(lineup => Evaluation.Run(me.Policy, lineup.Select(Opponent).ToArray(), string.Join(",", lineup), new EvaluationOptions
+        {
+            Opponents = [],
             Fighters = fighters,
             Episodes = episodes,
             Seed = seed,

@@ -85,10 +85,14 @@ public static class Evaluation
     {
         options.Validate();
         var opponents = options.Opponents
-            .Select((name, k) => (Policy: (IPolicy)new BotPolicy(name, options.Opponent, SplitMix64.Mix(options.Seed ^ 0xB07, (ulong)k)), Spec: options.Opponent))
+            .Select((name, k) => (Policy: Bot(name, options.Opponent, options.Seed, k), Spec: options.Opponent))
             .ToArray();
         return Run(policy, opponents, string.Join(",", options.Opponents), options);
     }
+
+    /// <summary>The bot <paramref name="name"/> as the <paramref name="index"/>-th opponent of a line-up, seeded as every evaluation seeds it.</summary>
+    public static IPolicy Bot(string name, FighterSpec spec, ulong seed, int index) =>
+        new BotPolicy(name, spec, SplitMix64.Mix(seed ^ 0xB07, (ulong)index));
 
     /// <summary>
     /// Evaluates <paramref name="policy"/> (slot 0) against any policies: opponent slot s plays
