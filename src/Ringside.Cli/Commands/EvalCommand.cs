@@ -113,14 +113,20 @@ public static class EvalCommand
                 drawRate[i][j] = drawRate[j][i] = r.DrawRate;
                 timeLimitDrawRate[i][j] = timeLimitDrawRate[j][i] = (double)r.DrawsAtTimeLimit / r.Episodes;
             }
-        static IEnumerable<IEnumerable<double?>> Nullable(double[][] table) => table.Select(r => r.Select(v => double.IsFinite(v) ? v : (double?)null));
+        static IEnumerable<IEnumerable<double?>> DiagonalAsNull(double[][] table) => table.Select(r => r.Select(v => double.IsFinite(v) ? v : (double?)null));
         var score = winRate.Select(row => row.Where(double.IsFinite).Average()).ToArray();
         if (json)
         {
             Output.WriteJson(new
             {
-                models, episodes_per_pair = episodes, seed, greedy, win_rate = Nullable(winRate), mean_win_rate = score,
-                draw_rate = Nullable(drawRate), time_limit_draw_rate = Nullable(timeLimitDrawRate),
+                models,
+                episodes_per_pair = episodes,
+                seed,
+                greedy,
+                win_rate = DiagonalAsNull(winRate),
+                mean_win_rate = score,
+                draw_rate = DiagonalAsNull(drawRate),
+                time_limit_draw_rate = DiagonalAsNull(timeLimitDrawRate),
             });
             return 0;
         }
