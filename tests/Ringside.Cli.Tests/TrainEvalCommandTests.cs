@@ -58,6 +58,7 @@ public class TrainEvalCommandTests : IDisposable
         foreach (var field in new[] { "attacks_per_second", "mean_distance_to_edge", "mean_distance_to_nearest_enemy", "damage_dealt_per_episode", "damage_taken_per_episode" })
             Assert.True(json.GetProperty("fingerprint").TryGetProperty(field, out _), $"fingerprint lacks {field}");
         Assert.Equal(eval.Out, Cli.Run("eval", "--model", model, "--vs", "chaser,idle", "--episodes", "10", "--json").Out); // seeded: repeatable
+        Assert.Equal(eval.Out, Cli.Run("eval", "--model", model, "--vs", "bot:chaser,bot:idle", "--episodes", "10", "--json").Out);
 
         var vsModel = Cli.Run("eval", "--model", "bot:chaser", "--vs", $"{model},idle", "--episodes", "10", "--greedy", "--json");
         Assert.True(vsModel.ExitCode == 0, vsModel.ToString());

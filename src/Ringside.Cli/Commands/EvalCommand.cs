@@ -43,6 +43,8 @@ public static class EvalCommand
         if (fighters is < ArenaConfig.MinFighters or > ArenaConfig.MaxFighters) throw new ArgumentException($"--fighters must be 2 to 8, got {fighters}.");
         if (episodes < 1) throw new ArgumentException($"--episodes must be at least 1, got {episodes}.");
         var me = Fighters.Load(modelPath, episodes, seed, greedy);
+        // "bot:chaser" is "chaser", as for --model and compare: the same bot, seeded the same.
+        opponents = opponents.Select(o => o.StartsWith("bot:", StringComparison.OrdinalIgnoreCase) ? o[4..] : o).ToArray();
         var lineups = fighters == 2 ? opponents.Select(o => new[] { o }).ToArray() : [opponents];
         // A bot plays as in every evaluation; a checkpoint with its own fighter, greedy when --greedy.
         (IPolicy, FighterSpec) Opponent(string entry, int index)
