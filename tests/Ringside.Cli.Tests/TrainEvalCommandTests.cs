@@ -26,7 +26,7 @@ public class TrainEvalCommandTests : IDisposable
     [Fact]
     public void ArenaTraining_WritesARunFolder_ResumesAtItsStep_AndItsModelEvaluatesAndCompares()
     {
-        var first = Cli.Run(["train", "--env", "arena", "--steps", "2048", "--out", dir, "--aggression", "80", "--json", .. Tiny]);
+        var first = Cli.Run(["train", "--env", "arena", "--steps", "2048", "--out", dir, "--aggression", "80", "--evaluate-every", "1024", "--evaluation-episodes", "10", "--json", .. Tiny]);
         Assert.True(first.ExitCode == 0, first.ToString());
         Assert.Equal(2048, first.Json.GetProperty("steps").GetInt64());
         foreach (var file in new[] { "model.safetensors", "model.optimizer.safetensors", "best.safetensors", "metrics.jsonl", "run.json" })
@@ -39,6 +39,9 @@ public class TrainEvalCommandTests : IDisposable
         foreach (var field in new[] { "sps", "policy_loss", "value_loss", "entropy", "approx_kl", "clip_fraction", "learning_rate", "reward_terms" })
             Assert.True(last.TryGetProperty(field, out _), $"metrics line lacks {field}");
         Assert.Equal(6, last.GetProperty("reward_terms").EnumerateObject().Count());
+        // --evaluate-every 1024: a checkup after every second iteration of 512 steps, and none between.
+        var checkups = lines.Select(line => JsonDocument.Parse(line).RootElement.GetProperty("evaluation").ValueKind).ToArray();
+        Assert.Equal([JsonValueKind.Null, JsonValueKind.Object, JsonValueKind.Null, JsonValueKind.Object], checkups);
 
         // Resume continues from step 2048 to the new budget and appends to the metrics.
         var resumed = Cli.Run(["train", "--env", "arena", "--steps", "4096", "--resume", dir, "--aggression", "80", "--json", .. Tiny]);
@@ -92,6 +95,8 @@ public class TrainEvalCommandTests : IDisposable
             (["train", "--env", "arena", "--steps", "1000", "--out", dir, "--aggression", "150"], "aggression"),
             (["train", "--env", "arena", "--steps", "1000", "--out", dir, "--mode", "berserk"], "mode"),
             (["train", "--env", "arena", "--steps", "1000", "--out", dir, "--opponents", "chaser,dragon"], "dragon"),
+            (["train", "--env", "arena", "--steps", "1000", "--out", dir, "--evaluate-every", "0"], "evaluation interval"),
+            (["train", "--env", "arena", "--steps", "1000", "--out", dir, "--evaluation-episodes", "0"], "evaluation episodes"),
             (["train", "--env", "arena", "--steps", "1000", "--resume", Path.Combine(dir, "nothing-here")], "model.safetensors"),
             (["eval", "--model", bogus, "--vs", "chaser"], "not-a-model"),
             (["eval", "--model", "bot:chaser", "--vs", "wizard"], "wizard"),

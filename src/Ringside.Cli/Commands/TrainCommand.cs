@@ -60,6 +60,8 @@ public static class TrainCommand
     private static readonly Option<float> Size = new("--size") { Description = "The learner's fighter size (0.5-2).", DefaultValueFactory = _ => 1f };
     private static readonly Option<float> Speed = new("--speed") { Description = "The learner's fighter speed (0.5-2).", DefaultValueFactory = _ => 1f };
     private static readonly Option<double?> MaxMinutes = new("--max-minutes") { Description = "Stop after this much wall time (saving a checkpoint)." };
+    private static readonly Option<long> EvaluateEvery = new("--evaluate-every") { Description = "Steps of training between checkups (greedy 1v1 against chaser and cautious, four-fighter free-for-all); best.safetensors is the checkpoint with the best checkup.", DefaultValueFactory = _ => ArenaTraining.DefaultEvaluateEverySteps };
+    private static readonly Option<int> EvaluationEpisodes = new("--evaluation-episodes") { Description = "Episodes per line-up of each checkup.", DefaultValueFactory = _ => ArenaTraining.DefaultEvaluationEpisodes };
     private static readonly Option<string?> Out = new("--out") { Description = "Run folder: metrics.jsonl, model.safetensors, best.safetensors, run.json (arena)." };
 
     public static Command Create()
@@ -71,7 +73,7 @@ public static class TrainCommand
             ClipVloss, EntCoef, VfCoef, MaxGradNorm, TargetKl, AdamEpsilon, HiddenSizes, ActivationName, SharedTrunk,
             GradientShards, Threads,
             ProfileFile, Aggression, Positioning, Targeting, RiskTolerance, Endurance, Mode, FighterCount, Opponents, SelfPlayRatio, OutcomeReward,
-            Size, Speed, MaxMinutes, Out,
+            Size, Speed, MaxMinutes, EvaluateEvery, EvaluationEpisodes, Out,
         };
         command.SetAction(parseResult => Output.Guard(() => Run(parseResult)));
         return command;
@@ -151,6 +153,8 @@ public static class TrainCommand
             OutcomeReward = p.GetValue(OutcomeReward) ?? ArenaTraining.DefaultOutcomeReward,
             Steps = p.GetValue(Steps) ?? ArenaTraining.DefaultSteps,
             MaxTime = minutes is { } mm ? TimeSpan.FromMinutes(mm) : null,
+            EvaluateEverySteps = p.GetValue(EvaluateEvery),
+            EvaluationEpisodes = p.GetValue(EvaluationEpisodes),
             Seed = (ulong)p.GetValue(Seed),
             OutDir = outDir,
             Ppo = WithOverrides(ArenaTraining.DefaultPpo, p),

@@ -40,7 +40,7 @@ public sealed record ArenaTrainingOptions
     /// </summary>
     public long EvaluateEverySteps { get; init; } = ArenaTraining.DefaultEvaluateEverySteps;
     /// <summary>Episodes per line-up of each checkup.</summary>
-    public int EvaluationEpisodes { get; init; } = 100;
+    public int EvaluationEpisodes { get; init; } = ArenaTraining.DefaultEvaluationEpisodes;
     /// <summary>Checkpoint (model.safetensors, with optimiser state beside it) every this many iterations, and at the end.</summary>
     public int CheckpointEvery { get; init; } = 25;
     public required string OutDir { get; init; }
@@ -105,6 +105,7 @@ public static class ArenaTraining
     public const string BestFile = "best.safetensors";
     public const string MetricsFile = "metrics.jsonl";
     public const long DefaultEvaluateEverySteps = 1 << 20;
+    public const int DefaultEvaluationEpisodes = 100;
     /// <summary>A server job's epoch: two checkup intervals of training, then a checkup.</summary>
     public const long DefaultEpochSteps = 2 * DefaultEvaluateEverySteps;
     public const float DefaultOutcomeReward = 10f;
