@@ -171,13 +171,14 @@ public static unsafe class MatMul
                 for (int col = 0; col < wide; col += 4 * w)
                     Tile4x4<S, V>(k, a0, a1, a2, a3, aColStride, b + col, ldb, c0 + col, c1 + col, c2 + col, c3 + col, bias + col, start);
             }
-        else if (k >= 32)
+        else if (k >= 32 && m >= 3)
             // 16 vector registers (AVX2): a 6 × 2 tile, 12 accumulators (enough to hide the FMA latency on two pipes) and
             // 8 loads per 12 FMAs. Column strips outermost, so that the strip of B (k × 2 vectors, 16 KB at k = 128)
-            // stays in L1 while every row passes over it: 1.3-1.6x the 2 × 4 tile on 128-wide layers (Zen 3).
+            // stays in L1 while every row passes over it: 1.3-1.6x the 2 × 4 tile on 128-wide layers (Zen 3). One or
+            // two rows (a single decision, a small self-play batch) would waste most of its six.
             wide = Strips6x2<S, V>(m, n, k, a, aRowStride, aColStride, b, ldb, c, ldc, bias, start);
         else
-            // Short sums: the 6 × 2 tile's setup would cost more than it saves.
+            // Short sums or one or two rows: the 2 × 4 tile.
             for (int row = 0; row < m && wide > 0; row += 2)
             {
                 int row1 = Math.Min(row + 1, m - 1);
