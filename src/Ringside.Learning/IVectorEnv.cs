@@ -15,6 +15,13 @@ public interface IVectorEnv
     void Reset(ulong seed, Span<float> observations);
 
     /// <summary>
+    /// Called when the current observations are final and the caller is about to choose its actions: an environment may
+    /// start its own opponents' decisions on another core meanwhile. What <see cref="Step"/> then does is the same, bit for
+    /// bit, whether or not this was called.
+    /// </summary>
+    void BeginStep() { }
+
+    /// <summary>
     /// Applies one action per environment. For an environment whose episode ended on this step
     /// (terminal: it ended by its own logic; truncated: cut off by a time limit, so its value should be
     /// bootstrapped), <paramref name="finalObservations"/> receives the last observation of that episode

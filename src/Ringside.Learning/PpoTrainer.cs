@@ -272,6 +272,7 @@ public sealed class PpoTrainer : IDisposable
 
             // ALGO LOGIC: action logic
             long t0 = Stopwatch.GetTimestamp();
+            Env.BeginStep(); // the opponents decide on the other core while the learner does
             _policy.Act(_nextObs, envs, _actions.AsSpan(row, envs), _logprobs.AsSpan(row, envs), _values.AsSpan(row, envs));
             long t1 = Stopwatch.GetTimestamp();
             Env.Step(_actions.AsSpan(row, envs), _nextObs, _stepRewards, _terminals, _truncations, _finalObs);

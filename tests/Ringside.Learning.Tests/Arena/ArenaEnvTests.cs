@@ -137,6 +137,43 @@ public class SelfPlayTests
     }
 
     [Fact]
+    public void Opponents_deciding_on_another_thread_give_the_same_steps()
+    {
+        // Two identical envs in lockstep, duels and free-for-alls, bots and sampled network snapshots as opponents; one
+        // lets its opponents decide on its helper thread (BeginStep), the other decides them inside Step. Snapshots join
+        // the pool as the rollout goes, beyond its capacity, as in training.
+        var options = new ArenaEnvOptions { Envs = 16, Fighters = [2, 4], SelfPlayRatio = 0.5, MaxTicks = 120 };
+        using var overlapped = new ArenaVectorEnv(options);
+        using var inline = new ArenaVectorEnv(options);
+        var spec = new NetworkSpec(Contract.ObservationSize, Contract.ActionCount, [16], Activation.Tanh, SharedTrunk: true);
+        var learner = new NetworkPolicy(new ActorCriticNetwork(spec, 5), overlapped.EnvCount, seed: 6);
+        int n = overlapped.EnvCount, size = overlapped.ObservationSize;
+        float[] obsA = new float[n * size], obsB = new float[n * size], finalA = new float[n * size], finalB = new float[n * size];
+        float[] rewardsA = new float[n], rewardsB = new float[n];
+        bool[] terminalsA = new bool[n], terminalsB = new bool[n], truncationsA = new bool[n], truncationsB = new bool[n];
+        int[] actions = new int[n];
+        overlapped.Reset(7, obsA);
+        inline.Reset(7, obsB);
+        int episodes = 0;
+        for (int step = 0; step < 400; step++)
+        {
+            if (step % 40 == 0)
+                foreach (var env in new[] { overlapped, inline })
+                    env.AddToPool(new NetworkPolicy(new ActorCriticNetwork(spec, (ulong)step), env.OpponentCapacity, (ulong)step), capacity: 3);
+            overlapped.BeginStep();
+            learner.Act(obsA, n, actions);
+            overlapped.Step(actions, obsA, rewardsA, terminalsA, truncationsA, finalA);
+            inline.Step(actions, obsB, rewardsB, terminalsB, truncationsB, finalB);
+            Assert.Equal(obsB, obsA);
+            Assert.Equal(rewardsB, rewardsA);
+            Assert.Equal(terminalsB, terminalsA);
+            Assert.Equal(truncationsB, truncationsA);
+            episodes += overlapped.CompletedEpisodes.Length;
+        }
+        Assert.True(episodes > 16, $"the rollout should cross episode ends (and draw new opponents), ended {episodes}");
+    }
+
+    [Fact]
     public void The_pool_keeps_the_newest_snapshots()
     {
         using var env = new ArenaVectorEnv(new ArenaEnvOptions { Envs = 2 });
