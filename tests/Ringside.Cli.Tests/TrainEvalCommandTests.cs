@@ -69,6 +69,10 @@ public class TrainEvalCommandTests : IDisposable
         Assert.Equal(model, lineups[0].GetProperty("opponents").GetString()); // a checkpoint is an opponent like a bot
         Assert.Equal(10, lineups[0].GetProperty("episodes").GetInt32());
         Assert.Equal(1.0, lineups[1].GetProperty("win_rate").GetDouble()); // the chaser still beats the idle bot beside it
+        var text = Cli.Run("eval", "--model", "bot:chaser", "--vs", $"{model},idle", "--episodes", "2", "--greedy");
+        var rows = text.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[1..];
+        Assert.Equal(3, rows.Length); // header, the checkpoint, idle
+        Assert.All(rows, row => Assert.Equal(rows[0].Length, row.Length)); // a long path is cut to its column
 
         var compare = Cli.Run("compare", model, "bot:chaser", "bot:idle", "--episodes", "10", "--json");
         Assert.True(compare.ExitCode == 0, compare.ToString());

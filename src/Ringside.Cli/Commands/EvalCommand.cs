@@ -90,7 +90,7 @@ public static class EvalCommand
         Console.WriteLine($"{modelPath} ({(greedy ? "greedy" : "sampled")}), {fighters} fighters, {episodes} episodes per line-up, seed {seed}");
         Console.WriteLine($"{"opponents",-28} {"win",6} {"draw",6} {"reward",8} {"KOs",5} {"ring-outs",9} {"atk/s",6} {"edge m",7} {"enemy m",8} {"dealt",6} {"taken",6}");
         foreach (var r in results)
-            Console.WriteLine($"{r.Opponents,-28} {r.WinRate,6:P0} {r.DrawRate,6:P0} {r.MeanReward,8:F1} {r.KnockoutsDealt,5} {r.RingOutsDealt,9} " +
+            Console.WriteLine($"{Fit(r.Opponents, 28),-28} {r.WinRate,6:P0} {r.DrawRate,6:P0} {r.MeanReward,8:F1} {r.KnockoutsDealt,5} {r.RingOutsDealt,9} " +
                               $"{r.Fingerprint.AttacksPerSecond,6:F2} {r.Fingerprint.MeanDistanceToEdge,7:F2} {r.Fingerprint.MeanDistanceToNearestEnemy,8:F2} " +
                               $"{r.Fingerprint.DamageDealtPerEpisode,6:F1} {r.Fingerprint.DamageTakenPerEpisode,6:F1}");
         return 0;
@@ -133,7 +133,7 @@ public static class EvalCommand
             return 0;
         }
         Console.WriteLine($"win rate of the row against the column, {episodes} episodes per pair (1v1, {(greedy ? "greedy" : "sampled")})");
-        string Short(string m) => m.Length <= 24 ? m : "…" + m[^23..];
+        string Short(string m) => Fit(m, 24);
         Console.WriteLine($"{"",-26}" + string.Concat(models.Select(m => $"{Short(m),26}")) + $"{"mean",8}");
         for (int i = 0; i < n; i++)
             Console.WriteLine($"{Short(models[i]),-26}" + string.Concat(winRate[i].Select(v => double.IsFinite(v) ? $"{v,26:P0}" : $"{"-",26}")) + $"{score[i],8:P0}");
@@ -143,4 +143,7 @@ public static class EvalCommand
                 : $"{$"{drawRate[i][j]:P0} ({timeLimitDrawRate[i][j]:P0} / {drawRate[i][j] - timeLimitDrawRate[i][j]:P0})",26}")));
         return 0;
     }
+
+    /// <summary>The text, or its end after an ellipsis when it is wider than a table column (a checkpoint's long path).</summary>
+    private static string Fit(string text, int width) => text.Length <= width ? text : "…" + text[^(width - 1)..];
 }
