@@ -15,11 +15,11 @@ public interface IVectorEnv
     void Reset(ulong seed, Span<float> observations);
 
     /// <summary>
-    /// Called when the current observations are final and the caller is about to choose its actions: an environment may
-    /// start its own opponents' decisions on another core meanwhile. What <see cref="Step"/> then does is the same, bit for
-    /// bit, whether or not this was called.
+    /// Makes, on the current observations, the decisions of the environment's own that the next <see cref="Step"/> needs
+    /// (its opponents'), so that a caller can run this on another thread while it chooses its actions. Call
+    /// <see cref="Step"/> next; it then does the same, bit for bit, as when this was not called.
     /// </summary>
-    void BeginStep() { }
+    void PrepareStep() { }
 
     /// <summary>
     /// Applies one action per environment. For an environment whose episode ended on this step

@@ -147,6 +147,8 @@ public sealed class PpoTrainer : IDisposable
     private readonly float[] _gradients;
     private readonly ShardRunner _shards;
     private readonly Action<int> _shardWork;
+    private readonly Action<int> _stepWork;
+    private int _stepRow;
 
     private readonly NetworkPolicy _policy;
     private readonly Rng _shuffleRng;
@@ -210,6 +212,12 @@ public sealed class PpoTrainer : IDisposable
         _gradients = new float[Network.ParameterCount];
         _shards = new ShardRunner(Math.Min(config.Threads, shards));
         _shardWork = ShardForwardBackward;
+        _stepWork = piece =>
+        {
+            int envs = Config.NumEnvs, row = _stepRow;
+            if (piece == 0) Env.PrepareStep();
+            else _policy.Act(_nextObs, envs, _actions.AsSpan(row, envs), _logprobs.AsSpan(row, envs), _values.AsSpan(row, envs));
+        };
     }
 
     /// <summary>
@@ -272,8 +280,9 @@ public sealed class PpoTrainer : IDisposable
 
             // ALGO LOGIC: action logic
             long t0 = Stopwatch.GetTimestamp();
-            Env.BeginStep(); // the opponents decide on the other core while the learner does
-            _policy.Act(_nextObs, envs, _actions.AsSpan(row, envs), _logprobs.AsSpan(row, envs), _values.AsSpan(row, envs));
+            // The env's opponents decide on one of the trainer's threads while the learner decides on the other.
+            _stepRow = row;
+            _shards.Run(2, _stepWork);
             long t1 = Stopwatch.GetTimestamp();
             Env.Step(_actions.AsSpan(row, envs), _nextObs, _stepRewards, _terminals, _truncations, _finalObs);
             long t2 = Stopwatch.GetTimestamp();

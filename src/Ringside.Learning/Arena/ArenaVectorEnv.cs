@@ -91,7 +91,7 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
     private readonly int[] gatherActions;
     private readonly (Group Group, int Agent)[] gatherRows;
     private Rng rng = new(0);
-    private OpponentThread? opponents;
+    private bool opponentsDecided;
 
     // Episode bookkeeping for the learners.
     private readonly float[] episodeReturn;
@@ -166,14 +166,13 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
     /// <summary>Adds a frozen policy to the self-play pool, dropping the oldest beyond <paramref name="capacity"/>.</summary>
     public void AddToPool(IPolicy policy, int capacity = 8)
     {
-        opponents?.Settle();
         if (pool.Count >= capacity) pool.RemoveAt(0);
         pool.Add(policy);
     }
 
     public void Reset(ulong seed, Span<float> observations)
     {
-        opponents?.Settle();
+        opponentsDecided = false;
         rng = new Rng(seed, stream: 0xA7E4A);
         foreach (var g in groups)
         {
@@ -188,15 +187,15 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
     }
 
     /// <summary>
-    /// Starts the opponents' decisions on the current observations on a helper thread (the self-play pool's forward passes
-    /// are most of a step's simulation time); <see cref="Step"/> waits for them. Each opponent's policy and bot keeps its
-    /// own random stream, and nothing else reads or writes their rows meanwhile, so the actions are the same bits as when
-    /// <see cref="Step"/> decides them itself.
+    /// The opponents decide on the current observations now: the trainer runs this beside its own forward pass (the
+    /// self-play pool's forward passes are most of a step's simulation time). Each opponent's policy and bot keeps its own
+    /// random stream and nothing else touches their rows, so the actions are the same bits as when <see cref="Step"/>
+    /// decides them itself.
     /// </summary>
-    public void BeginStep()
+    public void PrepareStep()
     {
-        opponents ??= new OpponentThread(ActOpponents);
-        opponents.Start();
+        ActOpponents();
+        opponentsDecided = true;
     }
 
     public void Step(ReadOnlySpan<int> actions, Span<float> observations, Span<float> rewards,
@@ -204,8 +203,8 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
     {
         foreach (var g in groups)
             for (int a = 0; a < g.Batch.ArenaCount; a++) g.Actions[a * g.Fighters] = actions[g.EnvOffset + a];
-        if (opponents is { Started: true }) opponents.Wait();
-        else ActOpponents();
+        if (!opponentsDecided) ActOpponents();
+        opponentsDecided = false;
 
         completedCount = 0;
         var style = options.Style;
@@ -318,72 +317,6 @@ public sealed class ArenaVectorEnv : IVectorEnv, IDisposable
 
     public void Dispose()
     {
-        opponents?.Dispose();
         foreach (var g in groups) g.Batch.Dispose();
-    }
-
-    /// <summary>One background thread that runs the opponents' decisions when started, and the caller waits for them.</summary>
-    private sealed class OpponentThread : IDisposable
-    {
-        private readonly Action _work;
-        private readonly Thread _thread;
-        private readonly SemaphoreSlim _go = new(0), _done = new(0);
-        private Exception? _failure;
-        private volatile bool _stopping;
-
-        public OpponentThread(Action work)
-        {
-            _work = work;
-            _thread = new Thread(Loop) { IsBackground = true, Name = "ringside-opponents" };
-            _thread.Start();
-        }
-
-        /// <summary>Work started and not yet waited for.</summary>
-        public bool Started { get; private set; }
-
-        public void Start()
-        {
-            if (Started) return;
-            Started = true;
-            _go.Release();
-        }
-
-        public void Wait()
-        {
-            _done.Wait();
-            Started = false;
-            if (_failure is { } failure)
-            {
-                _failure = null;
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
-            }
-        }
-
-        /// <summary>Waits for started work, if any (before what it reads changes).</summary>
-        public void Settle()
-        {
-            if (Started) Wait();
-        }
-
-        private void Loop()
-        {
-            while (true)
-            {
-                _go.Wait();
-                if (_stopping) return;
-                try { _work(); }
-                catch (Exception e) { _failure = e; }
-                _done.Release();
-            }
-        }
-
-        public void Dispose()
-        {
-            if (Started) _done.Wait();
-            Started = false;
-            _stopping = true;
-            _go.Release();
-            _thread.Join();
-        }
     }
 }

@@ -140,8 +140,8 @@ public class SelfPlayTests
     public void Opponents_deciding_on_another_thread_give_the_same_steps()
     {
         // Two identical envs in lockstep, duels and free-for-alls, bots and sampled network snapshots as opponents; one
-        // lets its opponents decide on its helper thread (BeginStep), the other decides them inside Step. Snapshots join
-        // the pool as the rollout goes, beyond its capacity, as in training.
+        // lets its opponents decide on another thread (PrepareStep) while the learner acts, as the trainer does; the other
+        // decides them inside Step. Snapshots join the pool as the rollout goes, beyond its capacity, as in training.
         var options = new ArenaEnvOptions { Envs = 16, Fighters = [2, 4], SelfPlayRatio = 0.5, MaxTicks = 120 };
         using var overlapped = new ArenaVectorEnv(options);
         using var inline = new ArenaVectorEnv(options);
@@ -160,8 +160,7 @@ public class SelfPlayTests
             if (step % 40 == 0)
                 foreach (var env in new[] { overlapped, inline })
                     env.AddToPool(new NetworkPolicy(new ActorCriticNetwork(spec, (ulong)step), env.OpponentCapacity, (ulong)step), capacity: 3);
-            overlapped.BeginStep();
-            learner.Act(obsA, n, actions);
+            Parallel.Invoke(overlapped.PrepareStep, () => learner.Act(obsA, n, actions));
             overlapped.Step(actions, obsA, rewardsA, terminalsA, truncationsA, finalA);
             inline.Step(actions, obsB, rewardsB, terminalsB, truncationsB, finalB);
             Assert.Equal(obsB, obsA);
