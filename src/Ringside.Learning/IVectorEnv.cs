@@ -15,9 +15,9 @@ public interface IVectorEnv
     void Reset(ulong seed, Span<float> observations);
 
     /// <summary>
-    /// Makes, on the current observations, the decisions of the environment's own that the next <see cref="Step"/> needs
-    /// (its opponents'), so that a caller can run this on another thread while it chooses its actions. Call
-    /// <see cref="Step"/> next; it then does the same, bit for bit, as when this was not called.
+    /// Lets the environment's own agents (its opponents) decide on the current observations now, so that a caller can run
+    /// this on another thread while it chooses its actions. The next <see cref="Step"/> uses those decisions and does the
+    /// same, bit for bit, as when this was not called.
     /// </summary>
     void PrepareStep() { }
 
