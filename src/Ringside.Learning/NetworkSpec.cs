@@ -6,12 +6,12 @@ public enum Activation { Tanh, Relu }
 
 /// <summary>
 /// The architecture of an actor-critic MLP: what a checkpoint records and what loading checks.
-/// Shared: one trunk of hidden layers feeds both heads (the product default: 2×128 ReLU).
+/// Shared: one trunk of hidden layers feeds both heads (seed 001's fighter network: 2×128 ReLU).
 /// Separate: the actor and the critic each have their own trunk (CleanRL's CartPole agent: 64×64 tanh).
 /// </summary>
 public sealed record NetworkSpec(int ObservationSize, int ActionCount, IReadOnlyList<int> HiddenSizes, Activation Activation, bool SharedTrunk)
 {
-    /// <summary>The fighter network: 2×128 ReLU, one trunk for both heads.</summary>
+    /// <summary>Seed 001's fighter network: 2×128 ReLU, one trunk for both heads (the arena's recipe now trains 2×64).</summary>
     public static NetworkSpec Default(int observationSize, int actionCount) =>
         new(observationSize, actionCount, [128, 128], Activation.Relu, SharedTrunk: true);
 

@@ -5,8 +5,9 @@ namespace Ringside.Learning;
 
 /// <summary>
 /// PPO's hyperparameters, named and defaulted as CleanRL's ppo.py (docs.cleanrl.dev/rl-algorithms/ppo/#ppopy),
-/// plus the network and how the update uses threads. The network default is the product's 2×128 ReLU shared
-/// trunk; <see cref="CartPole"/> is CleanRL's CartPole agent (separate 64×64 tanh).
+/// plus the network and how the update uses threads. The network default is seed 001's 2×128 ReLU shared
+/// trunk (the arena's recipe, <c>ArenaTraining.DefaultPpo</c>, uses 2×64); <see cref="CartPole"/> is CleanRL's CartPole
+/// agent (separate 64×64 tanh).
 /// </summary>
 public sealed record PpoConfig
 {

@@ -46,7 +46,7 @@ public static class BenchCommand
         var seconds = new Option<double>("--seconds") { Description = "Wall time of the measured training run.", DefaultValueFactory = _ => 30 };
         var fighters = new Option<int>("--fighters") { Description = "Fighters per arena (2-8).", DefaultValueFactory = _ => 2 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line." };
-        var command = new Command("train", "End-to-end arena training throughput (simulation, inference, PPO updates) with the default 2x128 network, and where the time goes.")
+        var command = new Command("train", "End-to-end arena training throughput (simulation, inference, PPO updates) with the arena's default network, and where the time goes.")
             { seconds, fighters, json };
         command.SetAction(p => Output.Guard(() => RunTrain(p.GetValue(seconds), p.GetValue(fighters), p.GetValue(json))));
         return command;

@@ -61,7 +61,7 @@ public readonly record struct Style(
         return new Style(
             PerSwing: 0.5f * a,
             ForCloseness: (a > 0 ? 4f : 12f) * a,
-            ForCentre: (pos > 0 ? 6f : 1.2f) * pos,
+            ForCentre: (pos > 0 ? 12f : 2.4f) * pos,
             PerHitOnWeakest: 2f * t,
             ForExposure: 4f * MathF.Max(r, 0f),
             ForHealth: 2f * MathF.Max(e, 0f),
