@@ -11,8 +11,8 @@ public enum Activation { Tanh, Relu }
 /// </summary>
 public sealed record NetworkSpec(int ObservationSize, int ActionCount, IReadOnlyList<int> HiddenSizes, Activation Activation, bool SharedTrunk)
 {
-    /// <summary>Seed 001's fighter network: 2×128 ReLU, one trunk for both heads (the arena's recipe now trains 2×64).</summary>
-    public static NetworkSpec Default(int observationSize, int actionCount) =>
+    /// <summary>Seed 001's fighter network: 2×128 ReLU, one trunk for both heads (the arena's recipe trains 2×64: docs/ARCHITECTURE.md).</summary>
+    public static NetworkSpec Seed001(int observationSize, int actionCount) =>
         new(observationSize, actionCount, [128, 128], Activation.Relu, SharedTrunk: true);
 
     /// <summary>CleanRL ppo.py's Agent: separate 64×64 tanh actor and critic.</summary>

@@ -26,7 +26,7 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void LoadedPolicyGivesBitIdenticalOutputs()
     {
-        var network = new ActorCriticNetwork(NetworkSpec.Default(30, 10), seed: 5);
+        var network = new ActorCriticNetwork(NetworkSpec.Seed001(30, 10), seed: 5);
         ReferenceNetwork.Randomize(network, 6);
         string path = PathOf("policy.safetensors");
         Checkpoint.Save(path, network, Info);

@@ -77,7 +77,7 @@ public class NetworkTests
     [Theory, InlineData(false), InlineData(true)]
     public void InitialisationIsOrthogonalWithCleanRlGains(bool shared)
     {
-        var network = new ActorCriticNetwork(shared ? NetworkSpec.Default(30, 10) : NetworkSpec.CleanRl(4, 2), seed: 1);
+        var network = new ActorCriticNetwork(shared ? NetworkSpec.Seed001(30, 10) : NetworkSpec.CleanRl(4, 2), seed: 1);
         foreach (var slot in network.Tensors)
         {
             var values = network.Parameters.AsSpan(slot.Offset, slot.Length);
@@ -101,9 +101,9 @@ public class NetworkTests
     [Fact]
     public void SameSeedSameNetwork()
     {
-        var a = new ActorCriticNetwork(NetworkSpec.Default(30, 10), seed: 42);
-        var b = new ActorCriticNetwork(NetworkSpec.Default(30, 10), seed: 42);
-        var c = new ActorCriticNetwork(NetworkSpec.Default(30, 10), seed: 43);
+        var a = new ActorCriticNetwork(NetworkSpec.Seed001(30, 10), seed: 42);
+        var b = new ActorCriticNetwork(NetworkSpec.Seed001(30, 10), seed: 42);
+        var c = new ActorCriticNetwork(NetworkSpec.Seed001(30, 10), seed: 43);
         Assert.Equal(a.Parameters, b.Parameters);
         Assert.NotEqual(a.Parameters, c.Parameters);
         Assert.Equal(["trunk.0.weight", "trunk.0.bias", "trunk.2.weight", "trunk.2.bias", "actor.weight", "actor.bias", "critic.weight", "critic.bias"],
@@ -113,7 +113,7 @@ public class NetworkTests
     [Fact]
     public void InferenceAndTrainingPassesDoNotAllocate()
     {
-        var network = new ActorCriticNetwork(NetworkSpec.Default(30, 10), seed: 1);
+        var network = new ActorCriticNetwork(NetworkSpec.Seed001(30, 10), seed: 1);
         var policy = new NetworkPolicy(network, capacity: 64, seed: 2);
         var observations = ReferenceNetwork.RandomObservations(64 * 30, 3);
         var actions = new int[64];

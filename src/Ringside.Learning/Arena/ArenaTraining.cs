@@ -118,9 +118,8 @@ public static class ArenaTraining
 
     /// <summary>
     /// PPO settings for the arena, tuned for learning per second on two cores (docs/BENCHMARKS.md, "Competence"): a
-    /// 2x64 ReLU shared network, 64 arenas x 128 steps, 8 minibatches of 1,024 x 4 epochs, lr 2e-3 annealed (the update
-    /// is 90 % of the time: at four epochs, 2x64 trains about 1.5x the steps per second of seed 001's 2x128 at two and
-    /// meets the 30-second bars more often; at two epochs it learnt the personalities' styles too weakly), an entropy bonus of 0.01
+    /// 2x64 ReLU shared network at four update epochs (not seed 001's 2x128 at two: docs/ARCHITECTURE.md says why),
+    /// 64 arenas x 128 steps, 8 minibatches of 1,024, lr 2e-3 annealed, an entropy bonus of 0.01
     /// (at 0.001 the policy settled early, in about one run of three, on waiting out the cautious bot), and gamma
     /// 0.995 (a 6.7 s horizon at 30 ticks/s), since outlasting a free-for-all pays off seconds later.
     /// </summary>
