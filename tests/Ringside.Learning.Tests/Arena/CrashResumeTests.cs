@@ -85,4 +85,18 @@ public sealed class CrashResumeTests : IDisposable
         byte[] afterWholeCheckpoint = File.ReadAllBytes(ArenaTraining.Run(Options(), resume: true).ModelPath);
         Assert.Equal(afterWholeCheckpoint, afterTornCheckpoint);
     }
+
+    [Fact]
+    public void A_run_resumes_with_its_own_network_when_the_recipe_has_changed_since_it_started()
+    {
+        // A job started before an upgrade changed the recipe's network (2x128 to 2x64 in session 15) resumes after it.
+        var started = Options((p, i) => { if (p == "checkpoint-saved" && i == 4) throw new Crash(); });
+        Assert.Throws<Crash>(() => ArenaTraining.Run(started with { Ppo = started.Ppo with { HiddenSizes = [24, 24] } }));
+
+        var result = ArenaTraining.Run(Options() with { Ppo = Options().Ppo with { HiddenSizes = [16, 16] } }, resume: true);
+
+        Assert.Equal(8, result.Iterations);
+        Assert.Equal([24, 24], Checkpoint.Load(result.ModelPath).Network.Spec.HiddenSizes);
+        Assert.Equal([24, 24], Checkpoint.Load(result.BestModelPath).Network.Spec.HiddenSizes);
+    }
 }
