@@ -21,7 +21,11 @@ public sealed record ArenaTrainingOptions
     public IReadOnlyList<int> Fighters { get; init; } = [2, 4];
     /// <summary>Bots to fight, and "self" for past checkpoints of the learner (see <see cref="ArenaTraining.DefaultOpponents"/>).</summary>
     public IReadOnlyList<string> Opponents { get; init; } = ArenaTraining.DefaultOpponents;
-    /// <summary>Share of opponents drawn from the self-play pool once it has checkpoints (when "self" is an opponent).</summary>
+    /// <summary>
+    /// Share of opponents drawn from the self-play pool once it has checkpoints (when "self" is an opponent). At 50 % the
+    /// fighters beat a fighter of the earlier recipe more often, but the positioning slider lost its bar on half the seeds
+    /// (docs/BENCHMARKS.md, "Competence", session 16).
+    /// </summary>
     public double SelfPlayRatio { get; init; } = 0.3;
     /// <summary>A copy of the learner joins the self-play pool every this many iterations.</summary>
     public int SnapshotEvery { get; init; } = 10;
