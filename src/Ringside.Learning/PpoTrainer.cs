@@ -550,12 +550,15 @@ public sealed class PpoTrainer : IDisposable
     /// <summary>
     /// A trainer that continues from a checkpoint: the same weights, Adam moments and step, global step, iteration (so the
     /// learning-rate schedule continues) and random streams. Environment state is not saved: the environments start new
-    /// episodes, seeded from the run's seed and the iteration.
+    /// episodes, seeded from the run's seed and the iteration. The hidden layers are the checkpoint's, whatever
+    /// <paramref name="config"/> says: a run started before the recipe's network changed (2x128 until session 15, 2x64
+    /// since) goes on after the upgrade with the network it has.
     /// </summary>
-    /// <exception cref="CheckpointException">the files are unusable or do not fit <paramref name="config"/> and <paramref name="env"/>.</exception>
+    /// <exception cref="CheckpointException">the files are unusable or do not fit <paramref name="env"/>.</exception>
     public static PpoTrainer Resume(string path, PpoConfig config, IVectorEnv env, string? environment = null, int? contractVersion = null)
     {
         var (network, _) = Checkpoint.Load(path, environment, contractVersion);
+        config = config with { HiddenSizes = network.Spec.HiddenSizes, Activation = network.Spec.Activation, SharedTrunk = network.Spec.SharedTrunk };
         var spec = config.NetworkSpec(env.ObservationSize, env.ActionCount);
         if (!network.Spec.Equals(spec))
             throw new CheckpointException($"{path}: the policy is {network.Spec}, but the configuration asks for {spec}");

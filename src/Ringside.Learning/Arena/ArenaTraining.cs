@@ -201,7 +201,7 @@ public static class ArenaTraining
         string metricsPath = Path.Combine(options.OutDir, MetricsFile);
         using var env = new ArenaVectorEnv(EnvOptions(options));
         using var trainer = resume
-            ? PpoTrainer.Resume(modelPath, WithNetworkOf(modelPath, options.Ppo), env, EnvironmentName, Contract.Version)
+            ? PpoTrainer.Resume(modelPath, options.Ppo, env, EnvironmentName, Contract.Version)
             : new PpoTrainer(options.Ppo, env, options.Seed);
         if (!resume) File.WriteAllText(Path.Combine(options.OutDir, "run.json"), JsonSerializer.Serialize(RunDescription(options)));
         else DropMetricsAfter(metricsPath, trainer.Iteration);
@@ -285,16 +285,6 @@ public static class ArenaTraining
         return new ArenaTrainingResult(modelPath, bestPath, trainer.GlobalStep, trainer.Iteration, wall,
             last?.Sps ?? 0, last?.MeanReturn ?? double.NaN, last?.WinRate ?? double.NaN, best, checkups,
             stoppedEarly && !cancellation.IsCancellationRequested, trainer.Times());
-    }
-
-    /// <summary>
-    /// A resumed run goes on training the network its checkpoint holds: a job started before the recipe's network changed
-    /// (2x128 until session 15, 2x64 since) resumes after a server upgrade, or on a newer worker, instead of failing.
-    /// </summary>
-    private static PpoConfig WithNetworkOf(string modelPath, PpoConfig ppo)
-    {
-        var spec = Checkpoint.Load(modelPath, EnvironmentName, Contract.Version).Network.Spec;
-        return ppo with { HiddenSizes = spec.HiddenSizes, Activation = spec.Activation, SharedTrunk = spec.SharedTrunk };
     }
 
     /// <summary>The checkup stored in a best.safetensors, or null (no file, or one without a checkup).</summary>
