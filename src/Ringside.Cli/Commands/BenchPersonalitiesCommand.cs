@@ -8,7 +8,7 @@ namespace Ringside.Cli.Commands;
 
 /// <summary>
 /// <c>ringside bench personalities</c>: does each slider do what docs/CONTRACT.md says? For each slider, a profile at 10
-/// and one at 90 (the others at 50) are trained with the same recipe, seed and budget, then evaluated (greedy, seeded)
+/// and one at 90 (the others at 50) are trained with the same recipe, seed and budget, then evaluated (seeded, playing as they do in the arena)
 /// and the slider's measures printed side by side with the direction the contract states.
 /// </summary>
 public static class BenchPersonalitiesCommand
@@ -113,7 +113,7 @@ public static class BenchPersonalitiesCommand
         return 0;
     }
 
-    /// <summary>A profile of the bench: its win rates (greedy, as evaluated) and its fingerprint per line-up ("duels", "free_for_all").</summary>
+    /// <summary>A profile of the bench: its win rates (as evaluated) and its fingerprint per line-up ("duels", "free_for_all").</summary>
     private sealed record TrainedProfile(string Slider, float Value, ulong Seed, double VsChaser, double VsCautious, double FreeForAll,
         Dictionary<string, BehaviourFingerprint> Fingerprints);
 
@@ -132,7 +132,7 @@ public static class BenchPersonalitiesCommand
             var options = new ArenaTrainingOptions { Personality = personality, Seed = seed, Steps = steps, OutDir = dir, CheckpointEvery = int.MaxValue };
             var result = ArenaTraining.Run(options);
             var network = Checkpoint.Load(result.BestModelPath).Network;
-            EvaluationResult Play(IReadOnlyList<string> opponents, int fighters) => Evaluation.Run(new NetworkPolicy(network, episodes, seed, greedy: true), new EvaluationOptions
+            EvaluationResult Play(IReadOnlyList<string> opponents, int fighters) => Evaluation.Run(new NetworkPolicy(network, episodes, seed, Fighters.Greedy), new EvaluationOptions
             {
                 Opponents = opponents,
                 Fighters = fighters,

@@ -29,7 +29,7 @@ public static class EvalCommand
         var models = new Argument<string[]>("models") { Description = "Two or more checkpoints (or bot:NAME).", Arity = ArgumentArity.OneOrMore };
         var episodes = new Option<int>("--episodes") { Description = "Episodes per pair.", DefaultValueFactory = _ => 100 };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the episodes.", DefaultValueFactory = _ => 1 };
-        var greedy = new Option<bool>("--greedy") { Description = "Every network takes its most probable action (as in the arena) instead of sampling." };
+        var greedy = new Option<bool>("--greedy") { Description = "Every network takes its most probable action instead of sampling its policy (as in the arena)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object as the last line." };
         var command = new Command("compare", "Play fighters against each other 1v1 and print a table of win rates, and of draws: standoffs to the time limit and fighters going down together.")
             { models, episodes, seed, greedy, json };

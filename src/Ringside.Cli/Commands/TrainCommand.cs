@@ -60,7 +60,7 @@ public static class TrainCommand
     private static readonly Option<float> Size = new("--size") { Description = "The learner's fighter size (0.5-2).", DefaultValueFactory = _ => 1f };
     private static readonly Option<float> Speed = new("--speed") { Description = "The learner's fighter speed (0.5-2).", DefaultValueFactory = _ => 1f };
     private static readonly Option<double?> MaxMinutes = new("--max-minutes") { Description = "Stop after this much wall time (saving a checkpoint)." };
-    private static readonly Option<long> EvaluateEvery = new("--evaluate-every") { Description = "Steps of training between checkups (greedy 1v1 against chaser and cautious, four-fighter free-for-all); best.safetensors is the checkpoint with the best checkup.", DefaultValueFactory = _ => ArenaTraining.DefaultEvaluateEverySteps };
+    private static readonly Option<long> EvaluateEvery = new("--evaluate-every") { Description = "Steps of training between checkups (1v1 against chaser and cautious, four-fighter free-for-all); best.safetensors is the checkpoint with the best checkup.", DefaultValueFactory = _ => ArenaTraining.DefaultEvaluateEverySteps };
     private static readonly Option<int> EvaluationEpisodes = new("--evaluation-episodes") { Description = "Episodes per line-up of each checkup.", DefaultValueFactory = _ => ArenaTraining.DefaultEvaluationEpisodes };
     private static readonly Option<string?> Out = new("--out") { Description = "Run folder: metrics.jsonl, model.safetensors, best.safetensors, run.json (arena)." };
 

@@ -38,7 +38,7 @@ public sealed record ArenaTrainingOptions
     public TimeSpan? MaxTime { get; init; }
     public ulong Seed { get; init; } = 1;
     /// <summary>
-    /// A checkup (<see cref="Arena.Checkup"/>: greedy 1v1 against chaser and cautious, four-fighter free-for-all) after
+    /// A checkup (<see cref="Arena.Checkup"/>: 1v1 against chaser and cautious, four-fighter free-for-all) after
     /// every this many steps of training (rounded to whole iterations), and at the end; best.safetensors is the checkpoint
     /// with the best checkup. An epoch of a server job is one such segment.
     /// </summary>

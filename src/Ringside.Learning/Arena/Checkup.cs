@@ -3,7 +3,7 @@ using Ringside.Sim;
 namespace Ringside.Learning.Arena;
 
 /// <summary>
-/// What a periodic evaluation found: the policy's greedy win rates in 1v1 against the chaser and against the cautious
+/// What a periodic evaluation found: the policy's win rates in 1v1 against the chaser and against the cautious
 /// bot, and how often it is last standing in a four-fighter free-for-all against the chaser, the cautious bot and the
 /// random bot. Every checkup of a run plays the same seeded episodes, so two checkups compare the policies alone.
 /// </summary>
@@ -63,7 +63,7 @@ public sealed record Checkup(int Iteration, long Steps, double WallSeconds, int 
     }
 
     /// <summary>
-    /// Plays <paramref name="episodes"/> seeded episodes of each line-up with the greedy policy of
+    /// Plays <paramref name="episodes"/> seeded episodes of each line-up with the policy of
     /// <paramref name="network"/> (copied: training may go on meanwhile), the three line-ups on parallel threads.
     /// </summary>
     public static Checkup Run(ActorCriticNetwork network, FighterSpec learner, RewardWeights weights, int maxTicks, int episodes,
@@ -83,19 +83,19 @@ public sealed record Checkup(int Iteration, long Steps, double WallSeconds, int 
         var lineUps = new[] { Options(["chaser"], 2), Options(["cautious"], 2), Options(["chaser", "cautious", "random"], 4) };
         var rates = new double[lineUps.Length];
         Parallel.For(0, lineUps.Length, new ParallelOptions { MaxDegreeOfParallelism = 2 }, k =>
-            rates[k] = Evaluation.Run(new NetworkPolicy(snapshot, episodes, seed, greedy: true), lineUps[k]).WinRate);
+            rates[k] = Evaluation.Run(new NetworkPolicy(snapshot, episodes, seed, greedy: Fighters.Greedy), lineUps[k]).WinRate);
         return new Checkup(iteration, steps, wallSeconds, episodes, rates[0], rates[1], rates[2]);
     }
 
     /// <summary>
-    /// This checkup with its policy's 1v1 result against the best checkpoint's (<paramref name="best"/>): both greedy, both
+    /// This checkup with its policy's 1v1 result against the best checkpoint's (<paramref name="best"/>): both
     /// the same fighter, <see cref="Episodes"/> seeded episodes.
     /// </summary>
     public Checkup WithHeadToHead(ActorCriticNetwork network, ActorCriticNetwork best, FighterSpec learner, RewardWeights weights, int maxTicks,
         ulong seed = 0xB357)
     {
-        var result = Evaluation.Run(new NetworkPolicy(network.Clone(), Episodes, seed, greedy: true),
-            [(new NetworkPolicy(best, Episodes, seed ^ 1, greedy: true), learner)], "best",
+        var result = Evaluation.Run(new NetworkPolicy(network.Clone(), Episodes, seed, greedy: Fighters.Greedy),
+            [(new NetworkPolicy(best, Episodes, seed ^ 1, greedy: Fighters.Greedy), learner)], "best",
             new EvaluationOptions { Opponents = [], Episodes = Episodes, Seed = seed, Learner = learner, Opponent = learner, Weights = weights, MaxTicks = maxTicks });
         return this with { VsBest = result.WinRate, LostToBest = result.LossRate };
     }

@@ -10,6 +10,17 @@ public sealed record LoadedFighter(string Name, IPolicy Policy, FighterSpec Spec
 public static class Fighters
 {
     /// <summary>
+    /// Whether a trained fighter takes its most probable action (true) or samples its policy (false), wherever it fights:
+    /// arena matches, the live preview, checkups, profile evaluations, the roster's recipe and the benches. It samples
+    /// the policy PPO trained. Its most probable action alone is another, weaker fighter: two greedy fighters replay the
+    /// same moves from the same spawn, so a duel that locks (a lockstep trade to a double knockout, a standoff to the time
+    /// limit) locks every time. Twelve 30-second models won 34-100 % (mean 88 %) of their greedy duels against a fighter
+    /// of the earlier recipe and 84.5-100 % (mean 95 %) sampling, and as many against the bots either way
+    /// (docs/BENCHMARKS.md, "Competence", session 17).
+    /// </summary>
+    public const bool Greedy = false;
+
+    /// <summary>
     /// Loads "bot:NAME" (a scripted bot) or the path of an arena checkpoint (.safetensors) as a policy able to act on
     /// <paramref name="capacity"/> observations at once. Sampling is seeded by <paramref name="seed"/>.
     /// </summary>

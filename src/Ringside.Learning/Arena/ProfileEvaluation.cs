@@ -4,7 +4,7 @@ using Ringside.Sim;
 namespace Ringside.Learning.Arena;
 
 /// <summary>
-/// How a profile's model fights the baseline bots: 1v1 against each, greedy actions, seeded. A finished training job
+/// How a profile's model fights the baseline bots: 1v1 against each, seeded, playing as in the arena (<see cref="Fighters.Greedy"/>). A finished training job
 /// stores it with the profile, and <c>ringside export</c> puts it in the exported document.
 /// </summary>
 /// <param name="WinRate">Mean win rate over the baselines (0 to 1).</param>
@@ -17,7 +17,7 @@ public sealed record ProfileEvaluation(double WinRate, double MeanReward, JsonEl
     /// <param name="seed">seeds the episodes; the policy's own randomness is seeded from it too.</param>
     public static ProfileEvaluation Run(string modelPath, ulong seed, RewardWeights weights, int maxTicks, int episodes)
     {
-        var me = Fighters.Load(modelPath, episodes, seed ^ 0xE7A1, greedy: true);
+        var me = Fighters.Load(modelPath, episodes, seed ^ 0xE7A1, Fighters.Greedy);
         var results = Baselines.Select(bot => Learning.Arena.Evaluation.Run(me.Policy, new EvaluationOptions
         {
             Opponents = [bot],

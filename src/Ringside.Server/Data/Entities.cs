@@ -82,7 +82,7 @@ public sealed class TrainingMetric
     public double? ApproxKl { get; set; }
     public double? Sps { get; set; }
     public JsonElement? RewardTerms { get; set; }
-    /// <summary>The periodic evaluation of this iteration, when one ran: greedy 1v1 win rates and free-for-all last-standing rate.</summary>
+    /// <summary>The periodic evaluation of this iteration, when one ran: 1v1 win rates and free-for-all last-standing rate.</summary>
     public double? EvalVsChaser { get; set; }
     public double? EvalVsCautious { get; set; }
     public double? EvalFreeForAll { get; set; }

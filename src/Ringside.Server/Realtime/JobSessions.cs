@@ -89,7 +89,7 @@ public sealed class JobSessions
             explained_variance = Finite(m.ExplainedVariance),
             episodes = m.Episodes,
             reward_terms = iteration.RewardTerms,
-            // The periodic evaluation (greedy, seeded), in percent like win_rate; null on iterations without one.
+            // The periodic evaluation (seeded), in percent like win_rate; null on iterations without one.
             evaluation = iteration.Checkup is { } c ? new
             {
                 vs_chaser = c.VsChaser * 100,
@@ -138,8 +138,8 @@ public sealed class JobSessions
 
         public object Sample(ActorCriticNetwork network, int iteration)
         {
-            // Greedy, over the learner's network itself (a resumed job trains a new one): it reads the weights live.
-            if (_policy?.Network != network) _policy = new NetworkPolicy(network, 1, seed, greedy: true);
+            // Over the learner's network itself (a resumed job trains a new one): it reads the weights live.
+            if (_policy?.Network != network) _policy = new NetworkPolicy(network, 1, seed, Fighters.Greedy);
             if (_match is null || _match.IsOver)
             {
                 _match?.Dispose();
@@ -149,11 +149,11 @@ public sealed class JobSessions
             var probabilities = new float[Contract.ActionCount];
             for (int t = 0; t < 15 && !_match.IsOver; t++) // half a second of play between samples
             {
-                actions[0] = _policy.Decide(_match.Observation(0), sample: false, probabilities).Action;
+                actions[0] = _policy.Decide(_match.Observation(0), sample: !Fighters.Greedy, probabilities).Action;
                 actions[1] = _chaser.Decide(_match.Observation(1));
                 _match.Step(actions);
             }
-            var (action, value) = _policy.Decide(_match.Observation(0), sample: false, probabilities);
+            var (action, value) = _policy.Decide(_match.Observation(0), sample: !Fighters.Greedy, probabilities);
             return new
             {
                 timestamp = DateTime.UtcNow,

@@ -183,7 +183,7 @@ public sealed class LiveMatch
             var observation = Simulation.Observation(s.Slot);
             actions[s.Slot] = s.IsHuman ? s.HumanAction
                 : s.Bot is not null ? s.Bot.Decide(observation)
-                : s.Model!.Decide(observation, sample: false).Action;
+                : s.Model!.Decide(observation, sample: !Learning.Arena.Fighters.Greedy).Action;
         }
     }
 

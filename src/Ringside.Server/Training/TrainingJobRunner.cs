@@ -328,7 +328,7 @@ public sealed class TrainingJobRunner(Database db, RingsideOptions options, Trai
     /// <summary>One evaluation episode against each baseline bot, played by the new model and recorded.</summary>
     private static List<EvaluationReplay> RecordEvaluationEpisodes(string modelPath, ArenaTrainingOptions training, string name)
     {
-        var me = Fighters.Load(modelPath, 1, training.Seed, greedy: true);
+        var me = Fighters.Load(modelPath, 1, training.Seed, Fighters.Greedy);
         var replays = new List<EvaluationReplay>();
         foreach (var (bot, k) in ProfileEvaluation.Baselines.Select((b, k) => (b, k)))
         {

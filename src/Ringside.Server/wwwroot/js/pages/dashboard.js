@@ -59,7 +59,7 @@ function buildCharts() {
   const line = (name, canvas, series, options = {}) => lineChart(name, $(canvas), { series: series.flatMap(s => [{ ...s, id: `${s.id}.raw`, raw: true, label: `${s.label} (raw)` }, s]), ...options });
   charts.reward = line('dashboard.reward', '#chart-reward', [{ id: 'reward', label: 'Reward', colour: COLOURS.reward }], { yTitle: 'reward' });
   charts.win = line('dashboard.win_rate', '#chart-win', [{ id: 'win_rate', label: 'Win rate %', colour: COLOURS.winRate }], { yTitle: '%', yPercent: true });
-  // The periodic evaluation (greedy, seeded episodes against the baselines): the curve that picks the best checkpoint.
+  // The periodic evaluation (seeded episodes against the baselines): the curve that picks the best checkpoint.
   charts.evaluation = line('dashboard.evaluation', '#chart-evaluation', [
     { id: 'eval_vs_chaser', label: '1v1 vs chaser %', colour: COLOURS.vsChaser },
     { id: 'eval_vs_cautious', label: '1v1 vs cautious %', colour: COLOURS.vsCautious },

@@ -222,7 +222,7 @@ function attach(job) {
     series: [
       { id: 'reward', label: 'Reward (mean of the last 100 episodes)', colour: COLOURS.reward },
       { id: 'win_rate', label: 'Win rate %', colour: COLOURS.winRate, axis: 'y2' },
-      // Each epoch's evaluation (greedy, seeded episodes against the baselines): what picks the best checkpoint.
+      // Each epoch's evaluation (seeded episodes against the baselines): what picks the best checkpoint.
       { id: 'eval_vs_chaser', label: 'Eval: 1v1 vs chaser %', colour: COLOURS.vsChaser, axis: 'y2' },
       { id: 'eval_vs_cautious', label: 'Eval: 1v1 vs cautious %', colour: COLOURS.vsCautious, axis: 'y2' },
       { id: 'eval_free_for_all', label: 'Eval: free-for-all %', colour: COLOURS.freeForAll, axis: 'y2' },
