@@ -49,6 +49,12 @@ public class TrainEvalCommandTests : IDisposable
         Assert.Equal(4096, resumed.Json.GetProperty("steps").GetInt64());
         var all = File.ReadAllLines(Path.Combine(dir, "metrics.jsonl"));
         Assert.Equal(8, all.Length);
+
+        // A resume keeps the run's network: a flag asking for another is refused, and the run is left as it was.
+        var wider = Cli.Run(["train", "--env", "arena", "--steps", "6144", "--resume", dir, "--hidden-sizes", "96,96", .. Tiny]);
+        Assert.True(wider.ExitCode != 0, wider.ToString());
+        Assert.Contains("shared 64x64 relu", wider.Err);
+        Assert.Equal(8, File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Length);
         Assert.Equal(2560, JsonDocument.Parse(all[4]).RootElement.GetProperty("global_step").GetInt64());
 
         string model = Path.Combine(dir, "model.safetensors");

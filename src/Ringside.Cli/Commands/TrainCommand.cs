@@ -159,6 +159,15 @@ public static class TrainCommand
             OutDir = outDir,
             Ppo = WithOverrides(ArenaTraining.DefaultPpo, p),
         };
+        if (resumeDir is not null && (p.GetValue(HiddenSizes) is not null || p.GetValue(ActivationName) is not null || p.GetValue(SharedTrunk) is not null))
+        {
+            // A resumed run trains the network its checkpoint holds (PpoTrainer.Resume): a flag asking for another cannot be honoured.
+            var saved = Checkpoint.Load(Path.Combine(resumeDir, ArenaTraining.ModelFile)).Network.Spec;
+            var asked = options.Ppo.NetworkSpec(Contract.ObservationSize, Contract.ActionCount);
+            if (!asked.Equals(saved))
+                throw new ArgumentException($"--resume {resumeDir}: the run's network is {saved}, and a resumed run keeps it; " +
+                                            $"--hidden-sizes, --activation and --shared-trunk ask for {asked}. Drop them, or start a new run with --out.");
+        }
         var bar = new ProgressBar(json, options.Steps, options.MaxTime);
         if (!json) Console.Error.WriteLine($"arena: fighters per arena {string.Join(",", options.Fighters)} vs {string.Join(", ", options.Opponents)}, mode {options.Mode.Name()}, " +
                                            $"{options.Ppo.NetworkSpec(Contract.ObservationSize, Contract.ActionCount)}, {options.Ppo.NumEnvs} arenas × {options.Ppo.NumSteps} steps → {outDir}");
