@@ -40,11 +40,14 @@ internal static class PagesSite
     public static Task WaitReadyAsync(IPage page) =>
         page.WaitForFunctionAsync("() => window.ringsidePages && window.ringsidePages.ready === true", null, new() { Timeout = 60_000 });
 
-    /// <summary>A chart's dataset (by its id) as [x, y] pairs: what the chart holds and draws.</summary>
+    /// <summary>
+    /// A chart's dataset (by its id) as [x, y] pairs: what the chart holds and draws, after the next animation frame, when
+    /// a page redraws what came in since the last one.
+    /// </summary>
     public static async Task<(double X, double? Y)[]> DatasetAsync(ArenaPage page, string chart, string dataset)
     {
         var json = await page.EvalAsync<JsonElement>(
-            "([c, d]) => { const ch = window.ringsidePages.charts[c]; const ds = ch && ch.data.datasets.find(x => x.id === d); return ds ? ds.data.map(p => [p.x, p.y]) : null; }",
+            "async ([c, d]) => { await new Promise(r => requestAnimationFrame(r)); const ch = window.ringsidePages.charts[c]; const ds = ch && ch.data.datasets.find(x => x.id === d); return ds ? ds.data.map(p => [p.x, p.y]) : null; }",
             new[] { chart, dataset });
         Assert.True(json.ValueKind == JsonValueKind.Array, $"chart {chart} has no dataset {dataset}");
         return json.EnumerateArray().Select(p => (p[0].GetDouble(), p[1].ValueKind == JsonValueKind.Null ? (double?)null : p[1].GetDouble())).ToArray();

@@ -264,7 +264,7 @@ function onMessage(message) {
     state.progressReceived.push(data.progress);
     addPoint(data.iteration, data.average_reward, data.win_rate, data.evaluation ?? null);
     if (data.evaluation) state.evaluations.push(data.evaluation);
-    drawChart();
+    queueChart();
     if (data.actions_per_second > 0) spsSmoothed = spsSmoothed === null ? data.actions_per_second : 0.7 * spsSmoothed + 0.3 * data.actions_per_second;
     const job = state.job;
     showJob({ ...job, progress: data.progress, steps_done: data.global_step, iteration: data.iteration, sps: data.actions_per_second,
@@ -305,6 +305,17 @@ async function compactMetrics() {
     for (const [i, v] of live) state.metrics.set(i, v);
     drawChart();
   } catch (error) { reportError(error); } finally { compacting = false; }
+}
+
+/**
+ * Redraws the chart once per animation frame however many messages came in: a fast trainer sends 70 iterations a second,
+ * and a full redraw for each, beside the spectator's 3D view on two busy cores, left the page too slow to take a click.
+ */
+let chartQueued = false;
+function queueChart() {
+  if (chartQueued) return;
+  chartQueued = true;
+  requestAnimationFrame(() => { chartQueued = false; drawChart(); });
 }
 
 function drawChart() {
