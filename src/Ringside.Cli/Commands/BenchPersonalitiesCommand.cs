@@ -8,8 +8,8 @@ namespace Ringside.Cli.Commands;
 
 /// <summary>
 /// <c>ringside bench personalities</c>: does each slider do what docs/CONTRACT.md says? For each slider, a profile at 10
-/// and one at 90 (the others at 50) are trained with the same recipe, seed and budget, then evaluated (seeded, playing as they do in the arena)
-/// and the slider's measures printed side by side with the direction the contract states.
+/// and one at 90 (the others at 50) are trained with the same recipe, seed and budget, then evaluated (seeded, playing as
+/// they do in the arena) and the slider's measures printed side by side with the direction the contract states.
 /// </summary>
 public static class BenchPersonalitiesCommand
 {

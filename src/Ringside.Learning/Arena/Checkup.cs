@@ -83,19 +83,19 @@ public sealed record Checkup(int Iteration, long Steps, double WallSeconds, int 
         var lineUps = new[] { Options(["chaser"], 2), Options(["cautious"], 2), Options(["chaser", "cautious", "random"], 4) };
         var rates = new double[lineUps.Length];
         Parallel.For(0, lineUps.Length, new ParallelOptions { MaxDegreeOfParallelism = 2 }, k =>
-            rates[k] = Evaluation.Run(new NetworkPolicy(snapshot, episodes, seed, greedy: Fighters.Greedy), lineUps[k]).WinRate);
+            rates[k] = Evaluation.Run(new NetworkPolicy(snapshot, episodes, seed, Fighters.Greedy), lineUps[k]).WinRate);
         return new Checkup(iteration, steps, wallSeconds, episodes, rates[0], rates[1], rates[2]);
     }
 
     /// <summary>
-    /// This checkup with its policy's 1v1 result against the best checkpoint's (<paramref name="best"/>): both
-    /// the same fighter, <see cref="Episodes"/> seeded episodes.
+    /// This checkup with its policy's 1v1 result against the best checkpoint's (<paramref name="best"/>): the same
+    /// fighter, <see cref="Episodes"/> seeded episodes.
     /// </summary>
     public Checkup WithHeadToHead(ActorCriticNetwork network, ActorCriticNetwork best, FighterSpec learner, RewardWeights weights, int maxTicks,
         ulong seed = 0xB357)
     {
-        var result = Evaluation.Run(new NetworkPolicy(network.Clone(), Episodes, seed, greedy: Fighters.Greedy),
-            [(new NetworkPolicy(best, Episodes, seed ^ 1, greedy: Fighters.Greedy), learner)], "best",
+        var result = Evaluation.Run(new NetworkPolicy(network.Clone(), Episodes, seed, Fighters.Greedy),
+            [(new NetworkPolicy(best, Episodes, seed ^ 1, Fighters.Greedy), learner)], "best",
             new EvaluationOptions { Opponents = [], Episodes = Episodes, Seed = seed, Learner = learner, Opponent = learner, Weights = weights, MaxTicks = maxTicks });
         return this with { VsBest = result.WinRate, LostToBest = result.LossRate };
     }

@@ -4,8 +4,9 @@ using Ringside.Sim;
 namespace Ringside.Learning.Arena;
 
 /// <summary>
-/// How a profile's model fights the baseline bots: 1v1 against each, seeded, playing as in the arena (<see cref="Fighters.Greedy"/>). A finished training job
-/// stores it with the profile, and <c>ringside export</c> puts it in the exported document.
+/// How a profile's model fights the baseline bots: 1v1 against each, seeded, playing as in the arena
+/// (<see cref="Fighters.Greedy"/>). A finished training job stores it with the profile, and <c>ringside export</c> puts it
+/// in the exported document.
 /// </summary>
 /// <param name="WinRate">Mean win rate over the baselines (0 to 1).</param>
 /// <param name="Evaluation">Per bot: win_rate, draw_rate, mean_reward, episodes, mean_seconds, knockouts_dealt, ring_outs_dealt, wins_by_decision.</param>
